@@ -1,0 +1,96 @@
+import { canonicalIP, IPV4_ANY } from './ip.js';
+import type { HostPort, Occupant, PodRef } from './types.js';
+
+/**
+ * Why two ports collide. The first two are the scheduler's own HostPortInfo rule; the
+ * last two are where hostport-guard is deliberately stricter, because the kernel is.
+ */
+export type CollisionRule =
+  /** Both sides name the same hostIP string. */
+  | 'same-ip'
+  /** One side is `0.0.0.0` (or empty), which takes the port on every IPv4 address. */
+  | 'ipv4-wildcard'
+  /** One side is `::` in some spelling: on Linux it also takes the IPv4 port unless bindv6only is set. */
+  | 'ipv6-wildcard'
+  /** The hostIPs are spelled differently but are one address (`fd00::1` and `fd00:0::1`, `::ffff:10.0.0.1` and `10.0.0.1`). */
+  | 'same-ip-normalised';
+
+/** True when the scheduler (and the kubelet's NodePorts check) would see this collision too. */
+export function schedulerAgrees(rule: CollisionRule): boolean {
+  return rule === 'same-ip' || rule === 'ipv4-wildcard';
+}
+
+/** The port triple as the scheduler keys it, before any normalisation. */
+type PortTriple = Pick<HostPort, 'protocol' | 'hostIP' | 'port'>;
+
+/**
+ * Whether two host ports collide on one node, and by which rule; undefined when they can
+ * coexist. Protocols are compared exactly, like the scheduler: TCP and UDP never collide.
+ */
+export function collision(a: PortTriple, b: PortTriple): CollisionRule | undefined {
+  if (a.port !== b.port || a.protocol !== b.protocol) return undefined;
+  const ipA = a.hostIP === '' ? IPV4_ANY : a.hostIP;
+  const ipB = b.hostIP === '' ? IPV4_ANY : b.hostIP;
+  if (ipA === IPV4_ANY || ipB === IPV4_ANY) return 'ipv4-wildcard';
+  if (ipA === ipB) return 'same-ip';
+  const canonA = canonicalIP(ipA);
+  const canonB = canonicalIP(ipB);
+  if (canonA.wildcard || canonB.wildcard) {
+    // A mapped `::ffff:0.0.0.0` is the IPv4 wildcard in another spelling.
+    return canonA.family === 6 || canonB.family === 6 ? 'ipv6-wildcard' : 'ipv4-wildcard';
+  }
+  if (canonA.text === canonB.text) return 'same-ip-normalised';
+  return undefined;
+}
+
+/** One collision between a port of the incoming pod and a port held on a node. */
+export interface Conflict {
+  readonly node: string;
+  /** The incoming pod's port. */
+  readonly port: HostPort;
+  /** The port already held, and the pod holding it. */
+  readonly held: HostPort;
+  readonly holder: PodRef;
+  readonly holderTerminating: boolean;
+  readonly rule: CollisionRule;
+}
+
+/** True when two references name the same pod: same uid, or same namespace and name. */
+export function samePod(a: PodRef, b: PodRef): boolean {
+  if (a.uid !== undefined && a.uid !== '' && a.uid === b.uid) return true;
+  return a.namespace === b.namespace && a.name === b.name && a.name !== '';
+}
+
+/**
+ * Every collision between `ports` and the pods occupying `node`. A pod never conflicts
+ * with itself, and `exclude` lets a workload update ignore the pods it already owns.
+ */
+export function conflictsOn(
+  node: string,
+  ports: readonly HostPort[],
+  occupants: Iterable<Occupant>,
+  self: PodRef,
+  exclude: (occupant: Occupant) => boolean = () => false,
+): Conflict[] {
+  const found: Conflict[] = [];
+  if (ports.length === 0) return found;
+  for (const occupant of occupants) {
+    if (occupant.node !== node || samePod(occupant.pod, self) || exclude(occupant)) continue;
+    for (const port of ports) {
+      for (const held of occupant.ports) {
+        const rule = collision(port, held);
+        if (rule !== undefined) {
+          found.push({
+            node,
+            port,
+            held,
+            holder: occupant.pod,
+            holderTerminating: occupant.terminating,
+            rule,
+          });
+        }
+      }
+    }
+  }
+  return found;
+}
