@@ -16,11 +16,16 @@ export const MAX_NAMED_CONFLICTS = 5;
 /** Nodes named in one "already used on N nodes" warning. */
 export const MAX_NAMED_NODES = 3;
 
-const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/g;
+/** C0 and C1 control characters, DEL included. */
+function isControl(code: number): boolean {
+  return code < 0x20 || (code >= 0x7f && code <= 0x9f);
+}
 
 /** One line, no control characters: what the API server and a terminal both accept. */
 export function oneLine(text: string): string {
-  return text.replace(CONTROL_CHARS, ' ');
+  let out = '';
+  for (const ch of text) out += isControl(ch.codePointAt(0) ?? 0) ? ' ' : ch;
+  return out;
 }
 
 /** A warning the API server will keep: one line, at most MAX_WARNING_LENGTH characters. */
@@ -50,7 +55,7 @@ const STRICTER_REASON: Readonly<Record<CollisionRule, string>> = {
 
 /** Why hostport-guard sees a collision the scheduler does not; empty where they agree. */
 export function stricterNote(rule: CollisionRule): string {
-  return schedulerAgrees(rule) ? '' : (STRICTER_REASON[rule] ?? '');
+  return schedulerAgrees(rule) ? '' : STRICTER_REASON[rule];
 }
 
 function holderText(c: Conflict): string {

@@ -1,0 +1,65 @@
+# hostport-guard: the two commands a new user needs are `make demo` and `make test`.
+# Everything runs with the Node.js 24 that `npm ci` installs into node_modules/.bin
+# (the system Node may be older), and the Kubernetes binaries that hack/ builds from
+# their Go modules into $(HOSTPORT_GUARD_CACHE).
+
+SHELL := /usr/bin/env bash
+.SHELLFLAGS := -euo pipefail -c
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+export HOSTPORT_GUARD_CACHE ?= $(HOME)/.cache/hostport-guard
+
+JEST := node --experimental-vm-modules node_modules/jest/bin/jest.js
+
+.PHONY: help deps build lint typecheck test test-unit test-integration test-e2e \
+        control-plane cluster-up cluster-down demo bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 20
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci
+	@touch $@
+
+deps: node_modules/.package-lock.json ## install the locked npm dependencies (Node 24 included)
+
+build: deps ## compile src/ to dist/
+	npm run build
+
+lint: deps ## eslint (type-checked rules)
+	npm run lint
+
+typecheck: deps ## tsc --noEmit over src and tests
+	npm run typecheck
+
+test-unit: deps ## unit tests only (no cluster needed)
+	$(JEST) --selectProjects unit
+
+control-plane: ## build etcd, kube-apiserver, kube-scheduler, kube-controller-manager, kubectl and helm (cached)
+	hack/build-control-plane.sh
+
+cluster-up: ## start the local control plane with fake nodes; prints export KUBECONFIG=...
+	hack/cluster-up.sh
+
+cluster-down: ## stop the local control plane
+	hack/cluster-down.sh
+
+test-integration: deps build cluster-up ## integration tests against the local kube-apiserver
+	source hack/cluster-env.sh && $(JEST) --selectProjects integration
+
+test-e2e: deps build cluster-up ## end-to-end tests: real API server, scheduler, controllers, kubectl, helm
+	source hack/cluster-env.sh && $(JEST) --selectProjects e2e --runInBand
+
+test: deps ## everything: lint, typecheck, unit, integration and end-to-end tests
+	$(MAKE) lint typecheck build
+	$(JEST) --selectProjects unit
+	hack/cluster-up.sh
+	source hack/cluster-env.sh && $(JEST) --selectProjects integration e2e --runInBand
+
+demo: deps build ## run the webhook on a local cluster and show a rejection
+	hack/demo.sh
+
+bench: deps build ## benchmarks; rewrites docs/benchmarks.md
+	hack/bench.sh
+
+clean: ## remove build output (the control-plane cache stays)
+	rm -rf dist coverage
