@@ -1,5 +1,5 @@
 import type { Conflict } from '../ports/conflicts.js';
-import { collision, conflictsOn, samePod } from '../ports/conflicts.js';
+import { collision, conflictsOn, samePod, schedulerAgrees } from '../ports/conflicts.js';
 import { hostPortsOf } from '../ports/host-ports.js';
 import { occupantOf } from '../ports/occupancy.js';
 import type { TargetNode } from '../ports/target-node.js';
@@ -86,17 +86,20 @@ function conflictsAnywhere(
 
 /** One warning per incoming port, naming a few of the nodes where it is taken. */
 function spreadWarnings(subject: Subject, conflicts: readonly Conflict[], nodeCount: number): string[] {
-  const byPort = new Map<HostPort, Set<string>>();
+  const byPort = new Map<HostPort, { nodes: Set<string>; stricter: boolean }>();
   for (const c of conflicts) {
-    const nodes = byPort.get(c.port) ?? new Set<string>();
-    nodes.add(c.node);
-    byPort.set(c.port, nodes);
+    const entry = byPort.get(c.port) ?? { nodes: new Set<string>(), stricter: false };
+    entry.nodes.add(c.node);
+    if (!schedulerAgrees(c.rule)) entry.stricter = true;
+    byPort.set(c.port, entry);
   }
   const consequence =
     subject.kind === 'Workload' && subject.workloadKind === 'DaemonSet'
       ? 'its pods cannot run there'
       : 'pods needing it cannot run there';
-  return [...byPort].map(([port, nodes]) => spreadWarning(port, [...nodes].sort(), nodeCount, consequence));
+  return [...byPort].map(([port, { nodes, stricter }]) =>
+    spreadWarning(port, [...nodes].sort(), nodeCount, consequence, stricter),
+  );
 }
 
 function specOf(subject: Subject): PodSpecLike {

@@ -28,10 +28,15 @@ export function oneLine(text: string): string {
   return out;
 }
 
-/** A warning the API server will keep: one line, at most MAX_WARNING_LENGTH characters. */
-export function warningText(text: string): string {
+/**
+ * A warning the API server will keep: one line, at most MAX_WARNING_LENGTH characters.
+ * When it is too long the text is cut and `tail` (a note that must survive) is kept.
+ */
+export function warningText(text: string, tail = ''): string {
   const line = oneLine(text);
-  return line.length <= MAX_WARNING_LENGTH ? line : `${line.slice(0, MAX_WARNING_LENGTH - 3)}...`;
+  const end = oneLine(tail);
+  if (line.length + end.length <= MAX_WARNING_LENGTH) return line + end;
+  return `${line.slice(0, Math.max(0, MAX_WARNING_LENGTH - end.length - 3))}...${end}`;
 }
 
 /** `8080/TCP`, `10.0.0.1:8080/TCP` or `[fd00::1]:8080/TCP`. */
@@ -51,7 +56,11 @@ const STRICTER_REASON: Readonly<Record<CollisionRule, string>> = {
   'ipv4-wildcard': '',
   'ipv6-wildcard': ' (stricter than the scheduler: on Linux [::] also takes the IPv4 port)',
   'same-ip-normalised': ' (stricter than the scheduler: both hostIPs are the same address)',
+  'ipv4-wildcard-normalised': ' (stricter than the scheduler: that hostIP is 0.0.0.0 in another spelling)',
 };
+
+/** The same note, short enough for a warning line. */
+const STRICTER_TAG = ' [stricter than the scheduler]';
 
 /** Why hostport-guard sees a collision the scheduler does not; empty where they agree. */
 export function stricterNote(rule: CollisionRule): string {
@@ -91,19 +100,27 @@ export function denialMessage(hostNetwork: boolean, conflicts: readonly Conflict
 
 /** One warning for one conflict on a known node. */
 export function conflictWarning(c: Conflict): string {
-  return warningText(`port ${portLabel(c.port)} on node ${c.node} is used by ${holderText(c)}`);
+  const tail = schedulerAgrees(c.rule) ? '' : STRICTER_TAG;
+  return warningText(`port ${portLabel(c.port)} on node ${c.node} is used by ${holderText(c)}`, tail);
 }
 
 /**
  * One warning for a port that is taken on some nodes when the node is not known yet,
  * naming at most MAX_NAMED_NODES of them.
  */
-export function spreadWarning(port: HostPort, nodes: readonly string[], nodeCount: number, consequence: string): string {
+export function spreadWarning(
+  port: HostPort,
+  nodes: readonly string[],
+  nodeCount: number,
+  consequence: string,
+  stricter = false,
+): string {
   const named = nodes.slice(0, MAX_NAMED_NODES).join(', ');
   const more = nodes.length > MAX_NAMED_NODES ? ', ...' : '';
   const total = nodeCount >= nodes.length ? ` of ${nodeCount}` : '';
   return warningText(
     `port ${portLabel(port)} is already used on ${nodes.length}${total} nodes (${named}${more}); ${consequence}`,
+    stricter ? STRICTER_TAG : '',
   );
 }
 

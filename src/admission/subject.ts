@@ -59,9 +59,19 @@ export function subjectOf(object: AdmittedObject, namespace: string): Subject {
 }
 
 /**
+ * How a Deployment's ReplicaSets and a CronJob's Jobs are named: the owner's name, a dash,
+ * then a pod-template hash (written in the alphabet of apimachinery's
+ * rand.SafeEncodeString, no vowels and no dash) or the scheduled time in minutes.
+ */
+const GENERATED_SUFFIX: Readonly<Record<string, { via: string; suffix: RegExp }>> = {
+  Deployment: { via: 'ReplicaSet', suffix: /^[bcdfghjklmnpqrstvwxz2456789]+$/ },
+  CronJob: { via: 'Job', suffix: /^[0-9]+$/ },
+};
+
+/**
  * Whether an existing pod belongs to the workload being updated, so that an update does
  * not collide with the pods it is about to replace. Pods of Deployments and CronJobs are
- * owned through a ReplicaSet or Job named after them plus a suffix.
+ * owned through a ReplicaSet or Job named after them plus a generated suffix.
  */
 export function ownedBy(subject: Subject, occupant: Occupant): boolean {
   if (subject.kind !== 'Workload' || occupant.owner === undefined) return false;
@@ -69,6 +79,12 @@ export function ownedBy(subject: Subject, occupant: Occupant): boolean {
   const owner = occupant.owner;
   if (subject.ref.uid !== undefined && subject.ref.uid !== '' && owner.uid === subject.ref.uid) return true;
   if (owner.kind === subject.workloadKind && owner.name === subject.ref.name) return true;
-  const via = subject.workloadKind === 'Deployment' ? 'ReplicaSet' : subject.workloadKind === 'CronJob' ? 'Job' : undefined;
-  return via !== undefined && owner.kind === via && owner.name.startsWith(`${subject.ref.name}-`);
+  const generated = GENERATED_SUFFIX[subject.workloadKind];
+  const prefix = `${subject.ref.name}-`;
+  return (
+    generated !== undefined &&
+    owner.kind === generated.via &&
+    owner.name.startsWith(prefix) &&
+    generated.suffix.test(owner.name.slice(prefix.length))
+  );
 }

@@ -1,3 +1,4 @@
+import { DEFAULT_PROTOCOL } from './host-ports.js';
 import { canonicalIP, IPV4_ANY } from './ip.js';
 import type { HostPort, Occupant, PodRef } from './types.js';
 
@@ -13,7 +14,9 @@ export type CollisionRule =
   /** One side is `::` in some spelling: on Linux it also takes the IPv4 port unless bindv6only is set. */
   | 'ipv6-wildcard'
   /** The hostIPs are spelled differently but are one address (`fd00::1` and `fd00:0::1`, `::ffff:10.0.0.1` and `10.0.0.1`). */
-  | 'same-ip-normalised';
+  | 'same-ip-normalised'
+  /** One side is the IPv4 wildcard spelled as a mapped address (`::ffff:0.0.0.0`), the other an IPv4 address. */
+  | 'ipv4-wildcard-normalised';
 
 /** True when the scheduler (and the kubelet's NodePorts check) would see this collision too. */
 export function schedulerAgrees(rule: CollisionRule): boolean {
@@ -28,19 +31,26 @@ type PortTriple = Pick<HostPort, 'protocol' | 'hostIP' | 'port'>;
  * coexist. Protocols are compared exactly, like the scheduler: TCP and UDP never collide.
  */
 export function collision(a: PortTriple, b: PortTriple): CollisionRule | undefined {
-  if (a.port !== b.port || a.protocol !== b.protocol) return undefined;
+  if (a.port !== b.port || protocolOf(a) !== protocolOf(b)) return undefined;
   const ipA = a.hostIP === '' ? IPV4_ANY : a.hostIP;
   const ipB = b.hostIP === '' ? IPV4_ANY : b.hostIP;
   if (ipA === IPV4_ANY || ipB === IPV4_ANY) return 'ipv4-wildcard';
   if (ipA === ipB) return 'same-ip';
   const canonA = canonicalIP(ipA);
   const canonB = canonicalIP(ipB);
+  if ((canonA.wildcard && canonA.family === 6) || (canonB.wildcard && canonB.family === 6)) return 'ipv6-wildcard';
   if (canonA.wildcard || canonB.wildcard) {
-    // A mapped `::ffff:0.0.0.0` is the IPv4 wildcard in another spelling.
-    return canonA.family === 6 || canonB.family === 6 ? 'ipv6-wildcard' : 'ipv4-wildcard';
+    // A mapped `::ffff:0.0.0.0` is the IPv4 wildcard in another spelling: it takes every
+    // IPv4 address but no native IPv6 one.
+    return canonA.family === 4 && canonB.family === 4 ? 'ipv4-wildcard-normalised' : undefined;
   }
   if (canonA.text === canonB.text) return 'same-ip-normalised';
   return undefined;
+}
+
+/** The scheduler's protocol: an empty one means TCP. */
+function protocolOf(port: PortTriple): string {
+  return port.protocol === '' ? DEFAULT_PROTOCOL : port.protocol;
 }
 
 /** One collision between a port of the incoming pod and a port held on a node. */

@@ -1,0 +1,155 @@
+import { describe, expect, it } from '@jest/globals';
+
+import { DEFAULT_PROTOCOL, hostPortsOf, runningContainers } from '../../../src/ports/host-ports.js';
+import { IPV4_ANY } from '../../../src/ports/ip.js';
+import type { HostPort, PodSpecLike } from '../../../src/ports/types.js';
+import { container, hostPort, portSpec, sidecar } from '../../fixtures/pods.js';
+
+interface Row {
+  readonly name: string;
+  readonly spec: PodSpecLike;
+  readonly want: readonly HostPort[];
+}
+
+const rows: readonly Row[] = [
+  // Defaults
+  {
+    name: 'defaults an absent protocol to TCP and an absent hostIP to 0.0.0.0',
+    spec: { containers: [container('web', [{ containerPort: 80, hostPort: 8080 }])] },
+    want: [hostPort({ port: 8080 })],
+  },
+  {
+    name: 'defaults an empty protocol to TCP and an empty hostIP to 0.0.0.0',
+    spec: { containers: [container('web', [portSpec(8080, { protocol: '', hostIP: '' })])] },
+    want: [hostPort({ port: 8080 })],
+  },
+  {
+    name: 'keeps a declared protocol and hostIP',
+    spec: { containers: [container('dns', [portSpec(53, { protocol: 'UDP', hostIP: '10.0.0.1' })])] },
+    want: [hostPort({ protocol: 'UDP', hostIP: '10.0.0.1', port: 53, container: 'dns' })],
+  },
+  {
+    name: 'keeps SCTP and an IPv6 hostIP as written',
+    spec: { containers: [container('sig', [portSpec(3868, { protocol: 'SCTP', hostIP: 'FD00::1' })])] },
+    want: [hostPort({ protocol: 'SCTP', hostIP: 'FD00::1', port: 3868, container: 'sig' })],
+  },
+
+  // hostNetwork
+  {
+    name: 'takes the containerPort of a hostNetwork template whose hostPort is 0',
+    spec: { hostNetwork: true, containers: [container('web', [{ containerPort: 8080, hostPort: 0 }])] },
+    want: [hostPort({ port: 8080 })],
+  },
+  {
+    name: 'takes the containerPort of a hostNetwork template whose hostPort is absent',
+    spec: { hostNetwork: true, containers: [container('web', [{ containerPort: 9100, protocol: 'UDP' }])] },
+    want: [hostPort({ port: 9100, protocol: 'UDP' })],
+  },
+  {
+    name: 'takes the containerPort of a hostNetwork sidecar whose hostPort is absent',
+    spec: { hostNetwork: true, containers: [], initContainers: [container('proxy', [{ containerPort: 15001 }], { restartPolicy: 'Always' })] },
+    want: [hostPort({ port: 15001, container: 'proxy' })],
+  },
+  {
+    name: 'keeps the hostPort a hostNetwork pod already has',
+    spec: { hostNetwork: true, containers: [container('web', [portSpec(8080)])] },
+    want: [hostPort({ port: 8080 })],
+  },
+  {
+    name: 'keeps nothing for a hostNetwork port with a negative hostPort',
+    spec: { hostNetwork: true, containers: [container('web', [{ containerPort: 8080, hostPort: -1 }])] },
+    want: [],
+  },
+
+  // hostPort pods without hostNetwork
+  {
+    name: 'keeps the hostPort of a pod without hostNetwork',
+    spec: { containers: [container('web', [{ containerPort: 80, hostPort: 8080 }])] },
+    want: [hostPort({ port: 8080 })],
+  },
+  {
+    name: 'keeps nothing for a port without a hostPort on a pod without hostNetwork',
+    spec: { containers: [container('web', [{ containerPort: 80 }])] },
+    want: [],
+  },
+  {
+    name: 'keeps nothing for hostPort 0 on a pod without hostNetwork',
+    spec: { hostNetwork: false, containers: [container('web', [{ containerPort: 80, hostPort: 0 }])] },
+    want: [],
+  },
+  {
+    name: 'keeps nothing for a negative hostPort',
+    spec: { containers: [container('web', [{ containerPort: 80, hostPort: -1 }])] },
+    want: [],
+  },
+  {
+    name: 'keeps nothing for a container without ports',
+    spec: { containers: [container('web', [])] },
+    want: [],
+  },
+  {
+    name: 'keeps nothing for a container whose ports are absent',
+    spec: { containers: [{ name: 'web' }] },
+    want: [],
+  },
+
+  // Which containers count
+  {
+    name: 'counts the ports of a sidecar (init container with restartPolicy Always)',
+    spec: { containers: [container('web')], initContainers: [sidecar('proxy', [portSpec(15001)])] },
+    want: [hostPort({ port: 15001, container: 'proxy' })],
+  },
+  {
+    name: 'leaves out the ports of an ordinary init container',
+    spec: { containers: [container('web')], initContainers: [container('setup', [portSpec(8080)])] },
+    want: [],
+  },
+  {
+    name: 'leaves out an init container with another restartPolicy',
+    spec: { containers: [container('web')], initContainers: [container('setup', [portSpec(8080)], { restartPolicy: 'OnFailure' })] },
+    want: [],
+  },
+  {
+    name: 'leaves out the ordinary init containers of a hostNetwork pod too',
+    spec: { hostNetwork: true, containers: [], initContainers: [container('setup', [{ containerPort: 8080 }])] },
+    want: [],
+  },
+  {
+    name: 'lists sidecars first, then containers, each in declared order',
+    spec: {
+      containers: [container('web', [portSpec(80), portSpec(443)]), container('metrics', [portSpec(9090)])],
+      initContainers: [container('setup', [portSpec(1)]), sidecar('proxy', [portSpec(15001)])],
+    },
+    want: [
+      hostPort({ port: 15001, container: 'proxy' }),
+      hostPort({ port: 80 }),
+      hostPort({ port: 443 }),
+      hostPort({ port: 9090, container: 'metrics' }),
+    ],
+  },
+  {
+    name: 'keeps a port declared twice twice',
+    spec: { containers: [container('web', [portSpec(80)]), container('twin', [portSpec(80)])] },
+    want: [hostPort({ port: 80 }), hostPort({ port: 80, container: 'twin' })],
+  },
+];
+
+describe('hostPortsOf', () => {
+  it.each(rows)('$name', ({ spec, want }) => {
+    expect(hostPortsOf(spec)).toEqual(want);
+  });
+
+  it('defaults to the constants the rest of the engine uses', () => {
+    expect([DEFAULT_PROTOCOL, IPV4_ANY]).toEqual(['TCP', '0.0.0.0']);
+  });
+});
+
+describe('runningContainers', () => {
+  it('returns sidecars then containers, never ordinary init containers', () => {
+    const spec: PodSpecLike = {
+      containers: [container('web')],
+      initContainers: [container('setup'), sidecar('proxy', []), container('migrate')],
+    };
+    expect(runningContainers(spec).map((c) => c.name)).toEqual(['proxy', 'web']);
+  });
+});
