@@ -1,0 +1,105 @@
+import type { Decision } from '../admission/decide.js';
+import { messagesOf } from '../admission/decide.js';
+import { podName } from '../admission/messages.js';
+import type { SkippedObject } from '../manifests/read.js';
+
+/** One decided object of a `check` run. */
+export interface CheckedObject {
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly decision: Decision;
+  /** The namespace is exempt: the object was not decided (its ports still count for the objects after it). */
+  readonly exempt: boolean;
+}
+
+/** One conflict in `check -o json`. The port is the checked object's; the holder's container holds it. */
+export interface ConflictJson {
+  readonly node: string;
+  readonly protocol: string;
+  readonly hostIP: string;
+  readonly port: number;
+  readonly holder: { readonly namespace: string; readonly name: string; readonly container: string };
+}
+
+/** One object in `check -o json`. */
+export interface ResultJson {
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly decision: Decision['kind'];
+  readonly node: string | null;
+  readonly conflicts: readonly ConflictJson[];
+  readonly messages: readonly string[];
+}
+
+/** The JSON form of one checked object; an exempt one is allowed with nothing to say. */
+export function resultJson(checked: CheckedObject): ResultJson {
+  const d = checked.decision;
+  const conflicts = checked.exempt
+    ? []
+    : d.conflicts.map((c) => ({
+        node: c.node,
+        protocol: c.port.protocol,
+        hostIP: c.port.hostIP,
+        port: c.port.port,
+        holder: { namespace: c.holder.namespace, name: c.holder.name, container: c.held.container },
+      }));
+  return {
+    kind: checked.kind,
+    namespace: checked.namespace,
+    name: checked.name,
+    decision: checked.exempt ? 'allow' : d.kind,
+    node: d.node,
+    conflicts,
+    messages: checked.exempt ? [] : [...messagesOf(d)],
+  };
+}
+
+/** `check -o json`: `{"results": [...]}`, pretty-printed. */
+export function jsonReport(checked: readonly CheckedObject[]): string {
+  return `${JSON.stringify({ results: checked.map(resultJson) }, null, 2)}\n`;
+}
+
+const WORD_WIDTH = 6;
+
+function head(word: string, kind: string, name: string, node: string | null): string {
+  return `${word.padEnd(WORD_WIDTH)}${kind} ${name}${node === null ? '' : ` on ${node}`}`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** The text lines of one checked object: the verdict, then each warning indented. */
+function textLines(checked: CheckedObject): string[] {
+  const d = checked.decision;
+  const line = head(checked.exempt ? 'allow' : d.kind, checked.kind, podName(checked), d.node);
+  if (checked.exempt) return [`${line} (namespace ${checked.namespace} is exempt)`];
+  switch (d.kind) {
+    case 'deny':
+      return [`${line}: ${d.message}`];
+    case 'warn':
+      return [line, ...d.warnings.map((w) => `  warning: ${w}`)];
+    case 'allow':
+      return [d.conflicts.length === 0 ? line : `${line} (audit mode: ${plural(d.conflicts.length, 'conflict')} recorded)`];
+  }
+}
+
+/** `check -o text`: one line per object, skipped kinds, and a summary. */
+export function textReport(checked: readonly CheckedObject[], skipped: readonly SkippedObject[]): string {
+  const lines = checked.flatMap(textLines);
+  lines.push(...skipped.map((s) => `${'skip'.padEnd(WORD_WIDTH)}${s.kind} ${s.name}: not a kind hostport-guard checks`));
+  const count = (kind: Decision['kind']): number => checked.filter((c) => !c.exempt && c.decision.kind === kind).length;
+  const allowed = checked.length - count('deny') - count('warn');
+  lines.push(
+    `${plural(checked.length, 'object')} checked: ${count('deny')} denied, ${count('warn')} with warnings, ${allowed} allowed` +
+      (skipped.length === 0 ? '' : `; ${skipped.length} skipped`),
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+/** The stderr notes of `check -o json` about skipped objects, so stdout stays pure JSON. */
+export function skippedNotes(skipped: readonly SkippedObject[]): string {
+  return skipped.map((s) => `skipped ${s.kind} ${s.name}: not a kind hostport-guard checks\n`).join('');
+}

@@ -1,0 +1,120 @@
+import type { Mode } from '../admission/decide.js';
+import { decide } from '../admission/decide.js';
+import { modeFor } from '../admission/policy.js';
+import { subjectOf } from '../admission/subject.js';
+import { ReservingView } from '../cluster/reservations.js';
+import type { ManifestError } from '../manifests/documents.js';
+import { originText } from '../manifests/documents.js';
+import type { ManifestInput, Manifests } from '../manifests/read.js';
+import { readManifests } from '../manifests/read.js';
+import type { CheckedObject } from './check-output.js';
+import { jsonReport, skippedNotes, textReport } from './check-output.js';
+import type { CommandResult } from './exit.js';
+import { errorText, EXIT_DENIED, EXIT_OK, usageError } from './exit.js';
+import type { ClusterState, StateResult } from './state-file.js';
+import { stateFromText } from './state-file.js';
+
+/** Output formats of `check`. */
+export const OUTPUT_FORMATS = ['text', 'json'] as const;
+
+/** One output format. */
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+/** The options of `check`, after commander has parsed them. */
+export interface CheckOptions {
+  /** Manifest files; `-` is standard input. */
+  readonly files: readonly string[];
+  /** A `kubectl get pods,nodes,namespaces -A -o yaml` file to check against instead of the live cluster. */
+  readonly state?: string;
+  readonly kubeconfig?: string;
+  readonly mode: Mode;
+  readonly output: OutputFormat;
+  /** Namespaces not decided; none unless given, unlike the server. */
+  readonly exemptNamespaces: readonly string[];
+}
+
+/** The outside world of `check`, passed in so tests use strings and fakes. */
+export interface CheckDeps {
+  /** The UTF-8 text of a file; throws when it cannot be read. */
+  readonly readFile: (path: string) => string;
+  readonly readStdin: () => Promise<string>;
+  /** Reads the live cluster once; absent where no cluster access is wired. */
+  readonly liveState?: (kubeconfig: string | undefined) => Promise<ClusterState>;
+}
+
+/** The text of every input; standard input is read once however often `-` is named. */
+async function readInputs(files: readonly string[], deps: CheckDeps): Promise<{ inputs: ManifestInput[]; errors: string[] }> {
+  const inputs: ManifestInput[] = [];
+  const errors: string[] = [];
+  let stdin: string | undefined;
+  for (const file of files) {
+    try {
+      if (file === '-') {
+        stdin ??= await deps.readStdin();
+        inputs.push({ file: '<stdin>', text: stdin });
+      } else {
+        inputs.push({ file, text: deps.readFile(file) });
+      }
+    } catch (error) {
+      errors.push(`cannot read ${file === '-' ? 'standard input' : file}: ${errorText(error)}`);
+    }
+  }
+  return { inputs, errors };
+}
+
+async function readState(options: CheckOptions, deps: CheckDeps): Promise<StateResult> {
+  if (options.state !== undefined) {
+    let text: string;
+    try {
+      text = deps.readFile(options.state);
+    } catch (error) {
+      return { ok: false, errors: [`cannot read ${options.state}: ${errorText(error)}`] };
+    }
+    return stateFromText(text, options.state);
+  }
+  if (deps.liveState === undefined) return { ok: false, errors: ['live cluster check not available: pass --state'] };
+  try {
+    return { ok: true, state: await deps.liveState(options.kubeconfig) };
+  } catch (error) {
+    return { ok: false, errors: [`cannot read the cluster: ${errorText(error)}`] };
+  }
+}
+
+function manifestErrorText(error: ManifestError): string {
+  return `${originText(error.origin)}: ${error.message}`;
+}
+
+/**
+ * Decides the objects in order. An object let in on a known node holds its ports for the
+ * objects after it (the server's reservation, without expiry), so two colliding pods in
+ * one input are caught. Exempt objects are not decided, but their ports count too.
+ */
+export function decideAll(manifests: Manifests, state: ClusterState, options: Pick<CheckOptions, 'mode' | 'exemptNamespaces'>): CheckedObject[] {
+  const view = new ReservingView(state.view, { now: () => 0, ttlMs: Number.POSITIVE_INFINITY });
+  const policy = { defaultMode: options.mode, exemptNamespaces: new Set(options.exemptNamespaces) };
+  return manifests.objects.map((m) => {
+    const mode = modeFor(m.namespace, policy, state.namespaces);
+    const decision = decide(subjectOf(m.object, m.namespace), mode === 'exempt' ? 'audit' : mode, view);
+    if (decision.admits !== undefined) view.reserve(decision.admits);
+    return { kind: m.object.kind, namespace: m.namespace, name: m.name, decision, exempt: mode === 'exempt' };
+  });
+}
+
+/**
+ * `hostport-guard check`: would these objects be admitted? Reads every input and the state
+ * first and reports every problem at once (exit 2); otherwise prints one result per object
+ * and exits 1 when any would be denied, else 0.
+ */
+export async function runCheck(options: CheckOptions, deps: CheckDeps): Promise<CommandResult> {
+  const { inputs, errors } = await readInputs(options.files, deps);
+  const manifests = readManifests(inputs);
+  errors.push(...manifests.errors.map(manifestErrorText));
+  const state = await readState(options, deps);
+  if (!state.ok) errors.push(...state.errors);
+  if (errors.length > 0 || !state.ok) return usageError(errors);
+
+  const checked = decideAll(manifests, state.state, options);
+  const exitCode = checked.some((c) => !c.exempt && c.decision.kind === 'deny') ? EXIT_DENIED : EXIT_OK;
+  if (options.output === 'json') return { exitCode, stdout: jsonReport(checked), stderr: skippedNotes(manifests.skipped) };
+  return { exitCode, stdout: textReport(checked, manifests.skipped), stderr: '' };
+}

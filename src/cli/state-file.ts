@@ -1,0 +1,45 @@
+import type { NamespaceModes } from '../admission/policy.js';
+import type { PodPresence } from '../cluster/pod-index.js';
+import { indexFromObjects } from '../cluster/snapshot.js';
+import type { Origin } from '../manifests/documents.js';
+import { originText, parseDocuments } from '../manifests/documents.js';
+import type { PortView } from '../ports/view.js';
+
+/** What objects are checked against: the pods holding ports, nodes, and namespace labels. */
+export interface ClusterState {
+  readonly view: PortView & PodPresence;
+  readonly namespaces: NamespaceModes;
+}
+
+/** A cluster state, or the problems that kept it from being read. */
+export type StateResult = { readonly ok: true; readonly state: ClusterState } | { readonly ok: false; readonly errors: readonly string[] };
+
+/** `[4].spec` from the snapshot, for objects passed as one flat array: item 4 and the rest. */
+const FLAT_ITEM = /^\[([0-9]+)\](.*)$/;
+
+/** A snapshot location (`[4]`) as the user's file location (`state.yaml: document 1, item 5`). */
+function located(at: string, origins: readonly Origin[]): string {
+  const match = FLAT_ITEM.exec(at);
+  const origin = match === null ? undefined : origins[Number(match[1])];
+  if (match === null || origin === undefined) return at;
+  const rest = match[2] ?? '';
+  return `${originText(origin)}${rest === '' ? '' : ` ${rest}`}`;
+}
+
+/**
+ * The cluster state in a file written by `kubectl get pods,nodes,namespaces -A -o yaml`
+ * (or -o json, or several documents): every problem is reported with its document and item.
+ */
+export function stateFromText(text: string, file: string): StateResult {
+  const documents = parseDocuments(text, file);
+  if (documents.errors.length > 0) {
+    return { ok: false, errors: documents.errors.map((e) => `${originText(e.origin)}: ${e.message}`) };
+  }
+  const origins = documents.objects.map((o) => o.origin);
+  const result = indexFromObjects(documents.objects.map((o) => o.value));
+  if (result.ok) return { ok: true, state: { view: result.index, namespaces: result.index } };
+  return {
+    ok: false,
+    errors: result.error.problems.map((p) => `${located(p.at, origins)}: ${p.kind ?? 'object'} ${p.name}: ${p.errors.join('; ')}`),
+  };
+}

@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs';
+import type { ConfigIssue } from './errors.js';
+import { HPG_ERR_CONFIG_FILE_UNREADABLE, issueText } from './errors.js';
+import type { ConfigResult } from './resolve.js';
+import { resolveConfig } from './resolve.js';
+import { configFileOf } from './sources.js';
+
+/** Where loadConfig reads from; tests pass strings and fakes. */
+export interface ConfigLoadOptions {
+  /** Option values as commander parsed them. */
+  readonly flags: Readonly<Record<string, unknown>>;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly readFile?: (path: string) => string;
+}
+
+function readUtf8(path: string): string {
+  return readFileSync(path, 'utf8');
+}
+
+/** Why a read failed, without the stack: `ENOENT: no such file or directory, open 'x'`. */
+function readErrorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Reads the configuration file (from `--config` or HOSTPORT_GUARD_CONFIG) and the
+ * environment, then merges and validates everything once. A file that cannot be read is
+ * one more listed problem, not an early exit.
+ */
+export function loadConfig(options: ConfigLoadOptions): ConfigResult {
+  const env = options.env ?? process.env;
+  const readFile = options.readFile ?? readUtf8;
+  const ref = configFileOf(options.flags, env);
+  if (ref === undefined) return resolveConfig({ flags: options.flags, env });
+  let text: string;
+  try {
+    text = readFile(ref.path);
+  } catch (error) {
+    const issue: ConfigIssue = {
+      code: HPG_ERR_CONFIG_FILE_UNREADABLE,
+      setting: ref.path,
+      problem: `cannot be read: ${readErrorText(error)}`,
+      origin: ref.origin,
+    };
+    return resolveConfig({ flags: options.flags, env, file: { ref, issue } });
+  }
+  return resolveConfig({ flags: options.flags, env, file: { ref, text } });
+}
+
+/** The lines to print for a refused configuration, one per problem. */
+export function configErrorText(issues: readonly ConfigIssue[]): string {
+  return issues.map((i) => `${issueText(i)}\n`).join('');
+}

@@ -1,0 +1,138 @@
+import type { ErrorObject } from 'ajv';
+import type { ConfigIssue } from './errors.js';
+import { HPG_ERR_CONFIG_INVALID_VALUE, HPG_ERR_CONFIG_MISSING, HPG_ERR_CONFIG_UNKNOWN_KEY } from './errors.js';
+import type { Merged } from './layers.js';
+import { isValues, mergeLayers, pointerSegment } from './layers.js';
+import type { Config } from './schema.js';
+import { validateConfig } from './schema.js';
+import { howToSet } from './settings.js';
+import type { ConfigFileRef } from './sources.js';
+import { defaultsLayer, envLayer, fileLayer, flagsLayer } from './sources.js';
+
+/** The raw inputs of a configuration; reading them is the caller's business. */
+export interface ConfigInputs {
+  /** Option values as commander parsed them (camelCase keys, strings or string lists). */
+  readonly flags: Readonly<Record<string, unknown>>;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** The configuration file's text, or the problem that kept it from being read. */
+  readonly file?: { readonly ref: ConfigFileRef; readonly text: string } | { readonly ref: ConfigFileRef; readonly issue: ConfigIssue };
+}
+
+/** A valid configuration, or every problem found in it. */
+export type ConfigResult =
+  | { readonly ok: true; readonly config: Config }
+  | { readonly ok: false; readonly issues: readonly ConfigIssue[] };
+
+/** The keys of a JSON pointer, unescaped (RFC 6901: `~1` is `/`, `~0` is `~`). */
+function pathOf(pointer: string): string[] {
+  return pointer.split('/').slice(1).map((k) => k.replaceAll('~1', '/').replaceAll('~0', '~'));
+}
+
+/** `/listen/port` -> `listen.port`, `/exemptNamespaces/1` -> `exemptNamespaces[1]`. */
+export function settingName(pointer: string): string {
+  return pathOf(pointer).reduce((name, k) => (/^[0-9]+$/.test(k) ? `${name}[${k}]` : name === '' ? k : `${name}.${k}`), '');
+}
+
+const TYPE_WORDS: Readonly<Record<string, string>> = {
+  integer: 'an integer',
+  string: 'a string',
+  array: 'a list',
+  object: 'a mapping',
+};
+
+/** A service-link value such as `tcp://10.96.0.10:443` in HOSTPORT_GUARD_PORT. */
+const SERVICE_LINK_VALUE = /^(tcp|udp|sctp):\/\//;
+
+function problemOf(error: ErrorObject, value: unknown): string {
+  const p = error.params;
+  switch (error.keyword) {
+    case 'enum':
+      return `must be one of ${Array.isArray(p['allowedValues']) ? p['allowedValues'].join(', ') : ''}`;
+    case 'type': {
+      const word = TYPE_WORDS[String(p['type'])] ?? String(p['type']);
+      const link = typeof value === 'string' && SERVICE_LINK_VALUE.test(value)
+        ? ' (this looks like a Kubernetes service link variable: set enableServiceLinks: false on the pod)'
+        : '';
+      return `must be ${word}, not ${JSON.stringify(value)}${link}`;
+    }
+    case 'minimum':
+      return `must be at least ${String(p['limit'])}`;
+    case 'maximum':
+      return `must be at most ${String(p['limit'])}`;
+    case 'minLength':
+      return 'must not be empty';
+    case 'uniqueItems':
+      return 'must not list a value twice';
+    default:
+      return error.message ?? 'is invalid';
+  }
+}
+
+function valueAt(values: unknown, pointer: string): unknown {
+  let at = values;
+  for (const key of pathOf(pointer)) {
+    at = Array.isArray(at) ? at[Number(key)] : isValues(at) && Object.hasOwn(at, key) ? at[key] : undefined;
+  }
+  return at;
+}
+
+/** One readable issue per ajv error, naming the source of the offending value. */
+function schemaIssue(error: ErrorObject, merged: Merged): ConfigIssue {
+  const p = error.params;
+  if (error.keyword === 'additionalProperties') {
+    const pointer = `${error.instancePath}/${pointerSegment(String(p['additionalProperty']))}`;
+    return { code: HPG_ERR_CONFIG_UNKNOWN_KEY, setting: settingName(pointer), problem: 'is not a known setting', origin: merged.originOf(pointer) ?? 'unknown' };
+  }
+  if (error.keyword === 'required') {
+    const pointer = `${error.instancePath}/${pointerSegment(String(p['missingProperty']))}`;
+    return { code: HPG_ERR_CONFIG_MISSING, setting: settingName(pointer), problem: 'is required', origin: howToSet(pathOf(pointer)) };
+  }
+  return {
+    code: HPG_ERR_CONFIG_INVALID_VALUE,
+    setting: settingName(error.instancePath),
+    problem: problemOf(error, valueAt(merged.values, error.instancePath)),
+    origin: merged.originOf(error.instancePath) ?? 'unknown',
+  };
+}
+
+/** Checks that need two settings at once: the schema sees one value at a time. */
+function crossChecks(config: Config, merged: Merged): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  if (config.listen.port !== 0 && config.listen.port === config.health.port) {
+    issues.push({
+      code: HPG_ERR_CONFIG_INVALID_VALUE,
+      setting: 'health.port',
+      problem: `must differ from listen.port (${config.listen.port})`,
+      origin: merged.originOf('/health/port') ?? 'unknown',
+    });
+  }
+  return issues;
+}
+
+/**
+ * Merges defaults < file < environment < flags and validates the result once against the
+ * schema, collecting every problem (allErrors) with the source of each offending value.
+ * Pure: the caller reads the file and the environment.
+ */
+export function resolveConfig(inputs: ConfigInputs): ConfigResult {
+  const file = inputs.file;
+  const fromFile = file === undefined ? undefined : 'text' in file ? fileLayer(file.ref, file.text) : undefined;
+  const fromEnv = envLayer(inputs.env);
+  const layers = [defaultsLayer(), ...(fromFile === undefined ? [] : [fromFile.layer]), fromEnv.layer, flagsLayer(inputs.flags)];
+  const merged = mergeLayers(layers);
+  const issues: ConfigIssue[] = [
+    ...(file !== undefined && 'issue' in file ? [file.issue] : []),
+    ...(fromFile?.issues ?? []),
+    ...fromEnv.issues,
+  ];
+  if (!validateConfig(merged.values)) {
+    // A value of the wrong type also fails its enum or range: its type is the one to fix.
+    const errors = validateConfig.errors ?? [];
+    const mistyped = new Set(errors.filter((e) => e.keyword === 'type').map((e) => e.instancePath));
+    const relevant = errors.filter((e) => e.keyword === 'type' || !mistyped.has(e.instancePath));
+    issues.push(...relevant.map((e) => schemaIssue(e, merged)));
+    return { ok: false, issues };
+  }
+  issues.push(...crossChecks(merged.values, merged));
+  return issues.length === 0 ? { ok: true, config: merged.values } : { ok: false, issues };
+}

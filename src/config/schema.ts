@@ -1,0 +1,96 @@
+import { Ajv } from 'ajv';
+import type { Mode } from '../admission/decide.js';
+import { MODES } from '../admission/decide.js';
+
+/** pino's level names; `silent` turns logging off. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** A pino level name. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/**
+ * The smallest accepted request body limit: an AdmissionReview for an UPDATE carries the
+ * old and the new object and can reach 3 MiB (the API server's request size limit).
+ */
+export const MIN_BODY_BYTES = 3 * 1024 * 1024;
+
+/** An address to listen on. */
+export interface ListenAddress {
+  readonly host: string;
+  /** 0 lets the system pick a free port (useful in tests). */
+  readonly port: number;
+}
+
+/** The server configuration after defaults, file, environment and flags are merged. */
+export interface Config {
+  /** How conflicts are answered where no namespace label overrides it. */
+  readonly mode: Mode;
+  /** Namespaces never decided. */
+  readonly exemptNamespaces: readonly string[];
+  /** The webhook's HTTPS address. */
+  readonly listen: ListenAddress;
+  /** The plain-HTTP address for probes and metrics. */
+  readonly health: ListenAddress;
+  readonly tls: {
+    readonly certFile: string;
+    readonly keyFile: string;
+    /** How often the files are polled: Secret volumes swap them without notice. */
+    readonly reloadIntervalSeconds: number;
+  };
+  /** A kubeconfig path; without it $KUBECONFIG, ~/.kube/config, then the in-cluster account. */
+  readonly kubeconfig?: string;
+  /** Serve from this static snapshot (`kubectl get pods,nodes,namespaces -A -o yaml`) instead of a watch. */
+  readonly clusterState?: string;
+  /** How long an admitted pod's ports stay reserved while the watch has not shown it yet. */
+  readonly reservationTtlSeconds: number;
+  readonly watch: {
+    /** After this long without a watch event or resync the index is reported stale. */
+    readonly staleAfterSeconds: number;
+  };
+  readonly logLevel: LogLevel;
+  /** Request bodies larger than this are refused with 413. */
+  readonly maxBodyBytes: number;
+}
+
+const name = { type: 'string', minLength: 1 } as const;
+const port = { type: 'integer', minimum: 0, maximum: 65535 } as const;
+const seconds = { type: 'integer', minimum: 1 } as const;
+const address = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['host', 'port'],
+  properties: { host: name, port },
+} as const;
+
+/** The JSON schema of Config; keys are camelCase as in the file, unknown keys are errors. */
+export const CONFIG_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['mode', 'exemptNamespaces', 'listen', 'health', 'tls', 'reservationTtlSeconds', 'watch', 'logLevel', 'maxBodyBytes'],
+  properties: {
+    mode: { type: 'string', enum: MODES },
+    exemptNamespaces: { type: 'array', items: name, uniqueItems: true },
+    listen: address,
+    health: address,
+    tls: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['certFile', 'keyFile', 'reloadIntervalSeconds'],
+      properties: { certFile: name, keyFile: name, reloadIntervalSeconds: seconds },
+    },
+    kubeconfig: name,
+    clusterState: name,
+    reservationTtlSeconds: seconds,
+    watch: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['staleAfterSeconds'],
+      properties: { staleAfterSeconds: seconds },
+    },
+    logLevel: { type: 'string', enum: LOG_LEVELS },
+    maxBodyBytes: { type: 'integer', minimum: MIN_BODY_BYTES },
+  },
+} as const;
+
+/** Checks a merged configuration, collecting every error (allErrors). */
+export const validateConfig = new Ajv({ allErrors: true, strict: true }).compile<Config>(CONFIG_SCHEMA);

@@ -1,0 +1,92 @@
+/**
+ * The settings that can come from the environment or from flags, and the defaults. One
+ * table drives parsing, provenance and the "how to set it" hints, so a new setting is
+ * one row.
+ */
+
+/** How a raw string from the environment or a flag is turned into a value. */
+export type SettingType = 'string' | 'integer' | 'list';
+
+/** One setting reachable from outside the file. */
+export interface Setting {
+  /** Where it sits in the configuration, e.g. `['listen', 'port']`. */
+  readonly path: readonly string[];
+  /** The environment variable, e.g. `HOSTPORT_GUARD_PORT`. */
+  readonly env: string;
+  /** The flag as typed and as commander names its value, when there is one. */
+  readonly flag?: { readonly name: string; readonly key: string };
+  readonly type: SettingType;
+}
+
+/** Every environment variable and flag starts with this. */
+export const ENV_PREFIX = 'HOSTPORT_GUARD_';
+
+/** The variable naming the configuration file (like `--config`). */
+export const CONFIG_FILE_ENV = `${ENV_PREFIX}CONFIG`;
+
+function setting(path: readonly string[], env: string, type: SettingType, flag?: string): Setting {
+  const row = { path, env: ENV_PREFIX + env, type };
+  if (flag === undefined) return row;
+  const key = flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+  return { ...row, flag: { name: `--${flag}`, key } };
+}
+
+/** The settings with their variables and flags. */
+export const SETTINGS: readonly Setting[] = [
+  setting(['mode'], 'MODE', 'string', 'mode'),
+  setting(['exemptNamespaces'], 'EXEMPT_NAMESPACES', 'list', 'exempt-namespace'),
+  setting(['listen', 'host'], 'HOST', 'string'),
+  setting(['listen', 'port'], 'PORT', 'integer', 'port'),
+  setting(['health', 'host'], 'HEALTH_HOST', 'string'),
+  setting(['health', 'port'], 'HEALTH_PORT', 'integer', 'health-port'),
+  setting(['tls', 'certFile'], 'TLS_CERT_FILE', 'string', 'tls-cert'),
+  setting(['tls', 'keyFile'], 'TLS_KEY_FILE', 'string', 'tls-key'),
+  setting(['tls', 'reloadIntervalSeconds'], 'TLS_RELOAD_INTERVAL_SECONDS', 'integer'),
+  setting(['kubeconfig'], 'KUBECONFIG', 'string', 'kubeconfig'),
+  setting(['clusterState'], 'CLUSTER_STATE', 'string', 'cluster-state'),
+  setting(['reservationTtlSeconds'], 'RESERVATION_TTL_SECONDS', 'integer'),
+  setting(['watch', 'staleAfterSeconds'], 'WATCH_STALE_AFTER_SECONDS', 'integer'),
+  setting(['logLevel'], 'LOG_LEVEL', 'string', 'log-level'),
+  setting(['maxBodyBytes'], 'MAX_BODY_BYTES', 'integer'),
+];
+
+/** Values used where no source sets one. TLS files have no default: serving needs them. */
+export const DEFAULTS = {
+  mode: 'enforce',
+  exemptNamespaces: ['kube-system'],
+  listen: { host: '0.0.0.0', port: 8443 },
+  health: { host: '0.0.0.0', port: 8080 },
+  tls: { reloadIntervalSeconds: 10 },
+  reservationTtlSeconds: 30,
+  watch: { staleAfterSeconds: 300 },
+  logLevel: 'info',
+  // 4 MiB: above the 3 MiB an AdmissionReview can reach, with room for the envelope.
+  maxBodyBytes: 4 * 1024 * 1024,
+} as const;
+
+const INTEGER = /^[+-]?[0-9]+$/;
+
+/**
+ * The value of a raw string for a setting. A string that is not an integer is kept as it
+ * is, so the schema reports it with its source instead of a parse error hiding the rest.
+ * Lists from the environment are comma-separated; an empty variable is an empty list.
+ */
+export function settingValue(type: SettingType, raw: string): unknown {
+  switch (type) {
+    case 'string':
+      return raw;
+    case 'integer':
+      return INTEGER.test(raw.trim()) ? Number(raw.trim()) : raw;
+    case 'list':
+      return raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  }
+}
+
+/** How to give a setting: `the config file, HOSTPORT_GUARD_TLS_KEY_FILE or --tls-key`. */
+export function howToSet(path: readonly string[]): string {
+  const row = SETTINGS.find((s) => s.path.join('.') === path.join('.'));
+  if (row === undefined) return 'set it in the config file';
+  const ways = ['the config file', row.env];
+  if (row.flag !== undefined) ways.push(row.flag.name);
+  return `set it in ${ways.slice(0, -1).join(', ')} or ${ways.at(-1) ?? ''}`;
+}

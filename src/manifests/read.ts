@@ -1,0 +1,117 @@
+import { decodeAdmittedObject, HPG_ERR_UNSUPPORTED_KIND } from '../admission/review.js';
+import type { AdmittedObject } from '../admission/subject.js';
+import type { Documents, ManifestError, Origin, RawObject } from './documents.js';
+import { isMapping, parseDocuments } from './documents.js';
+
+/** Where `kubectl apply` puts an object that names no namespace (without `-n` or a context namespace). */
+export const DEFAULT_NAMESPACE = 'default';
+
+/** An object names neither `metadata.name` nor `metadata.generateName`. */
+export const HPG_ERR_MANIFEST_NO_NAME = 'HPG_ERR_MANIFEST_NO_NAME';
+
+/** One input: its name for messages (`-` for standard input) and its text. */
+export interface ManifestInput {
+  readonly file: string;
+  readonly text: string;
+}
+
+/** An object to decide, defaulted as the API server would before admission. */
+export interface ManifestObject {
+  readonly origin: Origin;
+  readonly object: AdmittedObject;
+  /** The object's namespace after defaulting. */
+  readonly namespace: string;
+  /** The object's name, or the name generated for a `generateName`-only object. */
+  readonly name: string;
+}
+
+/** An object of a kind hostport-guard does not decide (ConfigMap, Service, ...). */
+export interface SkippedObject {
+  readonly origin: Origin;
+  readonly kind: string;
+  /** `namespace/name`, or the bare name of a cluster-scoped object. */
+  readonly name: string;
+}
+
+/** Everything read from the inputs, in input order. */
+export interface Manifests {
+  readonly objects: readonly ManifestObject[];
+  readonly skipped: readonly SkippedObject[];
+  readonly errors: readonly ManifestError[];
+}
+
+/** The alphabet the API server draws generated name suffixes from (no vowels, no look-alikes). */
+const SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+const SUFFIX_LENGTH = 5;
+
+/**
+ * The suffix for the `ordinal`-th generated name. The API server picks 5 random characters;
+ * here they are derived from the position so that output is reproducible and two objects
+ * of one input never share a name (a pod never conflicts with itself).
+ */
+export function generatedSuffix(ordinal: number): string {
+  let rest = ordinal;
+  let suffix = '';
+  for (let i = 0; i < SUFFIX_LENGTH; i += 1) {
+    suffix = (SUFFIX_ALPHABET[rest % SUFFIX_ALPHABET.length] ?? '') + suffix;
+    rest = Math.floor(rest / SUFFIX_ALPHABET.length);
+  }
+  return suffix;
+}
+
+function stringAt(value: unknown, key: string): string | undefined {
+  if (!isMapping(value)) return undefined;
+  const found = value[key];
+  return typeof found === 'string' && found !== '' ? found : undefined;
+}
+
+function skippedOf(raw: RawObject, kind: string): SkippedObject {
+  const meta = raw.value['metadata'];
+  const name = stringAt(meta, 'name') ?? stringAt(meta, 'generateName') ?? '';
+  const namespace = stringAt(meta, 'namespace');
+  return { origin: raw.origin, kind, name: namespace === undefined ? name : `${namespace}/${name}` };
+}
+
+/** `Pod web`, or `object` when the kind is missing or not a string. */
+function label(raw: RawObject): string {
+  const kind = stringAt(raw.value, 'kind') ?? 'object';
+  const meta = raw.value['metadata'];
+  const name = stringAt(meta, 'name') ?? stringAt(meta, 'generateName');
+  return name === undefined ? kind : `${kind} ${name}`;
+}
+
+/** Reads every input, in order; generated names are numbered across all of them. */
+export function readManifests(inputs: readonly ManifestInput[]): Manifests {
+  const objects: ManifestObject[] = [];
+  const skipped: SkippedObject[] = [];
+  const errors: ManifestError[] = [];
+  let generated = 0;
+  for (const input of inputs) {
+    const documents: Documents = parseDocuments(input.text, input.file);
+    errors.push(...documents.errors);
+    for (const raw of documents.objects) {
+      const decoded = decodeAdmittedObject(raw.value);
+      if (!decoded.ok) {
+        const kind = raw.value['kind'];
+        if (decoded.code === HPG_ERR_UNSUPPORTED_KIND && typeof kind === 'string') skipped.push(skippedOf(raw, kind));
+        else errors.push({ code: decoded.code, origin: raw.origin, message: `${label(raw)}: ${decoded.reason}` });
+        continue;
+      }
+      const meta = decoded.object.metadata;
+      const namespace = meta.namespace !== undefined && meta.namespace !== '' ? meta.namespace : DEFAULT_NAMESPACE;
+      let name = meta.name ?? '';
+      if (name === '' && meta.generateName !== undefined && meta.generateName !== '') {
+        name = meta.generateName + generatedSuffix(generated);
+        generated += 1;
+      }
+      if (name === '') {
+        const message = `${decoded.object.kind}: /metadata must have name or generateName`;
+        errors.push({ code: HPG_ERR_MANIFEST_NO_NAME, origin: raw.origin, message });
+        continue;
+      }
+      const object: AdmittedObject = { ...decoded.object, metadata: { ...meta, namespace, name } };
+      objects.push({ origin: raw.origin, object, namespace, name });
+    }
+  }
+  return { objects, skipped, errors };
+}

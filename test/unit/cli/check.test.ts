@@ -1,0 +1,428 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from '@jest/globals';
+import type { ResultJson } from '../../../src/cli/check-output.js';
+import type { CheckDeps, CheckOptions } from '../../../src/cli/check.js';
+import { runCheck } from '../../../src/cli/check.js';
+import { stateFromText } from '../../../src/cli/state-file.js';
+
+const FIXTURES = new URL('../../fixtures/', import.meta.url);
+const STATE = 'states/cluster.yaml';
+
+/** Reads fixture files by their path below test/fixtures; extra files are given as text. */
+function deps(extra: Record<string, string> = {}, stdin = ''): CheckDeps & { stdinReads: () => number } {
+  let reads = 0;
+  return {
+    readFile(path) {
+      const text = extra[path];
+      return text ?? readFileSync(new URL(path, FIXTURES), 'utf8');
+    },
+    readStdin() {
+      reads += 1;
+      return Promise.resolve(stdin);
+    },
+    stdinReads: () => reads,
+  };
+}
+
+function options(files: string[], overrides: Partial<CheckOptions> = {}): CheckOptions {
+  return { files, state: STATE, mode: 'enforce', output: 'json', exemptNamespaces: [], ...overrides };
+}
+
+async function results(files: string[], overrides: Partial<CheckOptions> = {}): Promise<{ exitCode: number; results: unknown }> {
+  const out = await runCheck(options(files, overrides), deps());
+  const parsed: unknown = out.stdout === '' ? undefined : JSON.parse(out.stdout);
+  const list = typeof parsed === 'object' && parsed !== null && 'results' in parsed ? parsed.results : out.stderr;
+  return { exitCode: out.exitCode, results: list };
+}
+
+const INGRESS = { namespace: 'default', name: 'ingress-7d9f8b6c4-x2x7k', container: 'nginx' };
+
+function allow(kind: string, namespace: string, name: string, node: string | null): ResultJson {
+  return { kind, namespace, name, decision: 'allow', node, conflicts: [], messages: [] };
+}
+
+const table: [string, string[], Partial<CheckOptions>, number, ResultJson[]][] = [
+  [
+    'denies a hostNetwork pod pinned to a node where its defaulted hostPort is taken',
+    ['manifests/pinned-hostnetwork.yaml'],
+    {},
+    1,
+    [
+      {
+        kind: 'Pod',
+        namespace: 'default',
+        name: 'web-2',
+        decision: 'deny',
+        node: 'worker-1',
+        conflicts: [{ node: 'worker-1', protocol: 'TCP', hostIP: '0.0.0.0', port: 8080, holder: INGRESS }],
+        messages: [
+          'hostNetwork port 8080/TCP on node worker-1 is already used by pod default/ingress-7d9f8b6c4-x2x7k (container nginx); pick another port or node',
+        ],
+      },
+    ],
+  ],
+  [
+    'denies a hostPort without hostNetwork like a hostNetwork port',
+    ['manifests/hostport-only.yaml'],
+    {},
+    1,
+    [
+      {
+        kind: 'Pod',
+        namespace: 'default',
+        name: 'api',
+        decision: 'deny',
+        node: 'worker-1',
+        conflicts: [{ node: 'worker-1', protocol: 'TCP', hostIP: '0.0.0.0', port: 8443, holder: INGRESS }],
+        messages: [
+          'hostPort 8443/TCP on node worker-1 is already used by pod default/ingress-7d9f8b6c4-x2x7k (container nginx); pick another port or node',
+        ],
+      },
+    ],
+  ],
+  [
+    'denies a DaemonSet pod on the node its matchFields affinity names',
+    ['manifests/daemonset-pod.yaml'],
+    {},
+    1,
+    [
+      {
+        kind: 'Pod',
+        namespace: 'monitoring',
+        name: 'agent-bbbbb',
+        decision: 'deny',
+        node: 'worker-2',
+        conflicts: [
+          {
+            node: 'worker-2',
+            protocol: 'TCP',
+            hostIP: '0.0.0.0',
+            port: 9100,
+            holder: { namespace: 'kube-system', name: 'node-exporter-z8w5t', container: 'node-exporter' },
+          },
+        ],
+        messages: [
+          'hostNetwork port 9100/TCP on node worker-2 is already used by pod kube-system/node-exporter-z8w5t (container node-exporter); pick another port or node',
+        ],
+      },
+    ],
+  ],
+  [
+    'catches the second of two colliding pods in one file, pinned by hostname label',
+    ['manifests/two-pods.yaml'],
+    {},
+    1,
+    [
+      allow('Pod', 'default', 'relay-a', 'worker-2'),
+      {
+        kind: 'Pod',
+        namespace: 'default',
+        name: 'relay-b',
+        decision: 'deny',
+        node: 'worker-2',
+        conflicts: [
+          { node: 'worker-2', protocol: 'TCP', hostIP: '0.0.0.0', port: 7070, holder: { namespace: 'default', name: 'relay-a', container: 'relay' } },
+        ],
+        messages: ['hostPort 7070/TCP on node worker-2 is already used by pod default/relay-a (container relay); pick another port or node'],
+      },
+      allow('Pod', 'default', 'relay-c', 'worker-3'),
+    ],
+  ],
+  [
+    'counts a sidecar port but not an ordinary init container port',
+    ['manifests/sidecar.yaml'],
+    {},
+    1,
+    [
+      {
+        kind: 'Pod',
+        namespace: 'default',
+        name: 'probe-9090',
+        decision: 'deny',
+        node: 'worker-3',
+        conflicts: [
+          { node: 'worker-3', protocol: 'TCP', hostIP: '0.0.0.0', port: 9090, holder: { namespace: 'default', name: 'meshed', container: 'proxy' } },
+        ],
+        messages: ['hostPort 9090/TCP on node worker-3 is already used by pod default/meshed (container proxy); pick another port or node'],
+      },
+      allow('Pod', 'default', 'probe-9091', 'worker-3'),
+    ],
+  ],
+  [
+    'ignores a Succeeded holder and names a terminating one',
+    ['manifests/holders.yaml'],
+    {},
+    1,
+    [
+      allow('Pod', 'default', 'report-2', 'worker-2'),
+      {
+        kind: 'Pod',
+        namespace: 'default',
+        name: 'worker-next',
+        decision: 'deny',
+        node: 'worker-3',
+        conflicts: [
+          { node: 'worker-3', protocol: 'TCP', hostIP: '0.0.0.0', port: 9000, holder: { namespace: 'default', name: 'draining', container: 'worker' } },
+        ],
+        messages: [
+          'hostPort 9000/TCP on node worker-3 is already used by pod default/draining (container worker, terminating); pick another port or node',
+        ],
+      },
+    ],
+  ],
+  [
+    'treats [::] as taking the IPv4 port, and other protocols as free',
+    ['manifests/ipv6.yaml'],
+    {},
+    1,
+    [
+      {
+        kind: 'Pod',
+        namespace: 'default',
+        name: 'mdns-v4',
+        decision: 'deny',
+        node: 'worker-3',
+        conflicts: [
+          { node: 'worker-3', protocol: 'TCP', hostIP: '10.0.0.3', port: 5353, holder: { namespace: 'default', name: 'v6-listener', container: 'mdns' } },
+        ],
+        messages: [
+          'hostPort 10.0.0.3:5353/TCP on node worker-3 is already used by pod default/v6-listener (container mdns, on [::]:5353/TCP) ' +
+            '(stricter than the scheduler: on Linux [::] also takes the IPv4 port); pick another port or node',
+        ],
+      },
+      allow('Pod', 'default', 'mdns-udp', 'worker-3'),
+    ],
+  ],
+  [
+    'warns about workloads whose ports are taken on some nodes, never denies them',
+    ['manifests/workloads.yaml'],
+    {},
+    0,
+    [
+      {
+        kind: 'Deployment',
+        namespace: 'default',
+        name: 'exporter',
+        decision: 'warn',
+        node: null,
+        conflicts: [
+          { node: 'worker-1', protocol: 'TCP', hostIP: '0.0.0.0', port: 9100, holder: { namespace: 'kube-system', name: 'node-exporter-4kq2m', container: 'node-exporter' } },
+          { node: 'worker-2', protocol: 'TCP', hostIP: '0.0.0.0', port: 9100, holder: { namespace: 'kube-system', name: 'node-exporter-z8w5t', container: 'node-exporter' } },
+        ],
+        messages: ['port 9100/TCP is already used on 2 of 3 nodes (worker-1, worker-2); pods needing it cannot run there'],
+      },
+      {
+        kind: 'DaemonSet',
+        namespace: 'monitoring',
+        name: 'exporter-ds',
+        decision: 'warn',
+        node: null,
+        conflicts: [
+          { node: 'worker-1', protocol: 'TCP', hostIP: '0.0.0.0', port: 9100, holder: { namespace: 'kube-system', name: 'node-exporter-4kq2m', container: 'node-exporter' } },
+          { node: 'worker-2', protocol: 'TCP', hostIP: '0.0.0.0', port: 9100, holder: { namespace: 'kube-system', name: 'node-exporter-z8w5t', container: 'node-exporter' } },
+        ],
+        messages: ['port 9100/TCP is already used on 2 of 3 nodes (worker-1, worker-2); its pods cannot run there'],
+      },
+    ],
+  ],
+  [
+    'follows a namespace label that lowers the mode to warn',
+    ['manifests/team-a.yaml'],
+    {},
+    0,
+    [
+      {
+        kind: 'Pod',
+        namespace: 'team-a',
+        name: 'web',
+        decision: 'warn',
+        node: 'worker-1',
+        conflicts: [{ node: 'worker-1', protocol: 'TCP', hostIP: '0.0.0.0', port: 8080, holder: INGRESS }],
+        messages: ['port 8080/TCP on node worker-1 is used by pod default/ingress-7d9f8b6c4-x2x7k (container nginx)'],
+      },
+    ],
+  ],
+  [
+    'records conflicts without denying in audit mode',
+    ['manifests/pinned-hostnetwork.yaml'],
+    { mode: 'audit' },
+    0,
+    [
+      {
+        kind: 'Pod',
+        namespace: 'default',
+        name: 'web-2',
+        decision: 'allow',
+        node: 'worker-1',
+        conflicts: [{ node: 'worker-1', protocol: 'TCP', hostIP: '0.0.0.0', port: 8080, holder: INGRESS }],
+        messages: [],
+      },
+    ],
+  ],
+  [
+    'allows objects in an exempt namespace without naming conflicts',
+    ['manifests/pinned-hostnetwork.yaml'],
+    { exemptNamespaces: ['default'] },
+    0,
+    [allow('Pod', 'default', 'web-2', 'worker-1')],
+  ],
+  [
+    'reads JSON Lists and names generateName-only pods',
+    ['manifests/list.json'],
+    {},
+    1,
+    [
+      {
+        kind: 'Pod',
+        namespace: 'default',
+        name: 'scrape-bbbbb',
+        decision: 'deny',
+        node: 'worker-1',
+        conflicts: [
+          { node: 'worker-1', protocol: 'TCP', hostIP: '0.0.0.0', port: 9100, holder: { namespace: 'kube-system', name: 'node-exporter-4kq2m', container: 'node-exporter' } },
+        ],
+        messages: [
+          'hostNetwork port 9100/TCP on node worker-1 is already used by pod kube-system/node-exporter-4kq2m (container node-exporter); pick another port or node',
+        ],
+      },
+    ],
+  ],
+  ['leaves skipped kinds out of the results', ['manifests/mixed.yaml'], {}, 0, [allow('Pod', 'default', 'plain', null)]],
+];
+
+describe('runCheck', () => {
+  it.each(table)('%s', async (_name, files, overrides, exitCode, expected) => {
+    expect(await results(files, overrides)).toEqual({ exitCode, results: expected });
+  });
+
+  it('lets an exempt pod hold its ports for the pods after it', async () => {
+    const text = readFileSync(new URL('manifests/two-pods.yaml', FIXTURES), 'utf8').replace('name: relay-a', 'name: relay-a\n  namespace: ops');
+    const out = await runCheck(options(['two.yaml'], { exemptNamespaces: ['ops'] }), deps({ 'two.yaml': text }));
+    expect([out.exitCode, out.stdout]).toEqual([1, expect.stringContaining('"name": "relay-a"')]);
+    expect(out.stdout).toContain('already used by pod ops/relay-a');
+  });
+
+  it('notes skipped kinds on stderr in JSON mode, keeping stdout pure JSON', async () => {
+    const out = await runCheck(options(['manifests/mixed.yaml']), deps());
+    expect(out.stderr).toBe(
+      'skipped ConfigMap settings: not a kind hostport-guard checks\nskipped Service default/web: not a kind hostport-guard checks\n',
+    );
+  });
+
+  it('prints one line per object in text mode, warnings indented, then a summary', async () => {
+    const out = await runCheck(
+      options(['manifests/two-pods.yaml', 'manifests/team-a.yaml', 'manifests/mixed.yaml'], { output: 'text' }),
+      deps(),
+    );
+    expect([out.exitCode, out.stderr]).toEqual([1, '']);
+    expect(out.stdout).toBe(
+      [
+        'allow Pod default/relay-a on worker-2',
+        'deny  Pod default/relay-b on worker-2: hostPort 7070/TCP on node worker-2 is already used by pod default/relay-a (container relay); pick another port or node',
+        'allow Pod default/relay-c on worker-3',
+        'warn  Pod team-a/web on worker-1',
+        '  warning: port 8080/TCP on node worker-1 is used by pod default/ingress-7d9f8b6c4-x2x7k (container nginx)',
+        'allow Pod default/plain',
+        'skip  ConfigMap settings: not a kind hostport-guard checks',
+        'skip  Service default/web: not a kind hostport-guard checks',
+        '5 objects checked: 1 denied, 1 with warnings, 3 allowed; 2 skipped',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('says in text mode when a conflict is only recorded, or the namespace is exempt', async () => {
+    const audit = await runCheck(options(['manifests/pinned-hostnetwork.yaml'], { output: 'text', mode: 'audit' }), deps());
+    const exempt = await runCheck(options(['manifests/pinned-hostnetwork.yaml'], { output: 'text', exemptNamespaces: ['default'] }), deps());
+    expect([audit.stdout.split('\n')[0], exempt.stdout.split('\n')[0]]).toEqual([
+      'allow Pod default/web-2 on worker-1 (audit mode: 1 conflict recorded)',
+      'allow Pod default/web-2 on worker-1 (namespace default is exempt)',
+    ]);
+  });
+
+  it('reads standard input for -, once however often it is named', async () => {
+    const d = deps({}, readFileSync(new URL('manifests/pinned-hostnetwork.yaml', FIXTURES), 'utf8'));
+    const out = await runCheck(options(['-', '-']), d);
+    expect([out.exitCode, d.stdinReads(), out.stdout.match(/"name": "web-2"/g)?.length]).toEqual([1, 1, 2]);
+  });
+
+  const refusals: [string, CheckOptions, CheckDeps, string][] = [
+    [
+      'a manifest that cannot be read',
+      options(['missing.yaml']),
+      {
+        ...deps(),
+        readFile: (path) => {
+          if (path === 'missing.yaml') throw new Error("ENOENT: no such file or directory, open 'missing.yaml'");
+          return readFileSync(new URL(path, FIXTURES), 'utf8');
+        },
+      },
+      "error: cannot read missing.yaml: ENOENT: no such file or directory, open 'missing.yaml'\n",
+    ],
+    [
+      'a YAML error, with file and document',
+      options(['manifests/broken.yaml']),
+      deps(),
+      'error: manifests/broken.yaml: document 2: line 14, column 1: Flow sequence in block collection must be sufficiently indented and end with a ]\n',
+    ],
+    [
+      'an invalid object, with its path',
+      options(['manifests/invalid.yaml']),
+      deps(),
+      'error: manifests/invalid.yaml: document 2: Pod quoted-port: /spec/containers/0/ports/0/hostPort must be integer\n',
+    ],
+    [
+      'every bad input at once',
+      options(['manifests/broken.yaml', 'manifests/invalid.yaml']),
+      deps(),
+      'error: manifests/broken.yaml: document 2: line 14, column 1: Flow sequence in block collection must be sufficiently indented and end with a ]\n' +
+        'error: manifests/invalid.yaml: document 2: Pod quoted-port: /spec/containers/0/ports/0/hostPort must be integer\n',
+    ],
+    [
+      'a state file with unusable items, each located',
+      options(['manifests/mixed.yaml'], { state: 'bad-state.yaml' }),
+      deps({
+        'bad-state.yaml':
+          'kind: List\nitems:\n- kind: Pod\n  metadata: {name: a, namespace: x}\n  spec: {containers: [{name: 3}]}\n' +
+          '---\nkind: Pod\nmetadata: {name: b}\nspec: {containers: []}\n---\nkind: Pod\nmetadata: {name: b}\nspec: {containers: []}\n',
+      }),
+      'error: bad-state.yaml: document 1, item 1: Pod x/a: spec.containers[0].name must be string\n' +
+        'error: bad-state.yaml: document 3: Pod default/b: appears more than once\n',
+    ],
+    [
+      'a state file that is not YAML',
+      options(['manifests/mixed.yaml'], { state: 'bad-state.yaml' }),
+      deps({ 'bad-state.yaml': 'items: [\n' }),
+      'error: bad-state.yaml: document 1: line 2, column 1: Flow sequence in block collection must be sufficiently indented and end with a ]\n',
+    ],
+  ];
+  it.each(refusals)('exits 2 on %s', async (_name, opts, d, stderr) => {
+    expect(await runCheck(opts, d)).toEqual({ exitCode: 2, stdout: '', stderr });
+  });
+
+  it('exits 2 without --state when no live cluster access is wired', async () => {
+    const { state: _none, ...live } = options(['manifests/mixed.yaml']);
+    expect(await runCheck(live, deps())).toEqual({ exitCode: 2, stdout: '', stderr: 'error: live cluster check not available: pass --state\n' });
+  });
+
+  it('reads the live cluster without --state, with the given kubeconfig', async () => {
+    const asked: (string | undefined)[] = [];
+    const state = stateFromText(readFileSync(new URL(STATE, FIXTURES), 'utf8'), STATE);
+    if (!state.ok) throw new Error(state.errors.join('\n'));
+    const { state: _none, ...live } = options(['manifests/pinned-hostnetwork.yaml'], { kubeconfig: '/home/me/.kube/config' });
+    const out = await runCheck(live, {
+      ...deps(),
+      liveState: (kubeconfig) => {
+        asked.push(kubeconfig);
+        return Promise.resolve(state.state);
+      },
+    });
+    expect([out.exitCode, asked]).toEqual([1, ['/home/me/.kube/config']]);
+  });
+
+  it('exits 2 when the live cluster cannot be read', async () => {
+    const { state: _none, ...live } = options(['manifests/mixed.yaml']);
+    const out = await runCheck(live, { ...deps(), liveState: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6443')) });
+    expect(out).toEqual({ exitCode: 2, stdout: '', stderr: 'error: cannot read the cluster: connect ECONNREFUSED 127.0.0.1:6443\n' });
+  });
+});

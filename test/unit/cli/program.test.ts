@@ -1,0 +1,111 @@
+import { describe, expect, it } from '@jest/globals';
+import type { CliDeps } from '../../../src/cli/program.js';
+import { runCli } from '../../../src/cli/program.js';
+import type { Config } from '../../../src/config/schema.js';
+
+function fakeDeps(overrides: Partial<CliDeps> = {}): CliDeps & { served: Config[] } {
+  const served: Config[] = [];
+  return {
+    version: '1.2.3',
+    env: {},
+    readConfigFile: (path) => {
+      throw new Error(`ENOENT: no such file or directory, open '${path}'`);
+    },
+    check: {
+      readFile: () => 'kind: ConfigMap\nmetadata: {name: x}\n',
+      readStdin: () => Promise.resolve(''),
+    },
+    runServe: (config) => {
+      served.push(config);
+      return Promise.resolve();
+    },
+    served,
+    ...overrides,
+  };
+}
+
+describe('runCli', () => {
+  it('prints the usage with --help and exits 0', async () => {
+    const out = await runCli(['--help'], fakeDeps());
+    expect([out.exitCode, out.stderr]).toEqual([0, '']);
+    expect(out.stdout).toMatch(/^Usage: hostport-guard \[options\] \[command\]/);
+    expect(out.stdout).toContain('serve [options]');
+    expect(out.stdout).toContain('check [options] <file...>');
+  });
+
+  it('prints the version with --version', async () => {
+    expect(await runCli(['--version'], fakeDeps())).toEqual({ exitCode: 0, stdout: '1.2.3\n', stderr: '' });
+  });
+
+  it('prints the help of a subcommand with its exit codes', async () => {
+    const out = await runCli(['check', '--help'], fakeDeps());
+    expect([out.exitCode, out.stdout]).toEqual([0, expect.stringContaining('Exit status: 0 when nothing would be denied, 1 when something would, 2 on bad input or usage.')]);
+  });
+
+  const usage: [string, string[], string][] = [
+    ['an unknown option', ['check', '--bogus', 'a.yaml'], "error: unknown option '--bogus'\n(add --help for usage)\n"],
+    ['an unknown command', ['nope'], "error: unknown command 'nope'\n(add --help for usage)\n"],
+    ['check without files', ['check'], "error: missing required argument 'file'\n(add --help for usage)\n"],
+    [
+      'an unknown check mode',
+      ['check', '--mode', 'block', 'a.yaml'],
+      "error: option '--mode <mode>' argument 'block' is invalid. Allowed choices are enforce, warn, audit.\n(add --help for usage)\n",
+    ],
+    [
+      'an unknown output format',
+      ['check', '-o', 'yaml', 'a.yaml'],
+      "error: option '-o, --output <format>' argument 'yaml' is invalid. Allowed choices are text, json.\n(add --help for usage)\n",
+    ],
+  ];
+  it.each(usage)('exits 2 on %s', async (_name, args, stderr) => {
+    expect(await runCli(args, fakeDeps())).toEqual({ exitCode: 2, stdout: '', stderr });
+  });
+
+  it('exits 2 with the usage on stderr when no command is given', async () => {
+    const out = await runCli([], fakeDeps());
+    expect([out.exitCode, out.stdout, out.stderr]).toEqual([2, '', expect.stringMatching(/^Usage: hostport-guard/)]);
+  });
+
+  it('passes check options through to the check', async () => {
+    const out = await runCli(['check', '--state', 's.yaml', '-o', 'json', '--exempt-namespace', 'a', '--exempt-namespace', 'b', 'x.yaml'], fakeDeps());
+    expect(out).toEqual({
+      exitCode: 0,
+      stdout: '{\n  "results": []\n}\n',
+      stderr: 'skipped ConfigMap x: not a kind hostport-guard checks\n',
+    });
+  });
+
+  it('serves with the merged configuration, flags over environment', async () => {
+    const deps = fakeDeps({ env: { HOSTPORT_GUARD_MODE: 'audit', HOSTPORT_GUARD_LOG_LEVEL: 'debug' } });
+    const args = ['serve', '--tls-cert', 'c.pem', '--tls-key', 'k.pem', '--mode', 'warn', '--exempt-namespace', 'a', '--exempt-namespace', 'b', '--port', '9443'];
+    const out = await runCli(args, deps);
+    expect(out).toEqual({ exitCode: 0, stdout: '', stderr: '' });
+    expect(deps.served.map((c) => [c.mode, c.logLevel, c.exemptNamespaces, c.listen.port, c.tls.certFile])).toEqual([
+      ['warn', 'debug', ['a', 'b'], 9443, 'c.pem'],
+    ]);
+  });
+
+  it('refuses to serve with every configuration problem listed, and does not start', async () => {
+    const deps = fakeDeps();
+    const out = await runCli(['serve', '--config', 'hpg.yaml', '--mode', 'block'], deps);
+    expect(out).toEqual({
+      exitCode: 2,
+      stdout: '',
+      stderr:
+        "config: hpg.yaml: cannot be read: ENOENT: no such file or directory, open 'hpg.yaml' (from --config)\n" +
+        'config: mode: must be one of enforce, warn, audit (from --mode)\n' +
+        'config: tls.certFile: is required (set it in the config file, HOSTPORT_GUARD_TLS_CERT_FILE or --tls-cert)\n' +
+        'config: tls.keyFile: is required (set it in the config file, HOSTPORT_GUARD_TLS_KEY_FILE or --tls-key)\n',
+    });
+    expect(deps.served).toEqual([]);
+  });
+
+  it('exits 1 when the server fails', async () => {
+    const deps = fakeDeps({ runServe: () => Promise.reject(new Error('listen EADDRINUSE: address already in use 0.0.0.0:8443')) });
+    expect(await runCli(['serve', '--tls-cert', 'c', '--tls-key', 'k'], deps)).toEqual({
+      exitCode: 1,
+      stdout: '',
+      stderr: 'error: listen EADDRINUSE: address already in use 0.0.0.0:8443\n',
+    });
+  });
+});

@@ -1,0 +1,79 @@
+import { describe, expect, it } from '@jest/globals';
+import { originText, parseDocuments } from '../../../src/manifests/documents.js';
+
+const POD = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers: [{name: c}]\n';
+
+describe('parseDocuments', () => {
+  it('reads every document of a multi-document file, numbering them from 1', () => {
+    const { objects, errors } = parseDocuments(`${POD}---\nkind: ConfigMap\nmetadata: {name: cfg}\n`, 'app.yaml');
+    expect(errors).toEqual([]);
+    expect(objects.map((o) => [o.origin, o.value['kind']])).toEqual([
+      [{ file: 'app.yaml', document: 1 }, 'Pod'],
+      [{ file: 'app.yaml', document: 2 }, 'ConfigMap'],
+    ]);
+  });
+
+  it('skips empty documents and comment-only documents but keeps counting them', () => {
+    const { objects } = parseDocuments(`---\n# nothing\n---\n---\n${POD}`, 'app.yaml');
+    expect(objects.map((o) => o.origin.document)).toEqual([3]);
+  });
+
+  it('reads nothing from an empty file', () => {
+    expect(parseDocuments('', '-')).toEqual({ objects: [], errors: [] });
+  });
+
+  it('reads JSON, tab-indented too', () => {
+    const { objects } = parseDocuments('{\n\t"kind": "Pod",\n\t"metadata": {"name": "web"}\n}\n', 'pod.json');
+    expect(objects.map((o) => o.value)).toEqual([{ kind: 'Pod', metadata: { name: 'web' } }]);
+  });
+
+  it('flattens a List into its items, numbering them from 1', () => {
+    const list = 'apiVersion: v1\nkind: List\nitems:\n- kind: Pod\n  metadata: {name: a}\n- kind: Node\n  metadata: {name: n}\n';
+    const { objects } = parseDocuments(list, 'state.yaml');
+    expect(objects.map((o) => [o.origin, o.value['kind']])).toEqual([
+      [{ file: 'state.yaml', document: 1, item: 1 }, 'Pod'],
+      [{ file: 'state.yaml', document: 1, item: 2 }, 'Node'],
+    ]);
+  });
+
+  it('gives the items of a typed list the kind and apiVersion they lack', () => {
+    const { objects } = parseDocuments('{"apiVersion": "v1", "kind": "PodList", "items": [{"metadata": {"name": "a"}}]}', 'pods.json');
+    expect(objects.map((o) => o.value)).toEqual([{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a' } }]);
+  });
+
+  it('reads an empty List (items null, as Go encodes an empty slice) as no objects', () => {
+    expect(parseDocuments('kind: List\nitems: null\n', 's.yaml')).toEqual({ objects: [], errors: [] });
+  });
+
+  it('keeps a kind that merely ends in List but has no items as an object', () => {
+    const { objects } = parseDocuments('kind: NetworkPolicyList2\nmetadata: {name: x}\n', 'x.yaml');
+    expect(objects.map((o) => o.value['kind'])).toEqual(['NetworkPolicyList2']);
+  });
+
+  const broken: [string, string, string[]][] = [
+    [
+      'a YAML error, naming the document, line and column',
+      `${POD}---\nkind: Pod\nmetadata:\n  name: [a\n---\n${POD}`,
+      ['app.yaml: document 2: line 11, column 1: Flow sequence in block collection must be sufficiently indented and end with a ]'],
+    ],
+    ['a duplicate key', 'kind: Pod\nkind: Service\n', ['app.yaml: document 1: line 2, column 1: Map keys must be unique']],
+    ['a document that is a list', '- a\n- b\n', ['app.yaml: document 1: expected a Kubernetes object, not a list']],
+    ['a document that is a scalar', 'hello\n', ['app.yaml: document 1: expected a Kubernetes object, not a string']],
+    ['a List item that is not a mapping', 'kind: List\nitems: [3]\n', ['app.yaml: document 1, item 1: expected a Kubernetes object, not a number']],
+    ['List items that are not a list', 'kind: List\nitems: {a: 1}\n', ['app.yaml: document 1: List items must be a list, not a mapping']],
+    [
+      'an alias bomb',
+      'a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n',
+      ['app.yaml: document 1: Excessive alias count indicates a resource exhaustion attack'],
+    ],
+  ];
+  it.each(broken)('reports %s', (_name, text, expected) => {
+    const { errors } = parseDocuments(text, 'app.yaml');
+    expect(errors.map((e) => `${originText(e.origin)}: ${e.message}`)).toEqual(expected);
+  });
+
+  it('still reads the good documents around a broken one', () => {
+    const { objects } = parseDocuments(`${POD}---\n- 1\n---\n${POD}`, 'app.yaml');
+    expect(objects.map((o) => o.origin.document)).toEqual([1, 3]);
+  });
+});
