@@ -1,0 +1,228 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { gzipSync } from 'node:zlib';
+import type { Policy } from '../../../src/admission/policy.js';
+import { responderFor } from '../../../src/admission/respond.js';
+import type { Occupant } from '../../../src/ports/types.js';
+import type { PortView } from '../../../src/ports/view.js';
+import { createAdmissionApp } from '../../../src/server/admission-app.js';
+import type { ReviewObservation } from '../../../src/server/metrics.js';
+import { occupant, viewOf } from '../../fixtures/pods.js';
+import type { Json } from '../../fixtures/reviews.js';
+import { podObject, podReview, REQUEST_UID, review, reviewRequest } from '../../fixtures/reviews.js';
+import type { TestServer } from './http.js';
+import { captureLogger, send, serve } from './http.js';
+
+const LIMIT = 16 * 1024;
+const policy: Policy = { defaultMode: 'enforce', exemptNamespaces: new Set(['kube-system']) };
+const modes: Readonly<Record<string, string>> = { 'team-warn': 'warn', 'team-audit': 'audit' };
+
+/** `team-a/api-7d9f` holds 8080 on worker-1; worker-2 is free; looking at node `broken` throws. */
+const fixtureView = viewOf([occupant()], ['worker-1', 'worker-2']);
+const view: PortView = {
+  ...fixtureView,
+  occupantsOn(node) {
+    if (node === 'broken') throw new Error('index lookup failed');
+    return fixtureView.occupantsOn(node);
+  },
+};
+
+const DENIAL =
+  'hostNetwork port 8080/TCP on node worker-1 is already used by pod team-a/api-7d9f (container web); pick another port or node';
+
+function answer(response: Json): Json {
+  return { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: REQUEST_UID, ...response } };
+}
+
+function refusal(code: number, reason: string, message: string, uid = ''): Json {
+  return { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid, allowed: false, status: { code, reason, message } } };
+}
+
+/** A pod `api-new` in `namespace` pinned to `node`. */
+function podIn(namespace: string, node = 'worker-1', requestOverrides: Json = {}): Json {
+  return podReview({ metadata: { namespace }, spec: { nodeName: node } }, { namespace, ...requestOverrides });
+}
+
+describe('createAdmissionApp', () => {
+  const admitted: Occupant[] = [];
+  const observed: ReviewObservation[] = [];
+  const log = captureLogger();
+  let clock = 0;
+  let server: TestServer;
+  let url: string;
+
+  beforeAll(async () => {
+    const app = createAdmissionApp({
+      respond: responderFor(policy, { modeLabelOf: (ns) => modes[ns] }, view),
+      logger: log.logger,
+      metrics: { observeReview: (o) => observed.push(o) },
+      onAdmit: (o) => admitted.push(o),
+      now: () => (clock += 1),
+      bodyLimitBytes: LIMIT,
+    });
+    server = await serve(app);
+    url = `${server.url}/validate`;
+  });
+
+  afterAll(async () => {
+    await server.close();
+  });
+
+  const contract: readonly [string, { headers?: Record<string, string>; body?: unknown }, number, Json][] = [
+    [
+      'refuses an empty body with 400',
+      { body: '' },
+      400,
+      refusal(400, 'BadRequest', 'HPG_ERR_EMPTY_BODY: request body is empty'),
+    ],
+    [
+      'refuses a text/plain body with 415',
+      { headers: { 'content-type': 'text/plain' }, body: JSON.stringify(podReview()) },
+      415,
+      refusal(415, 'UnsupportedMediaType', 'HPG_ERR_UNSUPPORTED_MEDIA_TYPE: Content-Type must be application/json, got "text/plain"'),
+    ],
+    [
+      'refuses a body in another charset with 415',
+      { headers: { 'content-type': 'application/json; charset=iso-8859-1' }, body: JSON.stringify(podReview()) },
+      415,
+      refusal(415, 'UnsupportedMediaType', 'HPG_ERR_UNSUPPORTED_MEDIA_TYPE: charset must be utf-8, got "iso-8859-1"'),
+    ],
+    [
+      'refuses a compressed body with 415',
+      { headers: { 'content-encoding': 'gzip' }, body: gzipSync(JSON.stringify(podReview())) },
+      415,
+      refusal(415, 'UnsupportedMediaType', 'HPG_ERR_UNSUPPORTED_MEDIA_TYPE: content encoding unsupported'),
+    ],
+    [
+      'refuses malformed JSON with 400, saying where it broke',
+      { body: '{"apiVersion":' },
+      400,
+      refusal(400, 'BadRequest', 'HPG_ERR_MALFORMED_JSON: request body is not valid JSON: Unexpected end of JSON input'),
+    ],
+    [
+      'refuses a body past the limit with 413',
+      { body: JSON.stringify({ ...podReview(), padding: 'x'.repeat(LIMIT) }) },
+      413,
+      refusal(413, 'RequestEntityTooLarge', `HPG_ERR_BODY_TOO_LARGE: request body exceeds the limit of ${LIMIT} bytes`),
+    ],
+    [
+      'refuses a review without request.uid with 400 and an empty uid',
+      { body: review(reviewRequest({ uid: undefined })) },
+      400,
+      refusal(400, 'BadRequest', "HPG_ERR_INVALID_REVIEW: /request must have required property 'uid'"),
+    ],
+    [
+      'refuses an admission.k8s.io/v1beta1 review with 400, echoing its uid',
+      { body: { ...podReview(), apiVersion: 'admission.k8s.io/v1beta1' } },
+      400,
+      refusal(400, 'BadRequest', 'HPG_ERR_INVALID_REVIEW: /apiVersion must be "admission.k8s.io/v1"', REQUEST_UID),
+    ],
+    [
+      'refuses a pod with a string port with 400, echoing its uid',
+      { body: review(reviewRequest({}, { ...podObject(), spec: { containers: [{ name: 'web', ports: [{ containerPort: 80, hostPort: 'x' }] }] } })) },
+      400,
+      refusal(
+        400,
+        'BadRequest',
+        'HPG_ERR_INVALID_OBJECT: /request/object/spec/containers/0/ports/0/hostPort must be integer',
+        REQUEST_UID,
+      ),
+    ],
+    [
+      'allows a pod on a free node, echoing the uid',
+      { body: podIn('team-a', 'worker-2') },
+      200,
+      answer({ allowed: true }),
+    ],
+    [
+      'denies a pinned pod whose port is taken with the exact message',
+      { body: podIn('team-a') },
+      200,
+      answer({
+        allowed: false,
+        status: { code: 403, reason: 'Forbidden', message: DENIAL },
+        auditAnnotations: { mode: 'enforce', decision: 'deny', conflicts: 'worker-1 8080/TCP team-a/api-7d9f/web' },
+      }),
+    ],
+    [
+      'warns in warn mode',
+      { body: podIn('team-warn') },
+      200,
+      answer({
+        allowed: true,
+        warnings: ['port 8080/TCP on node worker-1 is used by pod team-a/api-7d9f (container web)'],
+        auditAnnotations: { mode: 'warn', decision: 'warn', conflicts: 'worker-1 8080/TCP team-a/api-7d9f/web' },
+      }),
+    ],
+    [
+      'only annotates in audit mode',
+      { body: podIn('team-audit') },
+      200,
+      answer({
+        allowed: true,
+        auditAnnotations: { mode: 'audit', decision: 'allow', conflicts: 'worker-1 8080/TCP team-a/api-7d9f/web' },
+      }),
+    ],
+    ['allows anything in an exempt namespace', { body: podIn('kube-system') }, 200, answer({ allowed: true })],
+    [
+      'allows a kind it does not decide',
+      { body: review(reviewRequest({}, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, data: {} })) },
+      200,
+      answer({ allowed: true }),
+    ],
+  ];
+
+  it.each(contract)('%s', async (_name, request, status, body) => {
+    const reply = await send(url, request);
+    expect({ status: reply.status, body: reply.json }).toEqual({ status, body });
+  });
+
+  it('answers 500 with the uid when deciding throws, logs it, and serves the next request', async () => {
+    const failed = await send(url, { body: podIn('team-a', 'broken') });
+    expect({ status: failed.status, body: failed.json }).toEqual({
+      status: 500,
+      body: refusal(500, 'InternalError', 'HPG_ERR_INTERNAL: deciding the request failed; the webhook log has the details', REQUEST_UID),
+    });
+    expect(log.lines).toContainEqual(
+      expect.objectContaining({ msg: 'deciding an admission request failed', uid: REQUEST_UID, err: expect.objectContaining({ message: 'index lookup failed' }) }),
+    );
+    const next = await send(url, { body: podIn('team-a', 'worker-2') });
+    expect({ status: next.status, body: next.json }).toEqual({ status: 200, body: answer({ allowed: true }) });
+  });
+
+  it('answers 404 as JSON on an unknown path', async () => {
+    const reply = await send(`${url}/extra`, { body: podReview() });
+    expect({ status: reply.status, body: reply.json }).toEqual({
+      status: 404,
+      body: { code: 'HPG_ERR_NOT_FOUND', message: 'no route for POST /validate/extra' },
+    });
+  });
+
+  it('answers 405 with Allow: POST to a GET on /validate', async () => {
+    const reply = await send(url, { method: 'GET' });
+    expect({ status: reply.status, allow: reply.headers.get('allow'), body: reply.json }).toEqual({
+      status: 405,
+      allow: 'POST',
+      body: { code: 'HPG_ERR_METHOD_NOT_ALLOWED', message: 'GET is not allowed on /validate; use POST' },
+    });
+  });
+
+  it('reserves the ports of a pod it lets in on a known node, and of no other', async () => {
+    admitted.length = 0;
+    await send(url, { body: podIn('team-a', 'worker-2') });
+    await send(url, { body: podIn('team-a') });
+    await send(url, { body: podIn('team-a', 'worker-2', { dryRun: true }) });
+    expect(admitted).toEqual([expect.objectContaining({ node: 'worker-2', pod: expect.objectContaining({ name: 'api-new' }) })]);
+  });
+
+  it('counts each answer by mode and decision', async () => {
+    observed.length = 0;
+    await send(url, { body: podIn('team-a') });
+    await send(url, { body: podIn('kube-system') });
+    await send(url, { body: '' });
+    expect(observed.map(({ mode, decision, conflicting }) => ({ mode, decision, conflicting }))).toEqual([
+      { mode: 'enforce', decision: 'deny', conflicting: true },
+      { mode: 'exempt', decision: 'allow', conflicting: false },
+      { mode: 'none', decision: 'error', conflicting: false },
+    ]);
+  });
+});

@@ -1,0 +1,40 @@
+import { describe, expect, it } from '@jest/globals';
+import { Registry } from 'prom-client';
+import { createMetrics } from '../../../src/server/metrics.js';
+
+describe('createMetrics', () => {
+  it('exports decisions, conflicts, durations, index sizes and watch restarts in its registry', async () => {
+    const registry = new Registry();
+    let pods = 3;
+    const metrics = createMetrics(registry, { pods: () => pods, nodes: () => 2 });
+    metrics.observeReview({ mode: 'enforce', decision: 'deny', conflicting: true, seconds: 0.00004 });
+    metrics.observeReview({ mode: 'enforce', decision: 'deny', conflicting: true, seconds: 0.002 });
+    metrics.observeReview({ mode: 'none', decision: 'skip', conflicting: false, seconds: 0.00004 });
+    metrics.watchRestarted('pods');
+    pods = 4;
+    const lines = (await registry.metrics()).split('\n');
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'hostport_guard_decisions_total{mode="enforce",decision="deny"} 2',
+        'hostport_guard_decisions_total{mode="none",decision="skip"} 1',
+        'hostport_guard_conflicting_reviews_total{mode="enforce"} 2',
+        'hostport_guard_admission_duration_seconds_bucket{le="0.0001"} 2',
+        'hostport_guard_admission_duration_seconds_bucket{le="0.001"} 2',
+        'hostport_guard_admission_duration_seconds_bucket{le="0.0025"} 3',
+        'hostport_guard_admission_duration_seconds_count 3',
+        'hostport_guard_index_pods 4',
+        'hostport_guard_index_nodes 2',
+        'hostport_guard_watch_restarts_total{resource="pods"} 1',
+      ]),
+    );
+  });
+
+  it('keeps registries apart, so two servers in one process do not clash', async () => {
+    const a = new Registry();
+    const b = new Registry();
+    createMetrics(a, { pods: () => 1, nodes: () => 1 }).watchRestarted('nodes');
+    createMetrics(b, { pods: () => 1, nodes: () => 1 });
+    expect(await a.metrics()).toContain('hostport_guard_watch_restarts_total{resource="nodes"} 1');
+    expect(await b.metrics()).not.toContain('resource="nodes"');
+  });
+});

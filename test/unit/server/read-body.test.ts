@@ -1,0 +1,51 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import express from 'express';
+import type { ErrorRequestHandler } from 'express';
+import { readJsonBody } from '../../../src/server/read-body.js';
+import type { TestServer } from './http.js';
+import { send, serve } from './http.js';
+
+/** Answers with the status and type a body-reading error carries, as a stand-in for error-handler.ts. */
+const reportError: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
+  const status = typeof error === 'object' && error !== null && 'status' in error ? error.status : 500;
+  const type = typeof error === 'object' && error !== null && 'type' in error ? error.type : undefined;
+  res.status(typeof status === 'number' ? status : 500).json({ type });
+};
+
+describe('readJsonBody', () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    const app = express();
+    app.post('/', ...readJsonBody({ limitBytes: 64 }), (req, res) => {
+      const body: unknown = req.body;
+      res.json({ parsed: body });
+    });
+    app.use(reportError);
+    server = await serve(app);
+  });
+
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it.each<[string, string, number, unknown]>([
+    ['parses a JSON object into req.body', '{"a":[1,2]}', 200, { parsed: { a: [1, 2] } }],
+    ['parses JSON that is not an object (the review decoder refuses it later)', '"text"', 200, { parsed: 'text' }],
+    ['refuses an empty body', '', 400, 'HPG_ERR_EMPTY_BODY: request body is empty'],
+    [
+      'refuses malformed JSON, quoting the parser on one line',
+      '{\n"a":\tnope}',
+      400,
+      'HPG_ERR_MALFORMED_JSON: request body is not valid JSON: Unexpected token \'o\', "{ "a": nope}" is not valid JSON',
+    ],
+    ['hands a body past the limit to the error handler as 413', JSON.stringify({ a: 'x'.repeat(64) }), 413, { type: 'entity.too.large' }],
+  ])('%s', async (_name, body, status, expected) => {
+    const reply = await send(`${server.url}/`, { body });
+    const message =
+      typeof reply.json === 'object' && reply.json !== null && 'response' in reply.json ? reply.json.response : undefined;
+    expect(reply.status).toBe(status);
+    if (typeof expected === 'string') expect(message).toEqual({ uid: '', allowed: false, status: { code: 400, reason: 'BadRequest', message: expected } });
+    else expect(reply.json).toEqual(expected);
+  });
+});

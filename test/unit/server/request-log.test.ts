@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import express from 'express';
+import http from 'node:http';
+import { recordOutcome } from '../../../src/server/outcome.js';
+import { requestLog } from '../../../src/server/request-log.js';
+import type { TestServer } from './http.js';
+import { captureLogger, send, serve } from './http.js';
+
+describe('requestLog', () => {
+  const log = captureLogger();
+  let clock = 100;
+  let arrived: () => void = () => undefined;
+  let server: TestServer;
+
+  beforeAll(async () => {
+    const app = express();
+    app.use(requestLog({ logger: log.logger, now: () => (clock += 5) }));
+    app.post('/validate', (_req, res) => {
+      recordOutcome(res, { uid: 'u1', operation: 'CREATE', kind: 'Pod', namespace: 'team-a', name: 'api', mode: 'enforce', decision: 'deny', conflicts: 1 });
+      res.json({});
+    });
+    app.post('/refused', (_req, res) => {
+      recordOutcome(res, { decision: 'error', code: 'HPG_ERR_EMPTY_BODY' });
+      res.status(400).json({});
+    });
+    app.post('/failed', (_req, res) => {
+      res.status(500).json({});
+    });
+    app.post('/hang', () => {
+      arrived();
+    });
+    server = await serve(app);
+  });
+
+  afterAll(async () => {
+    await server.close();
+  });
+
+  /** Waits until the server has logged `count` lines (the log is written when the connection is done). */
+  async function linesAfter(count: number): Promise<Record<string, unknown>[]> {
+    while (log.lines.length < count) await new Promise((resolve) => setTimeout(resolve, 5));
+    return log.lines;
+  }
+
+  it.each([
+    [
+      'logs a decided request at info with who it was about and what was decided',
+      '/validate',
+      {
+        level: 30,
+        msg: 'request answered',
+        method: 'POST',
+        path: '/validate',
+        status: 200,
+        uid: 'u1',
+        operation: 'CREATE',
+        kind: 'Pod',
+        namespace: 'team-a',
+        name: 'api',
+        mode: 'enforce',
+        decision: 'deny',
+        conflicts: 1,
+        durationMs: 5,
+      },
+    ],
+    [
+      'logs a refused request at warn with its code',
+      '/refused',
+      { level: 40, msg: 'request refused', method: 'POST', path: '/refused', status: 400, decision: 'error', code: 'HPG_ERR_EMPTY_BODY', durationMs: 5 },
+    ],
+    ['logs a failed request at error', '/failed', { level: 50, msg: 'request failed', method: 'POST', path: '/failed', status: 500, durationMs: 5 }],
+  ])('%s', async (_name, path, line) => {
+    log.lines.length = 0;
+    await send(`${server.url}${path}`, { body: '{}' });
+    expect(await linesAfter(1)).toEqual([line]);
+  });
+
+  it('logs a request whose client went away before the answer as aborted', async () => {
+    log.lines.length = 0;
+    const request = http.request(`${server.url}/hang`, { method: 'POST' });
+    request.on('error', () => undefined);
+    await new Promise<void>((resolve) => {
+      arrived = resolve;
+      request.end('{}');
+    });
+    request.destroy();
+    expect(await linesAfter(1)).toEqual([
+      { level: 40, msg: 'request aborted', method: 'POST', path: '/hang', status: 200, durationMs: 5, aborted: true },
+    ]);
+  });
+});
