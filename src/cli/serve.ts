@@ -1,10 +1,158 @@
 /**
- * PLACEHOLDER, replaced by the composition root: `runServe` wires config, cluster, server
- * and metrics. It exists only so the `serve` command registration in program.ts typechecks.
+ * The composition root of `hostport-guard serve`: it builds every collaborator once and
+ * hands them to each other. Nothing else in the program constructs its own.
  */
-import type { Config } from '../config/schema.js';
+import { performance } from 'node:perf_hooks';
 
-/** Runs the webhook server with `config` until it is asked to stop. */
-export function runServe(config: Config): Promise<void> {
-  return Promise.reject(new Error(`not wired yet (mode ${config.mode})`));
+import { pino } from 'pino';
+import type { Logger } from 'pino';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+
+import type { NamespaceModes, Policy } from '../admission/policy.js';
+import { responderFor } from '../admission/respond.js';
+import { loadKubeConfig } from '../cluster/kube-config.js';
+import { liveCluster } from '../cluster/live-cluster.js';
+import type { InformerEvents } from '../cluster/observer.js';
+import type { PodIndex } from '../cluster/pod-index.js';
+import { ReservingView } from '../cluster/reservations.js';
+import type { Config } from '../config/schema.js';
+import { readTextFile } from '../config/input.js';
+import { createAdmissionApp } from '../server/admission-app.js';
+import { startAdmissionServer } from '../server/admission-server.js';
+import { createHealthApp, startHealthServer } from '../server/health.js';
+import { createMetrics } from '../server/metrics.js';
+import { indexFromText } from './state-file.js';
+
+/** How often expired reservations are dropped; lookups skip them anyway. */
+const SWEEP_INTERVAL_MS = 5_000;
+
+/** Time in-flight reviews get to finish after SIGTERM (the chart's grace period is 30 s). */
+const DRAIN_MS = 20_000;
+
+/** Where decisions read the cluster: a live watch, or a snapshot file. */
+interface ClusterSide {
+  readonly index: PodIndex & NamespaceModes;
+  readonly view: ReservingView;
+  readonly synced: () => boolean;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+function informerEvents(restarted: (resource: string) => void, logger: Logger): InformerEvents {
+  return {
+    onRestart: (resource, reason) => {
+      restarted(resource);
+      logger.warn({ resource, reason }, 'watch restarted');
+    },
+    onListed: (resource, items) => {
+      logger.debug({ resource, items }, 'listed');
+    },
+    onRejected: (resource, count) => {
+      logger.warn({ resource, count }, 'objects from the API server did not decode and were not indexed');
+    },
+  };
+}
+
+function snapshotSide(config: Config & { clusterState: string }, logger: Logger): ClusterSide {
+  const result = indexFromText(readTextFile(config.clusterState), config.clusterState);
+  if (!result.ok) throw new Error(`cluster state ${config.clusterState}:\n  ${result.errors.join('\n  ')}`);
+  const index = result.index;
+  const view = new ReservingView(index, { now: () => performance.now(), ttlMs: config.reservationTtlSeconds * 1000 });
+  logger.info({ file: config.clusterState, ...index.size() }, 'serving from a static cluster state');
+  return { index, view, synced: () => true, start: () => undefined, stop: () => Promise.resolve() };
+}
+
+function liveSide(config: Config, events: InformerEvents, logger: Logger): ClusterSide {
+  const kubeConfig = loadKubeConfig(config.kubeconfig === undefined ? {} : { path: config.kubeconfig });
+  const cluster = liveCluster(
+    kubeConfig,
+    { logger, events },
+    { reservationTtlMs: config.reservationTtlSeconds * 1000, watchdogMs: config.watch.staleAfterSeconds * 1000 },
+  );
+  return {
+    index: cluster.index,
+    view: cluster.view,
+    synced: () => cluster.informer.isSynced(),
+    start: () => {
+      cluster.informer.start();
+    },
+    stop: () => cluster.informer.stop(),
+  };
+}
+
+/** Resolves on the first SIGTERM or SIGINT. */
+function stopSignal(logger: Logger): Promise<void> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      logger.info({ signal }, 'stopping: draining in-flight reviews');
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      resolve();
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}
+
+/** Runs the webhook with `config` until SIGTERM or SIGINT, then drains and resolves. */
+export async function runServe(config: Config): Promise<void> {
+  const logger = pino({ level: config.logLevel, base: { app: 'hostport-guard' } });
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  // The informer reports restarts only after start(), by which time `metrics` exists.
+  const events = informerEvents((resource) => {
+    metrics.watchRestarted(resource);
+  }, logger);
+  const cluster =
+    config.clusterState === undefined
+      ? liveSide(config, events, logger)
+      : snapshotSide({ ...config, clusterState: config.clusterState }, logger);
+  const metrics = createMetrics(registry, {
+    pods: () => cluster.index.size().pods,
+    nodes: () => cluster.index.size().nodes,
+  });
+
+  const policy: Policy = { defaultMode: config.mode, exemptNamespaces: new Set(config.exemptNamespaces) };
+  const app = createAdmissionApp({
+    respond: responderFor(policy, cluster.index, cluster.view),
+    logger,
+    metrics,
+    onAdmit: (occupant) => {
+      cluster.view.reserve(occupant);
+    },
+    now: () => performance.now(),
+    bodyLimitBytes: config.maxBodyBytes,
+  });
+
+  const stopping = stopSignal(logger);
+  cluster.start();
+  const admission = await startAdmissionServer({
+    app,
+    host: config.listen.host,
+    port: config.listen.port,
+    certFile: config.tls.certFile,
+    keyFile: config.tls.keyFile,
+    logger,
+    reloadIntervalMs: config.tls.reloadIntervalSeconds * 1000,
+  });
+  const health = await startHealthServer({
+    app: createHealthApp({
+      registry,
+      checks: [
+        { name: 'index-synced', ready: cluster.synced },
+        { name: 'certificate-loaded', ready: admission.certificateLoaded },
+      ],
+    }),
+    host: config.health.host,
+    port: config.health.port,
+  });
+  logger.info({ mode: config.mode, port: admission.port, healthPort: health.port }, 'hostport-guard serving');
+  const sweeper = setInterval(() => cluster.view.sweep(), SWEEP_INTERVAL_MS);
+  sweeper.unref();
+
+  await stopping;
+  clearInterval(sweeper);
+  await admission.stop(DRAIN_MS);
+  await Promise.all([health.stop(), cluster.stop()]);
+  logger.info('stopped');
 }

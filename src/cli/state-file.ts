@@ -1,5 +1,5 @@
 import type { NamespaceModes } from '../admission/policy.js';
-import type { PodPresence } from '../cluster/pod-index.js';
+import type { PodIndex, PodPresence } from '../cluster/pod-index.js';
 import { indexFromObjects } from '../cluster/snapshot.js';
 import type { Origin } from '../manifests/documents.js';
 import { originText, parseDocuments } from '../manifests/documents.js';
@@ -31,13 +31,19 @@ function located(at: string, origins: readonly Origin[]): string {
  * (or -o json, or several documents): every problem is reported with its document and item.
  */
 export function stateFromText(text: string, file: string): StateResult {
+  const result = indexFromText(text, file);
+  return result.ok ? { ok: true, state: { view: result.index, namespaces: result.index } } : result;
+}
+
+/** The index behind stateFromText, for the server, which also needs its sizes. */
+export function indexFromText(text: string, file: string): { readonly ok: true; readonly index: PodIndex } | { readonly ok: false; readonly errors: readonly string[] } {
   const documents = parseDocuments(text, file);
   if (documents.errors.length > 0) {
     return { ok: false, errors: documents.errors.map((e) => `${originText(e.origin)}: ${e.message}`) };
   }
   const origins = documents.objects.map((o) => o.origin);
   const result = indexFromObjects(documents.objects.map((o) => o.value));
-  if (result.ok) return { ok: true, state: { view: result.index, namespaces: result.index } };
+  if (result.ok) return { ok: true, index: result.index };
   return {
     ok: false,
     errors: result.error.problems.map((p) => `${located(p.at, origins)}: ${p.kind ?? 'object'} ${p.name}: ${p.errors.join('; ')}`),
