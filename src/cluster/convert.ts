@@ -1,0 +1,93 @@
+/**
+ * Decoding of untrusted objects (watch events, list items, cluster-state files) into the
+ * engine's shapes: validated by the ajv guards in object-schema.ts, then copied field by
+ * field so nothing unvalidated rides along and absent fields stay absent
+ * (exactOptionalPropertyTypes).
+ */
+import { MODE_LABEL } from '../admission/policy.js';
+import { HOSTNAME_LABEL } from '../ports/target-node.js';
+import type { ContainerPortSpec, ContainerSpec, ObjectMetaLike, PodLike, PodSpecLike } from '../ports/types.js';
+import type { WireContainer, WireMeta, WirePod, WirePort } from './object-schema.js';
+import { describeErrors, isWireLabeled, isWirePod } from './object-schema.js';
+import type { NamespaceEntry, NodeEntry } from './pod-index.js';
+
+/** A decoded value, or the reasons it could not be decoded. */
+export type Decoded<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly errors: readonly string[] };
+
+function port(p: WirePort): ContainerPortSpec {
+  return {
+    containerPort: p.containerPort,
+    ...(p.hostPort === undefined ? {} : { hostPort: p.hostPort }),
+    ...(p.protocol === undefined ? {} : { protocol: p.protocol }),
+    ...(p.hostIP === undefined ? {} : { hostIP: p.hostIP }),
+  };
+}
+
+function container(c: WireContainer): ContainerSpec {
+  return {
+    name: c.name,
+    ...(c.ports === undefined ? {} : { ports: c.ports.map(port) }),
+    ...(c.restartPolicy === undefined ? {} : { restartPolicy: c.restartPolicy }),
+  };
+}
+
+function meta(m: WireMeta): ObjectMetaLike {
+  return {
+    name: m.name,
+    ...(m.namespace === undefined ? {} : { namespace: m.namespace }),
+    ...(m.uid === undefined ? {} : { uid: m.uid }),
+    ...(m.deletionTimestamp === undefined ? {} : { deletionTimestamp: m.deletionTimestamp }),
+    ...(m.ownerReferences === undefined
+      ? {}
+      : {
+          ownerReferences: m.ownerReferences.map((o) => ({
+            kind: o.kind,
+            name: o.name,
+            uid: o.uid,
+            ...(o.controller === undefined ? {} : { controller: o.controller }),
+          })),
+        }),
+  };
+}
+
+/** The engine's view of a validated Pod: what occupancy needs, nothing more. */
+export function podFromWire(pod: WirePod): PodLike {
+  const s = pod.spec;
+  const spec: PodSpecLike = {
+    containers: s.containers.map(container),
+    ...(s.nodeName === undefined ? {} : { nodeName: s.nodeName }),
+    ...(s.hostNetwork === undefined ? {} : { hostNetwork: s.hostNetwork }),
+    ...(s.initContainers === undefined ? {} : { initContainers: s.initContainers.map(container) }),
+  };
+  const phase = pod.status?.phase;
+  return { metadata: meta(pod.metadata), spec, ...(phase === undefined ? {} : { status: { phase } }) };
+}
+
+/** Decodes an untrusted Pod. */
+export function decodePod(value: unknown): Decoded<PodLike> {
+  if (isWirePod(value)) return { ok: true, value: podFromWire(value) };
+  return { ok: false, errors: describeErrors(isWirePod.errors) };
+}
+
+/** Decodes an untrusted Node (or its PartialObjectMetadata) into its name and hostname label. */
+export function decodeNode(value: unknown): Decoded<NodeEntry> {
+  if (!isWireLabeled(value)) return { ok: false, errors: describeErrors(isWireLabeled.errors) };
+  const hostname = value.metadata.labels?.[HOSTNAME_LABEL];
+  return { ok: true, value: hostname === undefined ? { name: value.metadata.name } : { name: value.metadata.name, hostname } };
+}
+
+/** Decodes an untrusted Namespace (or its PartialObjectMetadata) into its name and mode label. */
+export function decodeNamespace(value: unknown): Decoded<NamespaceEntry> {
+  if (!isWireLabeled(value)) return { ok: false, errors: describeErrors(isWireLabeled.errors) };
+  const mode = value.metadata.labels?.[MODE_LABEL];
+  return { ok: true, value: mode === undefined ? { name: value.metadata.name } : { name: value.metadata.name, mode } };
+}
+
+/** `namespace/name` or `name` of an object that failed to decode, as far as it can be read. */
+export function nameOf(value: unknown): string {
+  if (typeof value !== 'object' || value === null || !('metadata' in value)) return '(unnamed)';
+  const meta = value.metadata;
+  if (typeof meta !== 'object' || meta === null) return '(unnamed)';
+  const name = 'name' in meta && typeof meta.name === 'string' ? meta.name : '(unnamed)';
+  return 'namespace' in meta && typeof meta.namespace === 'string' ? `${meta.namespace}/${name}` : name;
+}

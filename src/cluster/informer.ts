@@ -1,0 +1,212 @@
+import { podRef } from '../ports/occupancy.js';
+import type { PodLike } from '../ports/types.js';
+import type { BackoffBounds } from './backoff.js';
+import { DEFAULT_BACKOFF } from './backoff.js';
+import type { ListWatch, Sink } from './list-watch.js';
+import type { InformerEvents, Logger, ResourceName } from './observer.js';
+import { NO_EVENTS } from './observer.js';
+import type { NamespaceEntry, NodeEntry, PodIndex } from './pod-index.js';
+import type { ReflectorOptions } from './reflector.js';
+import { Reflector } from './reflector.js';
+import type { Timers } from './timers.js';
+import { systemTimers } from './timers.js';
+
+/** Where the informer lists and watches each resource (kube-sources.ts, or a fake in tests). */
+export interface ClusterSources {
+  readonly pods: ListWatch<PodLike>;
+  readonly nodes: ListWatch<NodeEntry>;
+  readonly namespaces: ListWatch<NamespaceEntry>;
+}
+
+/** Tuning; every field has a default. */
+export interface InformerOptions {
+  /** Items per list page (the `limit` parameter). */
+  readonly pageSize?: number;
+  /** Re-list when a watch has been silent this long, bookmarks included. */
+  readonly watchdogMs?: number;
+  /** The range the watch's timeoutSeconds is drawn from. */
+  readonly watchTimeoutSeconds?: { readonly min: number; readonly max: number };
+  readonly backoff?: BackoffBounds;
+}
+
+/** Collaborators of the informer. */
+export interface InformerDeps {
+  readonly index: PodIndex;
+  readonly sources: ClusterSources;
+  readonly logger: Logger;
+  readonly events?: InformerEvents;
+  readonly timers?: Timers;
+  /** A number in [0, 1), for jitter. */
+  readonly random?: () => number;
+}
+
+/** 500 per page, like kubectl's default chunk size: bounded memory per response. */
+export const DEFAULT_PAGE_SIZE = 500;
+
+/**
+ * Re-list when a watch has been silent this long. The server ends every watch after its
+ * timeoutSeconds (below) and a fresh watch starts a fresh count, so only a connection
+ * whose end never arrives (half-open after a network change, a stuck proxy) reaches it.
+ * Bookmarks cannot be relied on to keep a watch busy: the watch cache sends one about
+ * once a minute, but only once its own resourceVersion has passed the watcher's, which
+ * for a quiet resource can take until etcd's next progress notification (10 minutes by
+ * default).
+ */
+export const DEFAULT_WATCHDOG_MS = 5 * 60_000;
+
+/**
+ * The server ends each watch after 3 to 4.5 minutes (jittered, like client-go's 5 to 10
+ * minutes, but always before the watchdog fires), and the watch is resumed from its last
+ * resourceVersion.
+ */
+export const DEFAULT_WATCH_TIMEOUT_SECONDS = { min: 180, max: 270 } as const;
+
+/** Error code of an informer stopped before it synced. */
+export const HPG_ERR_INFORMER_STOPPED = 'HPG_ERR_INFORMER_STOPPED';
+
+/** `whenSynced()` of an informer that was stopped before its first full sync. */
+export class InformerStoppedError extends Error {
+  /** Always HPG_ERR_INFORMER_STOPPED. */
+  readonly code = HPG_ERR_INFORMER_STOPPED;
+
+  /** The informer never synced. */
+  constructor() {
+    super('the informer was stopped before it synced');
+    this.name = 'InformerStoppedError';
+  }
+}
+
+/** What the informer needs of a reflector, whatever it reflects. */
+interface Loop {
+  run(signal: AbortSignal): Promise<void>;
+  isSynced(): boolean;
+}
+
+/**
+ * Keeps a PodIndex in sync with the API server: pods (not finished), all nodes, and
+ * namespaces carrying the mode label, each through its own reflector. Ready once all
+ * three have been listed in full.
+ */
+export class ClusterInformer {
+  readonly #deps: InformerDeps;
+  readonly #reflectors: readonly Loop[];
+  readonly #runs: Promise<void>[] = [];
+  readonly #synced: Promise<void>;
+  #resolveSynced: () => void = () => undefined;
+  #rejectSynced: (error: Error) => void = () => undefined;
+  #controller: AbortController | undefined;
+
+  /** Wires the informer; nothing is requested until `start()`. */
+  constructor(deps: InformerDeps, options: InformerOptions = {}) {
+    this.#deps = deps;
+    const reflectorOptions: ReflectorOptions = {
+      pageSize: options.pageSize ?? DEFAULT_PAGE_SIZE,
+      watchdogMs: options.watchdogMs ?? DEFAULT_WATCHDOG_MS,
+      watchTimeoutSeconds: options.watchTimeoutSeconds ?? DEFAULT_WATCH_TIMEOUT_SECONDS,
+      backoff: options.backoff ?? DEFAULT_BACKOFF,
+      timers: deps.timers ?? systemTimers,
+      random: deps.random ?? Math.random,
+    };
+    this.#synced = new Promise((resolve, reject) => {
+      this.#resolveSynced = resolve;
+      this.#rejectSynced = reject;
+    });
+    // Callers that never await whenSynced() must not see an unhandled rejection on stop().
+    this.#synced.catch(() => undefined);
+    const index = deps.index;
+    const pods: Sink<PodLike> = {
+      replaceAll: (items) => {
+        index.replaceAllPods(items);
+      },
+      upsert: (pod) => {
+        index.upsertPod(pod);
+      },
+      remove: (pod) => {
+        index.deletePod(podRef(pod));
+      },
+    };
+    const nodes: Sink<NodeEntry> = {
+      replaceAll: (items) => {
+        index.replaceAllNodes(items);
+      },
+      upsert: (node) => {
+        index.upsertNode(node);
+      },
+      remove: (node) => {
+        index.deleteNode(node.name);
+      },
+    };
+    const namespaces: Sink<NamespaceEntry> = {
+      replaceAll: (items) => {
+        index.replaceAllNamespaces(items);
+      },
+      upsert: (namespace) => {
+        index.upsertNamespace(namespace);
+      },
+      remove: (namespace) => {
+        index.deleteNamespace(namespace.name);
+      },
+    };
+    this.#reflectors = [
+      this.#reflector('pods', deps.sources.pods, pods, reflectorOptions),
+      this.#reflector('nodes', deps.sources.nodes, nodes, reflectorOptions),
+      this.#reflector('namespaces', deps.sources.namespaces, namespaces, reflectorOptions),
+    ];
+  }
+
+  /** Starts listing and watching in the background. An informer runs once: later calls do nothing. */
+  start(): void {
+    if (this.#controller !== undefined) return;
+    const controller = new AbortController();
+    this.#controller = controller;
+    for (const reflector of this.#reflectors) {
+      // run() handles its own failures; this only guards against a bug taking the process down.
+      const run = reflector.run(controller.signal).catch((error: unknown) => {
+        this.#deps.logger.error({ err: String(error) }, 'cluster informer loop crashed');
+      });
+      this.#runs.push(run);
+    }
+  }
+
+  /** Aborts every request and timer; resolves once all loops have ended. */
+  async stop(): Promise<void> {
+    const controller = this.#controller;
+    if (controller === undefined) return;
+    controller.abort();
+    await Promise.all(this.#runs);
+    if (!this.isSynced()) {
+      this.#rejectSynced(new InformerStoppedError());
+    }
+  }
+
+  /** True once pods, nodes and namespaces have each been listed in full (it stays true). */
+  isSynced(): boolean {
+    return this.#reflectors.every((r) => r.isSynced());
+  }
+
+  /** Resolves at the first full sync; rejects if the informer is stopped before. */
+  whenSynced(): Promise<void> {
+    return this.#synced;
+  }
+
+  #reflector<T>(resource: ResourceName, listWatch: ListWatch<T>, sink: Sink<T>, options: ReflectorOptions): Reflector<T> {
+    const { logger } = this.#deps;
+    return new Reflector<T>(
+      {
+        resource,
+        listWatch,
+        sink,
+        events: this.#deps.events ?? NO_EVENTS,
+        logger,
+        onSynced: () => {
+          logger.info({ resource }, 'listed');
+          if (this.isSynced()) {
+            logger.info({ ...this.#deps.index.size() }, 'cluster index synced');
+            this.#resolveSynced();
+          }
+        },
+      },
+      options,
+    );
+  }
+}

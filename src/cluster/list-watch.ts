@@ -1,0 +1,98 @@
+/**
+ * The list/watch contract the informer needs from the API server, small enough that the
+ * resync, backoff and 410 logic is tested against a fake, while kube-list-watch.ts
+ * implements it over HTTP.
+ */
+
+/** One page of a list. */
+export interface ListPage<T> {
+  readonly items: readonly T[];
+  /** The resourceVersion of the list snapshot: a watch resumes from here. */
+  readonly resourceVersion: string;
+  /** Set when more pages follow. */
+  readonly continueToken?: string;
+  /** Items that did not decode, with the reasons (logged and counted, never indexed). */
+  readonly rejected: readonly RejectedObject[];
+}
+
+/** An object the API server sent that did not match what hostport-guard reads. */
+export interface RejectedObject {
+  readonly name: string;
+  readonly errors: readonly string[];
+}
+
+/** Which page to fetch. Without `limit` the whole collection comes in one response. */
+export interface ListRequest {
+  readonly limit?: number;
+  readonly continueToken?: string;
+}
+
+/** What to watch from. */
+export interface WatchRequest {
+  readonly resourceVersion: string;
+  /** The server ends the watch after this long, so it is re-established periodically. */
+  readonly timeoutSeconds: number;
+}
+
+/** One decoded watch event. */
+export type WatchEvent<T> =
+  | { readonly type: 'ADDED' | 'MODIFIED' | 'DELETED'; readonly object: T; readonly resourceVersion: string }
+  | { readonly type: 'BOOKMARK'; readonly resourceVersion: string }
+  /** The server reports a problem in-band; code 410 means the resourceVersion is too old. */
+  | { readonly type: 'ERROR'; readonly code: number | undefined; readonly message: string }
+  /** An object that did not decode; the watch goes on. */
+  | { readonly type: 'REJECTED'; readonly rejected: RejectedObject };
+
+/** Callbacks of one watch. `onEnd` is called once, unless the watch was aborted. */
+export interface WatchHandlers<T> {
+  onEvent(event: WatchEvent<T>): void;
+  /** Without an error the server closed the stream normally (timeoutSeconds passed). */
+  onEnd(error?: Error): void;
+}
+
+/** Stops a watch; no handler is called afterwards. */
+export interface WatchHandle {
+  abort(): void;
+}
+
+/** Lists and watches one kind of object. */
+export interface ListWatch<T> {
+  /** Fetches one page; rejects with ApiError on an HTTP error (410 for an expired continue token). */
+  list(request: ListRequest, signal: AbortSignal): Promise<ListPage<T>>;
+  /** Starts a watch; events and the end arrive through `handlers`. */
+  watch(request: WatchRequest, handlers: WatchHandlers<T>): WatchHandle;
+}
+
+/** Where one resource's objects go: the index, seen through three operations. */
+export interface Sink<T> {
+  /** Replaces everything after a full list (atomically: one synchronous call). */
+  replaceAll(items: readonly T[]): void;
+  upsert(item: T): void;
+  remove(item: T): void;
+}
+
+/** Error code of a failed API request. */
+export const HPG_ERR_API_REQUEST = 'HPG_ERR_API_REQUEST';
+
+/** HTTP status of "410 Gone": the resourceVersion or continue token has expired. */
+export const HTTP_GONE = 410;
+
+/** A failed request to the API server, with the HTTP status when there was a response. */
+export class ApiError extends Error {
+  /** Always HPG_ERR_API_REQUEST. */
+  readonly code = HPG_ERR_API_REQUEST;
+  /** The HTTP status, or undefined when no response came (connection refused, timeout). */
+  readonly status: number | undefined;
+
+  /** Wraps a failure of `what` (e.g. `GET /api/v1/pods`). */
+  constructor(what: string, status: number | undefined, detail: string, options?: ErrorOptions) {
+    super(`${what} failed${status === undefined ? '' : ` with HTTP ${status}`}: ${detail}`, options);
+    this.name = 'ApiError';
+    this.status = status;
+  }
+}
+
+/** True for an expired resourceVersion or continue token. */
+export function isGone(error: unknown): boolean {
+  return error instanceof ApiError && error.status === HTTP_GONE;
+}

@@ -1,0 +1,157 @@
+import type { BackoffBounds } from './backoff.js';
+import { backoffDelay } from './backoff.js';
+import type { ListPage, ListRequest, ListWatch, Sink } from './list-watch.js';
+import { ApiError, isGone } from './list-watch.js';
+import type { InformerEvents, Logger, ResourceName, RestartReason } from './observer.js';
+import type { Timers } from './timers.js';
+import { sleep } from './timers.js';
+import { watchOnce } from './watch-once.js';
+
+/** Tuning of a reflector; informer.ts holds the defaults and why. */
+export interface ReflectorOptions {
+  readonly pageSize: number;
+  readonly watchdogMs: number;
+  readonly watchTimeoutSeconds: { readonly min: number; readonly max: number };
+  readonly backoff: BackoffBounds;
+  readonly timers: Timers;
+  /** A number in [0, 1), for backoff and watch-timeout jitter. */
+  readonly random: () => number;
+}
+
+/** Collaborators of a reflector. */
+export interface ReflectorDeps<T> {
+  readonly resource: ResourceName;
+  readonly listWatch: ListWatch<T>;
+  readonly sink: Sink<T>;
+  readonly events: InformerEvents;
+  readonly logger: Logger;
+  /** Called once, when the first full list has reached the sink. */
+  readonly onSynced: () => void;
+}
+
+/** A watch the server closes sooner than this, having sent nothing, is retried with backoff. */
+export const VERY_SHORT_WATCH_MS = 1_000;
+
+/** Read through a call so the compiler does not assume an awaited abort cannot have happened. */
+function stopped(signal: AbortSignal): boolean {
+  return signal.aborted;
+}
+
+/** Log fields for an error (pino prints `err` objects specially). */
+export function errorFields(error: unknown): object {
+  if (!(error instanceof Error)) return { err: String(error) };
+  const status = error instanceof ApiError && error.status !== undefined ? { status: error.status } : {};
+  return { err: { name: error.name, message: error.message, ...status } };
+}
+
+/**
+ * Keeps one resource in sync, the way client-go's reflector does: list (paginated), hand
+ * the whole list to the sink at once, watch from the list's resourceVersion, resume a
+ * watch the server ended normally, and re-list after 410 Gone, errors, or a silent
+ * stream, with capped and jittered exponential backoff between failures.
+ */
+export class Reflector<T> {
+  readonly #deps: ReflectorDeps<T>;
+  readonly #options: ReflectorOptions;
+  #synced = false;
+
+  /** Wires a reflector; nothing happens until `run`. */
+  constructor(deps: ReflectorDeps<T>, options: ReflectorOptions) {
+    this.#deps = deps;
+    this.#options = options;
+  }
+
+  /** Whether a full list has reached the sink. */
+  isSynced(): boolean {
+    return this.#synced;
+  }
+
+  /** Lists and watches until `signal` aborts; never rejects. */
+  async run(signal: AbortSignal): Promise<void> {
+    const { resource, events, logger } = this.#deps;
+    let resourceVersion: string | undefined;
+    let failures = 0;
+    while (!signal.aborted) {
+      if (resourceVersion === undefined) {
+        try {
+          resourceVersion = await this.#listAll(signal);
+        } catch (error) {
+          if (stopped(signal)) break;
+          logger.warn({ resource, ...errorFields(error) }, 'list failed; retrying');
+          events.onRestart(resource, 'list-failed');
+          await sleep(this.#options.timers, this.#delay(failures), signal);
+          failures += 1;
+          continue;
+        }
+      }
+      const end = await watchOnce(this.#deps, this.#options, resourceVersion, signal);
+      if (end.reason === 'stopped') break;
+      resourceVersion = end.resourceVersion;
+      if (end.received) failures = 0;
+      // A quiet resource can legitimately see nothing for minutes (the watch cache only
+      // bookmarks a watcher once its own resourceVersion has moved past the watcher's), so
+      // a normal close is suspicious only when it came within a second with nothing sent:
+      // client-go's "very short watch" rule (tools/cache/reflector.go, VeryShortWatchError).
+      const veryShort = !end.received && end.lastedMs < VERY_SHORT_WATCH_MS;
+      if (end.reason === 'closed' && !veryShort) continue;
+      const reason: RestartReason = end.reason === 'closed' ? 'closed-early' : end.reason;
+      // A watch that closed before sending anything resumes from the same point; every
+      // other failure re-lists, so whatever changed meanwhile cannot be missed.
+      if (reason !== 'closed-early') resourceVersion = undefined;
+      const fields = { resource, reason, ...(end.error === undefined ? {} : errorFields(end.error)) };
+      if (reason === 'expired') logger.info(fields, 'watch expired; re-listing');
+      else logger.warn(fields, 'watch restarting');
+      events.onRestart(resource, reason);
+      await sleep(this.#options.timers, this.#delay(failures), signal);
+      failures += 1;
+    }
+  }
+
+  #delay(failures: number): number {
+    return backoffDelay(failures, this.#options.backoff, this.#options.random);
+  }
+
+  /** Lists every page, then replaces the sink's contents; returns the list's resourceVersion. */
+  async #listAll(signal: AbortSignal): Promise<string> {
+    const { resource, listWatch, sink, events, logger } = this.#deps;
+    const items: T[] = [];
+    let rejected = 0;
+    let limit: number | undefined = this.#options.pageSize;
+    let continueToken: string | undefined;
+    for (;;) {
+      let page: ListPage<T>;
+      try {
+        const request: ListRequest = {
+          ...(limit === undefined ? {} : { limit }),
+          ...(continueToken === undefined ? {} : { continueToken }),
+        };
+        page = await listWatch.list(request, signal);
+      } catch (error) {
+        if (continueToken === undefined || !isGone(error)) throw error;
+        // The continue token outlived etcd's compaction (about 5 minutes) while the list
+        // was being paged. Like client-go's pager (FullListIfExpired), start over with
+        // one unpaginated list instead of paging into the same expiry again.
+        logger.info({ resource }, 'list continue token expired; listing again in one piece');
+        items.length = 0;
+        rejected = 0;
+        limit = undefined;
+        continueToken = undefined;
+        continue;
+      }
+      items.push(...page.items);
+      for (const r of page.rejected) logger.warn({ resource, object: r.name, errors: r.errors }, 'ignoring an object that does not decode');
+      rejected += page.rejected.length;
+      if (page.continueToken === undefined) {
+        sink.replaceAll(items);
+        events.onListed(resource, items.length);
+        if (rejected > 0) events.onRejected(resource, rejected);
+        if (!this.#synced) {
+          this.#synced = true;
+          this.#deps.onSynced();
+        }
+        return page.resourceVersion;
+      }
+      continueToken = page.continueToken;
+    }
+  }
+}

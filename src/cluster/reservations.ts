@@ -1,0 +1,121 @@
+import type { Occupant } from '../ports/types.js';
+import type { PortView } from '../ports/view.js';
+import { addTo, removeFrom } from './multimap.js';
+import type { PodPresence } from './pod-index.js';
+import { podKey } from './pod-index.js';
+
+/**
+ * How long an admitted pod's ports stay reserved when the watch never shows it (its
+ * creation failed after admission, or the watch is behind). The API server answers a
+ * create within its request timeout, and the watch normally delivers the pod well under
+ * a second later, so 30 s covers a slow watch without blocking a port for long.
+ */
+export const DEFAULT_RESERVATION_TTL_MS = 30_000;
+
+/** Options for `ReservingView`. */
+export interface ReservationOptions {
+  /** Milliseconds since some fixed point; injected so tests drive time. */
+  readonly now: () => number;
+  /** How long a reservation lives unless the index shows its pod first. */
+  readonly ttlMs?: number;
+}
+
+interface Reservation {
+  readonly occupant: Occupant;
+  readonly expiresAt: number;
+}
+
+/**
+ * A PortView that adds pods admitted but not yet seen by the watch to an underlying
+ * view. Without it, two pods created at the same moment for the same node and port would
+ * both be decided against an index that shows neither, and both would get in.
+ *
+ * A reservation ends when the index shows the same pod (by uid when the admitted pod
+ * had one, since a re-created pod of the same name is another pod; else by
+ * namespace/name) or when its TTL passes. Both are checked lazily on lookup, and
+ * `sweep()` lets the caller drop them periodically. Lookups stay O(result).
+ */
+export class ReservingView implements PortView {
+  readonly #view: PortView & PodPresence;
+  readonly #now: () => number;
+  readonly #ttlMs: number;
+  readonly #byKey = new Map<string, Reservation>();
+  readonly #byNode = new Map<string, Set<Reservation>>();
+  readonly #byPort = new Map<number, Set<Reservation>>();
+
+  /** Decorates `view` (normally the PodIndex, which also says which pods it shows). */
+  constructor(view: PortView & PodPresence, options: ReservationOptions) {
+    this.#view = view;
+    this.#now = options.now;
+    this.#ttlMs = options.ttlMs ?? DEFAULT_RESERVATION_TTL_MS;
+  }
+
+  /** Holds `occupant`'s ports until the index shows its pod or the TTL passes; replaces an earlier reservation of the same pod. */
+  reserve(occupant: Occupant): void {
+    this.#drop(podKey(occupant.pod));
+    const reservation: Reservation = { occupant, expiresAt: this.#now() + this.#ttlMs };
+    this.#byKey.set(podKey(occupant.pod), reservation);
+    addTo(this.#byNode, occupant.node, reservation);
+    for (const port of new Set(occupant.ports.map((p) => p.port))) addTo(this.#byPort, port, reservation);
+  }
+
+  /** Drops every reservation that expired or whose pod the index now shows; returns how many. */
+  sweep(): number {
+    let dropped = 0;
+    for (const reservation of [...this.#byKey.values()]) {
+      if (!this.#live(reservation)) dropped += 1;
+    }
+    return dropped;
+  }
+
+  /** How many reservations are held (including any not yet found stale). */
+  size(): number {
+    return this.#byKey.size;
+  }
+
+  /** Reserved and indexed pods on `node`. */
+  occupantsOn(node: string): Occupant[] {
+    return [...this.#view.occupantsOn(node), ...this.#liveOf(this.#byNode.get(node))];
+  }
+
+  /** Reserved and indexed pods holding port number `port`. */
+  holdersOfPort(port: number): Occupant[] {
+    return [...this.#view.holdersOfPort(port), ...this.#liveOf(this.#byPort.get(port))];
+  }
+
+  /** Delegates to the underlying view. */
+  nodeForHostname(hostname: string): string | undefined {
+    return this.#view.nodeForHostname(hostname);
+  }
+
+  /** Delegates to the underlying view. */
+  nodeCount(): number {
+    return this.#view.nodeCount();
+  }
+
+  #liveOf(reservations: Set<Reservation> | undefined): Occupant[] {
+    if (reservations === undefined) return [];
+    const live: Occupant[] = [];
+    for (const reservation of [...reservations]) {
+      if (this.#live(reservation)) live.push(reservation.occupant);
+    }
+    return live;
+  }
+
+  /** Whether a reservation still counts; a stale one is dropped on the way. */
+  #live(reservation: Reservation): boolean {
+    const pod = reservation.occupant.pod;
+    if (this.#now() < reservation.expiresAt && !this.#view.contains(pod)) return true;
+    this.#drop(podKey(pod));
+    return false;
+  }
+
+  #drop(key: string): void {
+    const reservation = this.#byKey.get(key);
+    if (reservation === undefined) return;
+    this.#byKey.delete(key);
+    const occupant = reservation.occupant;
+    removeFrom(this.#byNode, occupant.node, reservation);
+    for (const port of new Set(occupant.ports.map((p) => p.port))) removeFrom(this.#byPort, port, reservation);
+  }
+}

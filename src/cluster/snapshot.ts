@@ -1,0 +1,152 @@
+/**
+ * A static cluster state for offline checks (`check --state FILE`) and for serving
+ * without an API server (`serve --cluster-state FILE`): the parsed output of
+ * `kubectl get pods,nodes,namespaces -A -o yaml` (or -o json) turned into a PodIndex.
+ */
+import { podRef } from '../ports/occupancy.js';
+import type { PodLike } from '../ports/types.js';
+import type { Decoded } from './convert.js';
+import { decodeNamespace, decodeNode, decodePod, nameOf } from './convert.js';
+import type { NamespaceEntry, NodeEntry } from './pod-index.js';
+import { podKey, PodIndex } from './pod-index.js';
+
+/** Error code of a cluster-state file with items that cannot be read. */
+export const HPG_ERR_CLUSTER_STATE = 'HPG_ERR_CLUSTER_STATE';
+
+/** One item of a cluster-state file that cannot be used, and why. */
+export interface SnapshotProblem {
+  /** Where the item sits, e.g. `items[3]` or `[0].items[2]`. */
+  readonly at: string;
+  readonly kind: string | undefined;
+  /** `namespace/name` or `name`, or `(unnamed)`. */
+  readonly name: string;
+  readonly errors: readonly string[];
+}
+
+/** A cluster-state file with unusable items; `problems` lists each of them. */
+export class ClusterStateError extends Error {
+  /** Always HPG_ERR_CLUSTER_STATE. */
+  readonly code = HPG_ERR_CLUSTER_STATE;
+  readonly problems: readonly SnapshotProblem[];
+
+  /** Lists every problem in the message too, one per line, for the CLI to print as is. */
+  constructor(problems: readonly SnapshotProblem[]) {
+    const lines = problems.map((p) => `  ${p.at} (${p.kind ?? 'no kind'} ${p.name}): ${p.errors.join('; ')}`);
+    super(`the cluster state has ${problems.length} unusable item(s):\n${lines.join('\n')}`);
+    this.name = 'ClusterStateError';
+    this.problems = problems;
+  }
+}
+
+/** What a cluster-state file held. */
+export interface SnapshotCounts {
+  readonly pods: number;
+  readonly nodes: number;
+  readonly namespaces: number;
+  /** Kinds that were skipped because they play no part (Service, ConfigMap, ...), with how many of each. */
+  readonly ignoredKinds: ReadonlyMap<string, number>;
+}
+
+/** The index built from a cluster-state file, or every reason it could not be built. */
+export type SnapshotResult =
+  | { readonly ok: true; readonly index: PodIndex; readonly counts: SnapshotCounts }
+  | { readonly ok: false; readonly error: ClusterStateError };
+
+interface Located {
+  readonly at: string;
+  readonly value: unknown;
+  /** The kind a typed list (PodList) implies for items that carry none (API JSON leaves it out). */
+  readonly impliedKind: string | undefined;
+}
+
+function stringField(value: object, field: string): string | undefined {
+  const found: unknown = Object.getOwnPropertyDescriptor(value, field)?.value;
+  return typeof found === 'string' ? found : undefined;
+}
+
+function arrayField(value: object, field: string): readonly unknown[] | undefined {
+  const found: unknown = Object.getOwnPropertyDescriptor(value, field)?.value;
+  return Array.isArray(found) ? found : undefined;
+}
+
+/** Every object in `input`, with `List`s (and `PodList`, ...) opened up. */
+function flatten(input: unknown): Located[] {
+  const out: Located[] = [];
+  const visit = (value: unknown, at: string, impliedKind: string | undefined): void => {
+    if (Array.isArray(value)) {
+      value.forEach((item: unknown, i) => {
+        visit(item, `${at}[${i}]`, impliedKind);
+      });
+      return;
+    }
+    const kind = typeof value === 'object' && value !== null ? stringField(value, 'kind') : undefined;
+    const items = typeof value === 'object' && value !== null ? arrayField(value, 'items') : undefined;
+    if (kind?.endsWith('List') === true && items !== undefined) {
+      const itemKind = kind === 'List' ? undefined : kind.slice(0, -'List'.length);
+      visit(items, at === '' ? 'items' : `${at}.items`, itemKind);
+      return;
+    }
+    out.push({ at: at === '' ? 'object' : at, value, impliedKind });
+  };
+  visit(input, '', undefined);
+  return out;
+}
+
+/**
+ * Builds a PodIndex from parsed objects: an array of Pods, Nodes and Namespaces, a
+ * `List` of them, or any nesting of both. Other kinds are counted and skipped. Every
+ * unusable item is reported, not only the first.
+ */
+export function indexFromObjects(input: unknown): SnapshotResult {
+  const pods: PodLike[] = [];
+  const nodes: NodeEntry[] = [];
+  const namespaces: NamespaceEntry[] = [];
+  const seen = new Set<string>();
+  const ignoredKinds = new Map<string, number>();
+  const problems: SnapshotProblem[] = [];
+
+  const take = <T>(item: Located, kind: string, decoded: Decoded<T>, key: (value: T) => string, into: T[]): void => {
+    if (!decoded.ok) {
+      problems.push({ at: item.at, kind, name: nameOf(item.value), errors: decoded.errors });
+      return;
+    }
+    const id = `${kind} ${key(decoded.value)}`;
+    if (seen.has(id)) {
+      problems.push({ at: item.at, kind, name: key(decoded.value), errors: ['appears more than once'] });
+      return;
+    }
+    seen.add(id);
+    into.push(decoded.value);
+  };
+
+  for (const item of flatten(input)) {
+    if (typeof item.value !== 'object' || item.value === null || Array.isArray(item.value)) {
+      problems.push({ at: item.at, kind: undefined, name: '(unnamed)', errors: ['is not an object'] });
+      continue;
+    }
+    const kind = stringField(item.value, 'kind') ?? item.impliedKind;
+    switch (kind) {
+      case 'Pod':
+        take(item, kind, decodePod(item.value), (p) => podKey(podRef(p)), pods);
+        break;
+      case 'Node':
+        take(item, kind, decodeNode(item.value), (n) => n.name, nodes);
+        break;
+      case 'Namespace':
+        take(item, kind, decodeNamespace(item.value), (n) => n.name, namespaces);
+        break;
+      case undefined:
+        problems.push({ at: item.at, kind, name: nameOf(item.value), errors: ['has no kind'] });
+        break;
+      default:
+        ignoredKinds.set(kind, (ignoredKinds.get(kind) ?? 0) + 1);
+    }
+  }
+
+  if (problems.length > 0) return { ok: false, error: new ClusterStateError(problems) };
+  const index = new PodIndex();
+  index.replaceAllPods(pods);
+  index.replaceAllNodes(nodes);
+  index.replaceAllNamespaces(namespaces);
+  return { ok: true, index, counts: { pods: pods.length, nodes: nodes.length, namespaces: namespaces.length, ignoredKinds } };
+}

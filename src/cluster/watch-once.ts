@@ -1,0 +1,163 @@
+import type { ListWatch, Sink, WatchEvent, WatchHandle } from './list-watch.js';
+import { HTTP_GONE, isGone } from './list-watch.js';
+import type { InformerEvents, Logger, ResourceName } from './observer.js';
+import type { Cancel, Timers } from './timers.js';
+
+/** How a watch ended. `closed`: the server ended it (normally after timeoutSeconds). */
+export type WatchEndReason = 'closed' | 'expired' | 'error' | 'stale' | 'stopped';
+
+/** The outcome of one watch. */
+export interface WatchEnd {
+  readonly reason: WatchEndReason;
+  /** The last resourceVersion seen: where a resumed watch continues. */
+  readonly resourceVersion: string;
+  /** Whether anything (an event or a bookmark) arrived: proof the connection works. */
+  readonly received: boolean;
+  /** How long the watch lasted, in milliseconds. */
+  readonly lastedMs: number;
+  readonly error?: unknown;
+}
+
+/** Collaborators of one watch. */
+export interface WatchDeps<T> {
+  readonly resource: ResourceName;
+  readonly listWatch: ListWatch<T>;
+  readonly sink: Sink<T>;
+  readonly events: InformerEvents;
+  readonly logger: Logger;
+}
+
+/** Timing of one watch. */
+export interface WatchTiming {
+  readonly timers: Timers;
+  readonly watchdogMs: number;
+  readonly watchTimeoutSeconds: { readonly min: number; readonly max: number };
+  readonly random: () => number;
+}
+
+/** One running watch; settles its promise exactly once. */
+class WatchRun<T> {
+  readonly #deps: WatchDeps<T>;
+  readonly #timing: WatchTiming;
+  readonly #signal: AbortSignal;
+  readonly #resolve: (end: WatchEnd) => void;
+  #lastVersion: string;
+  readonly #startedAt: number;
+  #lastActivity: number;
+  #received = false;
+  #finished = false;
+  #handle: WatchHandle | undefined;
+  #cancelWatchdog: Cancel = () => undefined;
+  readonly #onAbort = (): void => {
+    this.finish('stopped');
+  };
+
+  constructor(deps: WatchDeps<T>, timing: WatchTiming, resourceVersion: string, signal: AbortSignal, resolve: (end: WatchEnd) => void) {
+    this.#deps = deps;
+    this.#timing = timing;
+    this.#signal = signal;
+    this.#resolve = resolve;
+    this.#lastVersion = resourceVersion;
+    this.#startedAt = timing.timers.now();
+    this.#lastActivity = this.#startedAt;
+  }
+
+  start(): void {
+    if (this.#signal.aborted) {
+      this.finish('stopped');
+      return;
+    }
+    this.#signal.addEventListener('abort', this.#onAbort, { once: true });
+    this.#armWatchdog(this.#timing.watchdogMs);
+    const { min, max } = this.#timing.watchTimeoutSeconds;
+    const timeoutSeconds = min + Math.floor(this.#timing.random() * (max - min + 1));
+    const handle = this.#deps.listWatch.watch(
+      { resourceVersion: this.#lastVersion, timeoutSeconds },
+      {
+        onEvent: (event) => {
+          this.#onEvent(event);
+        },
+        onEnd: (error) => {
+          if (error === undefined) this.finish('closed');
+          else this.finish(isGone(error) ? 'expired' : 'error', error);
+        },
+      },
+    );
+    // The watch may have ended before `watch()` even returned.
+    if (this.#finished) handle.abort();
+    else this.#handle = handle;
+  }
+
+  finish(reason: WatchEndReason, error?: unknown): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#cancelWatchdog();
+    this.#signal.removeEventListener('abort', this.#onAbort);
+    this.#handle?.abort();
+    this.#resolve({
+      reason,
+      resourceVersion: this.#lastVersion,
+      received: this.#received,
+      lastedMs: this.#timing.timers.now() - this.#startedAt,
+      ...(error === undefined ? {} : { error }),
+    });
+  }
+
+  // One timer per watch, re-armed for the remaining time when it fires, instead of one
+  // clearTimeout/setTimeout pair per event.
+  #armWatchdog(ms: number): void {
+    const { timers, watchdogMs } = this.#timing;
+    this.#cancelWatchdog = timers.schedule(ms, () => {
+      const idle = timers.now() - this.#lastActivity;
+      if (idle >= watchdogMs) this.finish('stale');
+      else this.#armWatchdog(watchdogMs - idle);
+    });
+  }
+
+  #onEvent(event: WatchEvent<T>): void {
+    if (this.#finished) return;
+    if (event.type === 'ERROR') {
+      const error = new Error(`watch ERROR event ${event.code ?? ''}: ${event.message}`);
+      this.finish(event.code === HTTP_GONE ? 'expired' : 'error', error);
+      return;
+    }
+    this.#lastActivity = this.#timing.timers.now();
+    this.#received = true;
+    try {
+      this.#apply(event);
+    } catch (error) {
+      this.finish('error', error);
+      return;
+    }
+    if (event.type !== 'REJECTED' && event.resourceVersion !== '') this.#lastVersion = event.resourceVersion;
+  }
+
+  #apply(event: Exclude<WatchEvent<T>, { type: 'ERROR' }>): void {
+    const { resource, sink, events, logger } = this.#deps;
+    switch (event.type) {
+      case 'ADDED':
+      case 'MODIFIED':
+        sink.upsert(event.object);
+        break;
+      case 'DELETED':
+        sink.remove(event.object);
+        break;
+      case 'REJECTED':
+        logger.warn({ resource, object: event.rejected.name, errors: event.rejected.errors }, 'ignoring an object that does not decode');
+        events.onRejected(resource, 1);
+        break;
+      case 'BOOKMARK':
+        break;
+    }
+  }
+}
+
+/**
+ * Watches from `resourceVersion` until the server ends the stream, it fails, it stays
+ * silent for the watchdog period, or `signal` aborts; never rejects.
+ */
+export function watchOnce<T>(deps: WatchDeps<T>, timing: WatchTiming, resourceVersion: string, signal: AbortSignal): Promise<WatchEnd> {
+  return new Promise((resolve) => {
+    new WatchRun(deps, timing, resourceVersion, signal, resolve).start();
+  });
+}

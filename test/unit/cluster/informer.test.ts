@@ -1,0 +1,358 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+
+import type { InformerOptions } from '../../../src/cluster/informer.js';
+import { ClusterInformer, InformerStoppedError } from '../../../src/cluster/informer.js';
+import { ApiError } from '../../../src/cluster/list-watch.js';
+import type { InformerEvents, Logger, ResourceName, RestartReason } from '../../../src/cluster/observer.js';
+import type { NamespaceEntry, NodeEntry } from '../../../src/cluster/pod-index.js';
+import { PodIndex, podKey } from '../../../src/cluster/pod-index.js';
+import type { PodLike } from '../../../src/ports/types.js';
+import { pod } from '../../fixtures/pods.js';
+import { FakeListWatch, page } from './fake-list-watch.js';
+import { FakeTimers, settle } from './fake-timers.js';
+
+const WATCHDOG_MS = 300_000;
+
+/** With random() = 0.5 the first backoff is floor(0.5 * 200) = 100 ms, the next 200 ms, ... */
+const HALF = (): number => 0.5;
+
+function named(name: string, overrides: { phase?: string; node?: string } = {}): PodLike {
+  return pod({
+    metadata: { name, uid: `uid-${name}` },
+    spec: { nodeName: overrides.node ?? 'worker-1' },
+    status: { phase: overrides.phase ?? 'Running' },
+  });
+}
+
+const silentLogger: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+interface Harness {
+  readonly index: PodIndex;
+  readonly informer: ClusterInformer;
+  readonly timers: FakeTimers;
+  readonly pods: FakeListWatch<PodLike>;
+  readonly nodes: FakeListWatch<NodeEntry>;
+  readonly namespaces: FakeListWatch<NamespaceEntry>;
+  readonly restarts: [ResourceName, RestartReason][];
+  readonly listed: [ResourceName, number][];
+  readonly rejected: [ResourceName, number][];
+}
+
+const running: Harness[] = [];
+
+function harness(options: InformerOptions = {}): Harness {
+  const index = new PodIndex();
+  const timers = new FakeTimers();
+  const pods = new FakeListWatch<PodLike>();
+  const nodes = new FakeListWatch<NodeEntry>();
+  const namespaces = new FakeListWatch<NamespaceEntry>();
+  const restarts: [ResourceName, RestartReason][] = [];
+  const listed: [ResourceName, number][] = [];
+  const rejected: [ResourceName, number][] = [];
+  const events: InformerEvents = {
+    onRestart: (resource, reason) => restarts.push([resource, reason]),
+    onListed: (resource, items) => listed.push([resource, items]),
+    onRejected: (resource, count) => rejected.push([resource, count]),
+  };
+  const informer = new ClusterInformer(
+    { index, sources: { pods, nodes, namespaces }, logger: silentLogger, events, timers, random: HALF },
+    { watchdogMs: WATCHDOG_MS, ...options },
+  );
+  const h = { index, informer, timers, pods, nodes, namespaces, restarts, listed, rejected };
+  running.push(h);
+  return h;
+}
+
+/** Starts the informer with empty nodes and namespaces and `items` as the pods. */
+async function synced(items: readonly PodLike[], options: InformerOptions = {}): Promise<Harness> {
+  const h = harness(options);
+  h.pods.respond(page(items, '100'));
+  h.nodes.respond(page([{ name: 'worker-1' }], '100'));
+  h.namespaces.respond(page([], '100'));
+  h.informer.start();
+  await settle();
+  return h;
+}
+
+function podKeys(index: PodIndex): string[] {
+  return index
+    .allOccupants()
+    .map((o) => podKey(o.pod))
+    .sort();
+}
+
+afterEach(async () => {
+  for (const h of running.splice(0)) await h.informer.stop();
+});
+
+describe('ClusterInformer sync', () => {
+  it('is ready only once pods, nodes and namespaces have all been listed', async () => {
+    const h = harness();
+    h.nodes.respond(page([{ name: 'worker-1' }], '10'));
+    h.namespaces.respond(page([{ name: 'team-a', mode: 'warn' }], '10'));
+    h.informer.start();
+    await settle();
+    expect(h.informer.isSynced()).toBe(false);
+    h.pods.respond(page([named('a')], '10'));
+    await settle();
+    expect(h.informer.isSynced()).toBe(true);
+    await expect(h.informer.whenSynced()).resolves.toBeUndefined();
+    expect(h.index.size()).toEqual({ pods: 1, nodes: 1, namespaces: 1 });
+    expect(h.index.modeLabelOf('team-a')).toBe('warn');
+  });
+
+  it('follows continue tokens, then watches from the last page’s resourceVersion', async () => {
+    const h = harness({ pageSize: 2 });
+    h.pods.respond(page([named('a'), named('b')], '50', 'token-1'), page([named('c')], '50'));
+    h.nodes.respond(page([], '50'));
+    h.namespaces.respond(page([], '50'));
+    h.informer.start();
+    await settle();
+    expect(h.pods.listCalls).toEqual([{ limit: 2 }, { limit: 2, continueToken: 'token-1' }]);
+    expect(podKeys(h.index)).toEqual(['team-a/a', 'team-a/b', 'team-a/c']);
+    expect(h.pods.lastWatch.request.resourceVersion).toBe('50');
+    expect(h.listed).toContainEqual(['pods', 3]);
+  });
+
+  it('lists again in one piece when the continue token expires (410) half way', async () => {
+    const h = harness({ pageSize: 1 });
+    const gone = new ApiError('GET /api/v1/pods', 410, 'The provided continue parameter is too old');
+    h.pods.respond(page([named('a')], '50', 'token-1'), gone, page([named('b'), named('c')], '70'));
+    h.nodes.respond(page([], '50'));
+    h.namespaces.respond(page([], '50'));
+    h.informer.start();
+    await settle();
+    expect(h.pods.listCalls).toEqual([{ limit: 1 }, { limit: 1, continueToken: 'token-1' }, {}]);
+    expect(podKeys(h.index)).toEqual(['team-a/b', 'team-a/c']);
+    expect(h.pods.lastWatch.request.resourceVersion).toBe('70');
+  });
+
+  it('retries a failed list after a backoff, without waiting less than the backoff', async () => {
+    const h = harness();
+    h.pods.respond(new ApiError('GET /api/v1/pods', 503, 'unavailable'));
+    h.nodes.respond(page([], '1'));
+    h.namespaces.respond(page([], '1'));
+    h.informer.start();
+    await settle();
+    expect(h.restarts).toEqual([['pods', 'list-failed']]);
+    h.pods.respond(page([named('a')], '2'));
+    await h.timers.advance(99);
+    expect(h.pods.listCalls).toHaveLength(1);
+    await h.timers.advance(1);
+    expect(h.pods.listCalls).toHaveLength(2);
+    expect(h.informer.isSynced()).toBe(true);
+  });
+
+  it('doubles the backoff after each consecutive failure', async () => {
+    const h = harness();
+    const failure = new ApiError('GET /api/v1/pods', undefined, 'connection refused');
+    h.pods.respond(failure, failure, failure);
+    h.informer.start();
+    await settle();
+    await h.timers.advance(100);
+    expect(h.pods.listCalls).toHaveLength(2);
+    await h.timers.advance(199);
+    expect(h.pods.listCalls).toHaveLength(2);
+    await h.timers.advance(1);
+    expect(h.pods.listCalls).toHaveLength(3);
+    await h.timers.advance(400);
+    expect(h.pods.listCalls).toHaveLength(4);
+  });
+});
+
+describe('ClusterInformer watch events', () => {
+  it('adds, updates and deletes pods as events arrive', async () => {
+    const h = await synced([named('a')]);
+    const watch = h.pods.lastWatch;
+    watch.emit({ type: 'ADDED', object: named('b'), resourceVersion: '101' });
+    expect(podKeys(h.index)).toEqual(['team-a/a', 'team-a/b']);
+    watch.emit({ type: 'MODIFIED', object: named('a', { phase: 'Succeeded' }), resourceVersion: '102' });
+    expect(podKeys(h.index)).toEqual(['team-a/b']);
+    watch.emit({ type: 'DELETED', object: named('b'), resourceVersion: '103' });
+    expect(podKeys(h.index)).toEqual([]);
+  });
+
+  it('treats the DELETED event a finished pod gets from the field-selected watch as a removal', async () => {
+    const h = await synced([named('job')]);
+    // The pod's last state that still matched the selector: Running.
+    h.pods.lastWatch.emit({ type: 'DELETED', object: named('job'), resourceVersion: '101' });
+    expect(h.index.size().pods).toBe(0);
+  });
+
+  it('tracks nodes and namespace labels', async () => {
+    const h = await synced([]);
+    h.nodes.lastWatch.emit({ type: 'ADDED', object: { name: 'worker-9', hostname: 'w9' }, resourceVersion: '101' });
+    h.namespaces.lastWatch.emit({ type: 'ADDED', object: { name: 'team-a', mode: 'audit' }, resourceVersion: '101' });
+    expect(h.index.nodeForHostname('w9')).toBe('worker-9');
+    expect(h.index.modeLabelOf('team-a')).toBe('audit');
+    h.nodes.lastWatch.emit({ type: 'DELETED', object: { name: 'worker-9', hostname: 'w9' }, resourceVersion: '102' });
+    h.namespaces.lastWatch.emit({ type: 'DELETED', object: { name: 'team-a', mode: 'audit' }, resourceVersion: '102' });
+    expect(h.index.nodeForHostname('w9')).toBeUndefined();
+    expect(h.index.modeLabelOf('team-a')).toBeUndefined();
+  });
+
+  it('counts objects that did not decode and keeps watching', async () => {
+    const h = await synced([]);
+    h.pods.lastWatch.emit({ type: 'REJECTED', rejected: { name: 'team-a/odd', errors: ['spec must be object'] } });
+    expect(h.rejected).toEqual([['pods', 1]]);
+    expect(h.pods.lastWatch.open).toBe(true);
+  });
+
+  it('asks for a server-side timeout within the configured range', async () => {
+    const h = await synced([], { watchTimeoutSeconds: { min: 100, max: 200 } });
+    // random() = 0.5: 100 + floor(0.5 * 101)
+    expect(h.pods.lastWatch.request.timeoutSeconds).toBe(150);
+  });
+});
+
+describe('ClusterInformer restarts', () => {
+  const gone: readonly { readonly name: string; readonly end: (h: Harness) => void }[] = [
+    {
+      name: 'an ERROR event with code 410',
+      end: (h) => {
+        h.pods.lastWatch.emit({ type: 'ERROR', code: 410, message: 'too old resource version: 100 (200)' });
+      },
+    },
+    {
+      name: 'an HTTP 410 answer to the watch',
+      end: (h) => {
+        h.pods.lastWatch.end(new ApiError('GET /api/v1/pods', 410, 'Gone'));
+      },
+    },
+  ];
+  for (const { name, end } of gone) {
+    it(`re-lists after ${name}, and a pod deleted meanwhile does not linger`, async () => {
+      const h = await synced([named('a'), named('b')]);
+      const first = h.pods.lastWatch;
+      end(h);
+      await settle();
+      expect(first.open).toBe(false);
+      expect(h.restarts).toEqual([['pods', 'expired']]);
+      h.pods.respond(page([named('a')], '300'));
+      await h.timers.advance(99);
+      expect(h.pods.listCalls).toHaveLength(1);
+      await h.timers.advance(1);
+      expect(h.pods.listCalls).toHaveLength(2);
+      expect(podKeys(h.index)).toEqual(['team-a/a']);
+      expect(h.pods.lastWatch.request.resourceVersion).toBe('300');
+    });
+  }
+
+  it('re-lists after the watch connection breaks', async () => {
+    const h = await synced([named('a')]);
+    h.pods.lastWatch.end(new ApiError('GET /api/v1/pods', undefined, 'socket hang up'));
+    await settle();
+    expect(h.restarts).toEqual([['pods', 'error']]);
+    h.pods.respond(page([], '200'));
+    await h.timers.advance(100);
+    expect(h.pods.listCalls).toHaveLength(2);
+    expect(h.index.size().pods).toBe(0);
+  });
+
+  it('resumes from the last event’s resourceVersion, without re-listing, when the server ends a healthy watch', async () => {
+    const h = await synced([]);
+    h.pods.lastWatch.emit({ type: 'ADDED', object: named('a'), resourceVersion: '150' });
+    h.pods.lastWatch.emit({ type: 'BOOKMARK', resourceVersion: '180' });
+    h.pods.lastWatch.end();
+    await settle();
+    expect(h.pods.watches).toHaveLength(2);
+    expect(h.pods.lastWatch.request.resourceVersion).toBe('180');
+    expect(h.pods.listCalls).toHaveLength(1);
+    expect(h.restarts).toEqual([]);
+  });
+
+  it('resumes a quiet watch the server ends at its timeout, though nothing was sent', async () => {
+    const h = await synced([]);
+    await h.timers.advance(200_000);
+    h.pods.lastWatch.end();
+    await settle();
+    expect(h.pods.watches).toHaveLength(2);
+    expect(h.pods.lastWatch.request.resourceVersion).toBe('100');
+    expect(h.pods.listCalls).toHaveLength(1);
+    expect(h.restarts).toEqual([]);
+  });
+
+  it('backs off, then resumes from the same point, when the server ends a watch within a second without sending anything', async () => {
+    const h = await synced([]);
+    h.pods.lastWatch.end();
+    await settle();
+    expect(h.restarts).toEqual([['pods', 'closed-early']]);
+    await h.timers.advance(100);
+    expect(h.pods.watches).toHaveLength(2);
+    expect(h.pods.lastWatch.request.resourceVersion).toBe('100');
+    expect(h.pods.listCalls).toHaveLength(1);
+  });
+
+  it('re-lists when the watch stays silent for the watchdog period', async () => {
+    const h = await synced([named('a')]);
+    const first = h.pods.lastWatch;
+    await h.timers.advance(WATCHDOG_MS - 1);
+    expect(first.open).toBe(true);
+    await h.timers.advance(1);
+    expect(first.open).toBe(false);
+    expect(h.restarts).toContainEqual(['pods', 'stale']);
+    h.pods.respond(page([], '500'));
+    await h.timers.advance(100);
+    expect(h.pods.listCalls).toHaveLength(2);
+    expect(h.index.size().pods).toBe(0);
+  });
+
+  it('keeps a watch that receives bookmarks however long it lives', async () => {
+    const h = await synced([]);
+    const watch = h.pods.lastWatch;
+    for (let minute = 1; minute <= 20; minute += 1) {
+      await h.timers.advance(60_000);
+      watch.emit({ type: 'BOOKMARK', resourceVersion: String(100 + minute) });
+    }
+    expect(watch.open).toBe(true);
+    expect(h.restarts.filter(([resource]) => resource === 'pods')).toEqual([]);
+  });
+
+  it('resets the backoff once a watch works again', async () => {
+    const h = await synced([]);
+    const broken = new ApiError('GET /api/v1/pods', undefined, 'reset');
+    h.pods.lastWatch.end(broken);
+    h.pods.respond(page([], '200'));
+    await h.timers.advance(100);
+    h.pods.lastWatch.end(broken);
+    h.pods.respond(page([], '300'));
+    await h.timers.advance(200);
+    expect(h.pods.listCalls).toHaveLength(3);
+    h.pods.lastWatch.emit({ type: 'BOOKMARK', resourceVersion: '301' });
+    h.pods.lastWatch.end(broken);
+    h.pods.respond(page([], '400'));
+    await h.timers.advance(100);
+    expect(h.pods.listCalls).toHaveLength(4);
+  });
+});
+
+describe('ClusterInformer stop', () => {
+  it('aborts the watches and leaves no timer behind', async () => {
+    const h = await synced([]);
+    expect(h.timers.pending()).toBeGreaterThan(0);
+    await h.informer.stop();
+    expect([h.pods, h.nodes, h.namespaces].map((s) => s.lastWatch.open)).toEqual([false, false, false]);
+    expect(h.timers.pending()).toBe(0);
+  });
+
+  it('ends a pending list and a backoff wait', async () => {
+    const h = harness();
+    h.nodes.respond(new ApiError('GET /api/v1/nodes', 500, 'boom'));
+    h.informer.start();
+    await settle();
+    await h.informer.stop();
+    expect(h.timers.pending()).toBe(0);
+    await expect(h.informer.whenSynced()).rejects.toBeInstanceOf(InformerStoppedError);
+  });
+
+  it('opens no new watch after stop, even when a watch ends at that moment', async () => {
+    const h = await synced([]);
+    const watch = h.pods.lastWatch;
+    const stopping = h.informer.stop();
+    watch.end(new ApiError('GET /api/v1/pods', 410, 'Gone'));
+    await stopping;
+    await settle();
+    expect(h.pods.watches).toHaveLength(1);
+    expect(h.pods.listCalls).toHaveLength(1);
+  });
+});

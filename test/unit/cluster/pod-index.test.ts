@@ -1,0 +1,257 @@
+import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+
+import { PodIndex, podKey } from '../../../src/cluster/pod-index.js';
+import { occupantOf } from '../../../src/ports/occupancy.js';
+import type { Occupant, PodLike, PodRef } from '../../../src/ports/types.js';
+import { container, pod, portSpec } from '../../fixtures/pods.js';
+
+function keys(occupants: Iterable<Occupant>): string[] {
+  return [...occupants].map((o) => podKey(o.pod)).sort();
+}
+
+function indexOf(...pods: PodLike[]): PodIndex {
+  const index = new PodIndex();
+  for (const p of pods) index.upsertPod(p);
+  return index;
+}
+
+const api = pod();
+const dns = pod({
+  metadata: { name: 'dns-x1', namespace: 'kube-system', uid: 'uid-dns' },
+  spec: { nodeName: 'worker-2', containers: [container('dns', [portSpec(53, { protocol: 'UDP' }), portSpec(53)])] },
+});
+
+describe('PodIndex pods', () => {
+  it('finds an added pod by node and by port', () => {
+    const index = indexOf(api, dns);
+    expect(keys(index.occupantsOn('worker-1'))).toEqual(['team-a/api-7d9f']);
+    expect(keys(index.holdersOfPort(8080))).toEqual(['team-a/api-7d9f']);
+    expect(keys(index.holdersOfPort(53))).toEqual(['kube-system/dns-x1']);
+    expect(index.size().pods).toBe(2);
+  });
+
+  it('lists a pod holding 53/UDP and 53/TCP once under port 53', () => {
+    expect(indexOf(dns).holdersOfPort(53)).toHaveLength(1);
+  });
+
+  it('does not store a pod that holds no host port', () => {
+    const index = indexOf(pod({ spec: { hostNetwork: false, containers: [container('web', [{ containerPort: 80 }])] } }));
+    expect(index.size().pods).toBe(0);
+  });
+
+  it('does not store a pod that is not bound to a node yet', () => {
+    expect(indexOf(pod({ spec: { nodeName: '' } })).size().pods).toBe(0);
+  });
+
+  const leaving: readonly { readonly name: string; readonly update: PodLike }[] = [
+    { name: 'drops a pod that moved to Succeeded', update: pod({ status: { phase: 'Succeeded' } }) },
+    { name: 'drops a pod that moved to Failed', update: pod({ status: { phase: 'Failed' } }) },
+    {
+      name: 'drops a pod whose update holds no port any more',
+      update: pod({ spec: { hostNetwork: false, containers: [container('web', [{ containerPort: 8080 }])] } }),
+    },
+  ];
+  for (const { name, update } of leaving) {
+    it(name, () => {
+      const index = indexOf(api);
+      index.upsertPod(update);
+      expect(index.size().pods).toBe(0);
+      expect(index.occupantsOn('worker-1')).toEqual([]);
+      expect(index.holdersOfPort(8080)).toEqual([]);
+      expect(index.contains({ namespace: 'team-a', name: 'api-7d9f', uid: 'uid-api-7d9f' })).toBe(false);
+    });
+  }
+
+  it('keeps a terminating pod, marked terminating, until it is deleted', () => {
+    const index = indexOf(api);
+    index.upsertPod(pod({ metadata: { deletionTimestamp: '2025-01-01T00:00:00Z' } }));
+    expect(index.occupantsOn('worker-1').map((o) => o.terminating)).toEqual([true]);
+  });
+
+  it('replaces the ports of an updated pod instead of adding to them', () => {
+    const index = indexOf(api);
+    index.upsertPod(pod({ spec: { containers: [container('web', [portSpec(9090)])] } }));
+    expect(index.holdersOfPort(8080)).toEqual([]);
+    expect(keys(index.holdersOfPort(9090))).toEqual(['team-a/api-7d9f']);
+  });
+
+  it('deletes a pod by namespace/name', () => {
+    const index = indexOf(api, dns);
+    index.deletePod({ namespace: 'team-a', name: 'api-7d9f' });
+    expect(keys(index.holdersOfPort(8080))).toEqual([]);
+    expect(index.size().pods).toBe(1);
+  });
+
+  it('ignores the deletion of an older pod of the same name (another uid)', () => {
+    const index = indexOf(pod({ metadata: { uid: 'uid-new' } }));
+    index.deletePod({ namespace: 'team-a', name: 'api-7d9f', uid: 'uid-old' });
+    expect(index.size().pods).toBe(1);
+  });
+
+  it('finds pods by uid when the reference has one, else by namespace/name', () => {
+    const index = indexOf(api);
+    expect(index.contains({ namespace: 'x', name: 'y', uid: 'uid-api-7d9f' })).toBe(true);
+    expect(index.contains({ namespace: 'team-a', name: 'api-7d9f', uid: 'uid-other' })).toBe(false);
+    expect(index.contains({ namespace: 'team-a', name: 'api-7d9f' })).toBe(true);
+  });
+
+  it('forgets every pod missing from a re-list', () => {
+    const index = indexOf(api, dns);
+    index.replaceAllPods([dns]);
+    expect(keys(index.holdersOfPort(8080))).toEqual([]);
+    expect(index.contains({ namespace: 'team-a', name: 'api-7d9f', uid: 'uid-api-7d9f' })).toBe(false);
+    expect(keys(index.occupantsOn('worker-2'))).toEqual(['kube-system/dns-x1']);
+  });
+});
+
+describe('PodIndex nodes and namespaces', () => {
+  it('maps a hostname label to its node and counts nodes', () => {
+    const index = new PodIndex();
+    index.upsertNode({ name: 'ip-10-0-0-1.ec2.internal', hostname: 'ip-10-0-0-1' });
+    index.upsertNode({ name: 'worker-2' });
+    expect(index.nodeForHostname('ip-10-0-0-1')).toBe('ip-10-0-0-1.ec2.internal');
+    expect(index.nodeForHostname('worker-2')).toBeUndefined();
+    expect(index.nodeCount()).toBe(2);
+  });
+
+  it('follows a node whose hostname label changes', () => {
+    const index = new PodIndex();
+    index.upsertNode({ name: 'n1', hostname: 'old' });
+    index.upsertNode({ name: 'n1', hostname: 'new' });
+    expect(index.nodeForHostname('old')).toBeUndefined();
+    expect(index.nodeForHostname('new')).toBe('n1');
+    expect(index.nodeCount()).toBe(1);
+  });
+
+  it('pins to no node when two nodes carry the same hostname label', () => {
+    const index = new PodIndex();
+    index.upsertNode({ name: 'a', hostname: 'same' });
+    index.upsertNode({ name: 'b', hostname: 'same' });
+    expect(index.nodeForHostname('same')).toBeUndefined();
+    index.deleteNode('b');
+    expect(index.nodeForHostname('same')).toBe('a');
+  });
+
+  it('forgets nodes missing from a re-list', () => {
+    const index = new PodIndex();
+    index.upsertNode({ name: 'a', hostname: 'a' });
+    index.replaceAllNodes([{ name: 'b', hostname: 'b' }]);
+    expect(index.nodeForHostname('a')).toBeUndefined();
+    expect(index.nodeCount()).toBe(1);
+  });
+
+  it('keeps only the mode label of namespaces', () => {
+    const index = new PodIndex();
+    index.upsertNamespace({ name: 'team-a', mode: 'warn' });
+    index.upsertNamespace({ name: 'team-b' });
+    expect(index.modeLabelOf('team-a')).toBe('warn');
+    expect(index.modeLabelOf('team-b')).toBeUndefined();
+    index.upsertNamespace({ name: 'team-a' });
+    expect(index.modeLabelOf('team-a')).toBeUndefined();
+    expect(index.size().namespaces).toBe(0);
+  });
+
+  it('forgets namespace labels missing from a re-list', () => {
+    const index = new PodIndex();
+    index.upsertNamespace({ name: 'team-a', mode: 'audit' });
+    index.replaceAllNamespaces([{ name: 'team-b', mode: 'enforce' }]);
+    expect(index.modeLabelOf('team-a')).toBeUndefined();
+    expect(index.modeLabelOf('team-b')).toBe('enforce');
+  });
+});
+
+/** A small universe, so that operations hit the same pods, nodes and ports often. */
+const NAMES = ['a', 'b', 'c', 'd'] as const;
+const NODES = ['n1', 'n2', 'n3'] as const;
+const PORTS = [53, 80, 443] as const;
+
+const podArb: fc.Arbitrary<PodLike> = fc
+  .record({
+    name: fc.constantFrom(...NAMES),
+    uid: fc.constantFrom('u1', 'u2'),
+    node: fc.constantFrom<string | undefined>(...NODES, undefined),
+    phase: fc.constantFrom('Pending', 'Running', 'Succeeded', 'Failed'),
+    hostNetwork: fc.boolean(),
+    ports: fc.array(fc.record({ port: fc.constantFrom(...PORTS), udp: fc.boolean(), host: fc.boolean() }), { maxLength: 3 }),
+  })
+  .map(({ name, uid, node, phase, hostNetwork, ports }) =>
+    pod({
+      metadata: { name, namespace: 'ns', uid: `${name}-${uid}` },
+      spec: {
+        ...(node === undefined ? {} : { nodeName: node }),
+        hostNetwork,
+        containers: [
+          container(
+            'c',
+            ports.map((p) => (p.host ? portSpec(p.port, { protocol: p.udp ? 'UDP' : 'TCP' }) : { containerPort: p.port, protocol: p.udp ? 'UDP' : 'TCP' })),
+          ),
+        ],
+      },
+      status: { phase },
+    }),
+  );
+
+type Op =
+  | { readonly op: 'upsert'; readonly pod: PodLike }
+  | { readonly op: 'delete'; readonly ref: PodRef }
+  | { readonly op: 'replaceAll'; readonly pods: readonly PodLike[] };
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 6, arbitrary: podArb.map((p): Op => ({ op: 'upsert', pod: p })) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .record({ name: fc.constantFrom(...NAMES), uid: fc.constantFrom<string | undefined>('u1', 'u2', undefined) })
+      .map(({ name, uid }): Op => ({ op: 'delete', ref: uid === undefined ? { namespace: 'ns', name } : { namespace: 'ns', name, uid: `${name}-${uid}` } })),
+  },
+  { weight: 1, arbitrary: fc.array(podArb, { maxLength: 4 }).map((pods): Op => ({ op: 'replaceAll', pods })) },
+);
+
+describe('PodIndex against a naive model', () => {
+  it('answers every lookup like a scan of the surviving pods, after any sequence of operations', () => {
+    fc.assert(
+      fc.property(fc.array(opArb, { maxLength: 40 }), (ops) => {
+        const index = new PodIndex();
+        const model = new Map<string, PodLike>();
+        for (const step of ops) {
+          switch (step.op) {
+            case 'upsert':
+              index.upsertPod(step.pod);
+              model.set(`ns/${step.pod.metadata.name ?? ''}`, step.pod);
+              break;
+            case 'delete': {
+              index.deletePod(step.ref);
+              const current = model.get(podKey(step.ref));
+              if (current !== undefined && (step.ref.uid === undefined || step.ref.uid === current.metadata.uid)) {
+                model.delete(podKey(step.ref));
+              }
+              break;
+            }
+            case 'replaceAll':
+              index.replaceAllPods(step.pods);
+              model.clear();
+              for (const p of step.pods) model.set(`ns/${p.metadata.name ?? ''}`, p);
+              break;
+          }
+        }
+        const expected = [...model.values()].map(occupantOf).filter((o): o is Occupant => o !== undefined);
+        expect(index.size().pods).toBe(expected.length);
+        for (const node of NODES) {
+          expect(keys(index.occupantsOn(node))).toEqual(keys(expected.filter((o) => o.node === node)));
+        }
+        for (const port of PORTS) {
+          expect(keys(index.holdersOfPort(port))).toEqual(keys(expected.filter((o) => o.ports.some((p) => p.port === port))));
+        }
+        for (const name of NAMES) {
+          const occupant = expected.find((o) => o.pod.name === name);
+          expect(index.occupantOf({ namespace: 'ns', name })).toEqual(occupant);
+          for (const uid of ['u1', 'u2']) {
+            expect(index.contains({ namespace: 'ns', name, uid: `${name}-${uid}` })).toBe(occupant?.pod.uid === `${name}-${uid}`);
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

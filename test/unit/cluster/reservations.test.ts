@@ -1,0 +1,118 @@
+import { describe, expect, it } from '@jest/globals';
+
+import { decide } from '../../../src/admission/decide.js';
+import { PodIndex, podKey } from '../../../src/cluster/pod-index.js';
+import { DEFAULT_RESERVATION_TTL_MS, ReservingView } from '../../../src/cluster/reservations.js';
+import type { Occupant } from '../../../src/ports/types.js';
+import { hostPort, occupant, pod, podSubject, ref } from '../../fixtures/pods.js';
+
+/** An index, a view over it, and a clock the test moves. */
+function setup(ttlMs?: number): { index: PodIndex; view: ReservingView; clock: { now: number } } {
+  const clock = { now: 1_000 };
+  const index = new PodIndex();
+  const view = new ReservingView(index, { now: () => clock.now, ...(ttlMs === undefined ? {} : { ttlMs }) });
+  return { index, view, clock };
+}
+
+function keys(occupants: Iterable<Occupant>): string[] {
+  return [...occupants].map((o) => podKey(o.pod)).sort();
+}
+
+const admitted = occupant({ pod: ref('team-a/api-7d9f'), node: 'worker-1', ports: [hostPort({ port: 8080 })] });
+
+describe('ReservingView', () => {
+  it('shows a reserved pod on its node and under its port, next to indexed pods', () => {
+    const { index, view } = setup();
+    index.upsertPod(pod({ metadata: { name: 'other', uid: 'uid-other' } }));
+    view.reserve(admitted);
+    expect(keys(view.occupantsOn('worker-1'))).toEqual(['team-a/api-7d9f', 'team-a/other']);
+    expect(keys(view.holdersOfPort(8080))).toEqual(['team-a/api-7d9f', 'team-a/other']);
+    expect(view.occupantsOn('worker-2')).toEqual([]);
+    expect(view.holdersOfPort(9090)).toEqual([]);
+  });
+
+  it('keeps a reservation until just before the TTL, and drops it at the TTL', () => {
+    const { view, clock } = setup(5_000);
+    view.reserve(admitted);
+    clock.now += 4_999;
+    expect(keys(view.holdersOfPort(8080))).toEqual(['team-a/api-7d9f']);
+    clock.now += 1;
+    expect(view.holdersOfPort(8080)).toEqual([]);
+    expect(view.size()).toBe(0);
+  });
+
+  it('defaults the TTL to 30 s', () => {
+    const { view, clock } = setup();
+    view.reserve(admitted);
+    clock.now += DEFAULT_RESERVATION_TTL_MS - 1;
+    expect(view.occupantsOn('worker-1')).toHaveLength(1);
+    clock.now += 1;
+    expect(view.occupantsOn('worker-1')).toHaveLength(0);
+  });
+
+  it('lets go once the index shows the same pod (by uid), so the pod is not counted twice', () => {
+    const { index, view } = setup();
+    view.reserve(admitted);
+    index.upsertPod(pod());
+    expect(view.occupantsOn('worker-1')).toHaveLength(1);
+    expect(view.size()).toBe(0);
+  });
+
+  it('lets go once the index shows the same namespace/name when the admitted pod had no uid', () => {
+    const { index, view } = setup();
+    view.reserve(occupant({ pod: { namespace: 'team-a', name: 'api-7d9f' } }));
+    index.upsertPod(pod({ metadata: { uid: 'assigned-later' } }));
+    expect(view.holdersOfPort(8080)).toHaveLength(1);
+    expect(view.size()).toBe(0);
+  });
+
+  it('keeps the reservation of a re-created pod while the index still shows the old pod of that name', () => {
+    const { index, view } = setup();
+    index.upsertPod(pod({ metadata: { uid: 'uid-old', deletionTimestamp: '2025-01-01T00:00:00Z' } }));
+    view.reserve(occupant({ pod: ref('team-a/api-7d9f', 'uid-new'), node: 'worker-2' }));
+    expect(keys(view.occupantsOn('worker-2'))).toEqual(['team-a/api-7d9f']);
+  });
+
+  it('replaces an earlier reservation of the same pod', () => {
+    const { view } = setup();
+    view.reserve(admitted);
+    view.reserve({ ...admitted, node: 'worker-2' });
+    expect(view.occupantsOn('worker-1')).toEqual([]);
+    expect(keys(view.occupantsOn('worker-2'))).toEqual(['team-a/api-7d9f']);
+    expect(view.size()).toBe(1);
+  });
+
+  it('sweeps expired and observed reservations and says how many', () => {
+    const { index, view, clock } = setup(10_000);
+    view.reserve(admitted);
+    view.reserve(occupant({ pod: ref('team-b/late'), node: 'worker-3' }));
+    clock.now += 5_000;
+    view.reserve(occupant({ pod: ref('team-c/fresh'), node: 'worker-3' }));
+    index.upsertPod(pod());
+    clock.now += 5_000;
+    expect(view.sweep()).toBe(2);
+    expect(keys(view.occupantsOn('worker-3'))).toEqual(['team-c/fresh']);
+  });
+
+  it('delegates hostnames and the node count to the index', () => {
+    const { index, view } = setup();
+    index.upsertNode({ name: 'node-a', hostname: 'a' });
+    expect(view.nodeForHostname('a')).toBe('node-a');
+    expect(view.nodeCount()).toBe(1);
+  });
+
+  it('denies the second of two pods created at once for the same node and port', () => {
+    const { view } = setup();
+    const first = pod({ metadata: { name: 'first', uid: 'uid-first' } });
+    const second = pod({ metadata: { name: 'second', uid: 'uid-second' } });
+
+    const firstDecision = decide(podSubject(first), 'enforce', view);
+    expect(firstDecision.kind).toBe('allow');
+    if (firstDecision.admits === undefined) throw new Error('the first pod should be reserved');
+    view.reserve(firstDecision.admits);
+
+    const secondDecision = decide(podSubject(second), 'enforce', view);
+    expect(secondDecision.kind).toBe('deny');
+    expect(secondDecision.conflicts.map((c) => c.holder.name)).toEqual(['first']);
+  });
+});
