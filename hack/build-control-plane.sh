@@ -93,6 +93,14 @@ prepare_module() {
 
 command -v go >/dev/null || die "go not found in PATH (expected Go >= 1.26 at /usr/local/go/bin)"
 mkdir -p "$BIN_DIR" "$SRC_DIR"
+
+# Two cluster-ups (say, a dev cluster and a benchmark cluster in another
+# state dir) may start at once; they share the wrapper modules and binaries.
+exec 9>"$HPG_CACHE/.build.lock"
+if ! flock -n 9; then
+  log "another build is running; waiting for it to finish ..."
+  flock 9
+fi
 total_start=$SECONDS
 built_any=0
 

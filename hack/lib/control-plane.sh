@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # variables are used by the scripts that source this
 # Shared settings for hack/build-control-plane.sh, hack/cluster-*.sh.
 # Sourced, never executed: it must not change the caller's shell options,
 # because hack/cluster-env.sh may be sourced into an interactive shell.

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# cluster-down.sh — stop the local control plane started by cluster-up.sh.
+#
+# Stops kube-scheduler, kube-controller-manager, kube-apiserver and etcd
+# (reverse start order) using the pid files in the state dir, then checks
+# that none of our control-plane processes is left (including any whose pid
+# file was lost) and fails if one is. Safe to run when nothing is running.
+#
+# Usage: hack/cluster-down.sh [--purge]
+#   --purge   also delete the state dir (certs, etcd data, logs, kubeconfigs);
+#             the next cluster-up starts with an empty cluster.
+#
+# Env (all optional):
+#   HOSTPORT_GUARD_CACHE         cache root (default $HOME/.cache/hostport-guard)
+#   HOSTPORT_GUARD_CLUSTER_DIR   state dir (default $HOSTPORT_GUARD_CACHE/cluster)
+#   HOSTPORT_GUARD_STOP_TIMEOUT  seconds to wait after SIGTERM before SIGKILL (default 20)
+
+set -euo pipefail
+
+HACK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=hack/lib/control-plane.sh
+source "$HACK_DIR/lib/control-plane.sh"
+
+STOP_TIMEOUT="${HOSTPORT_GUARD_STOP_TIMEOUT:-20}"
+
+log() { printf '[cluster-down] %s\n' "$*" >&2; }
+die() {
+  log "ERROR: $*"
+  exit 1
+}
+
+purge=0
+for arg in "$@"; do
+  case "$arg" in
+    --purge) purge=1 ;;
+    -h | --help)
+      sed -n '2,/^$/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+      exit 0
+      ;;
+    *) die "unknown argument '$arg' (usage: $0 [--purge])" ;;
+  esac
+done
+
+# stop_pid LABEL PID: SIGTERM, then SIGKILL if it does not exit in time.
+stop_pid() {
+  local label=$1 pid=$2 start=$SECONDS
+  kill -TERM "$pid" 2>/dev/null || return 0
+  while kill -0 "$pid" 2>/dev/null; do
+    if ((SECONDS - start >= STOP_TIMEOUT)); then
+      log "$label (pid $pid) ignored SIGTERM for ${STOP_TIMEOUT}s; killing it"
+      kill -KILL "$pid" 2>/dev/null || true
+      sleep 0.5
+      break
+    fi
+    sleep 0.2
+  done
+  log "stopped $label (pid $pid, $((SECONDS - start))s)"
+}
+
+stopped=0
+for ((i = ${#HPG_COMPONENTS[@]} - 1; i >= 0; i--)); do
+  name=${HPG_COMPONENTS[i]}
+  if pid=$(hpg_live_pid "$name"); then
+    stop_pid "$name" "$pid"
+    stopped=$((stopped + 1))
+  fi
+  rm -f "$HPG_PID_DIR/$name.pid"
+done
+
+# Processes started by an earlier cluster-up whose pid file is gone.
+mapfile -t strays < <(hpg_stray_pids)
+for pid in "${strays[@]}"; do
+  stop_pid "stray $(readlink "/proc/$pid/exe" 2>/dev/null || echo process)" "$pid"
+  stopped=$((stopped + 1))
+done
+
+mapfile -t left < <(hpg_stray_pids)
+if ((${#left[@]} > 0)); then
+  die "processes still running after stop: ${left[*]}"
+fi
+
+if ((stopped == 0)); then
+  log "nothing was running"
+else
+  log "all control-plane processes stopped"
+fi
+
+if ((purge)); then
+  # Guard against an empty or root path slipping through the env var.
+  case "$HPG_CLUSTER_DIR" in
+    "" | / | "$HOME" | "$HPG_CACHE") die "refusing to purge suspicious state dir '$HPG_CLUSTER_DIR'" ;;
+  esac
+  rm -rf "$HPG_CLUSTER_DIR"
+  log "purged $HPG_CLUSTER_DIR"
+fi
