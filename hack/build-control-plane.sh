@@ -91,6 +91,7 @@ prepare_module() {
   mv -f "$dir/go.mod.in.new" "$dir/go.mod.in"
 }
 
+[[ -x /usr/local/go/bin/go ]] && PATH="$PATH:/usr/local/go/bin"
 command -v go >/dev/null || die "go not found in PATH (expected Go >= 1.26 at /usr/local/go/bin)"
 mkdir -p "$BIN_DIR" "$SRC_DIR"
 
