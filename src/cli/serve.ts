@@ -14,7 +14,8 @@ import { loadKubeConfig } from '../cluster/kube-config.js';
 import { liveCluster } from '../cluster/live-cluster.js';
 import type { InformerEvents } from '../cluster/observer.js';
 import type { PodIndex } from '../cluster/pod-index.js';
-import { ReservingView } from '../cluster/reservations.js';
+import type { ReservingView } from '../cluster/reservations.js';
+import { reservingView } from '../cluster/reservations.js';
 import type { Config } from '../config/schema.js';
 import { readTextFile } from '../config/input.js';
 import { createAdmissionApp } from '../server/admission-app.js';
@@ -57,7 +58,7 @@ function snapshotSide(config: Config & { clusterState: string }, logger: Logger)
   const result = indexFromText(readTextFile(config.clusterState), config.clusterState);
   if (!result.ok) throw new Error(`cluster state ${config.clusterState}:\n  ${result.errors.join('\n  ')}`);
   const index = result.index;
-  const view = new ReservingView(index, { now: () => performance.now(), ttlMs: config.reservationTtlSeconds * 1000 });
+  const view = reservingView(index, { now: () => performance.now(), ttlMs: config.reservationTtlSeconds * 1000 });
   logger.info({ file: config.clusterState, ...index.size() }, 'serving from a static cluster state');
   return { index, view, synced: () => true, start: () => undefined, stop: () => Promise.resolve() };
 }

@@ -4,7 +4,8 @@ import type { InformerDeps, InformerOptions } from './informer.js';
 import { ClusterInformer } from './informer.js';
 import { kubeClusterSources } from './kube-sources.js';
 import { PodIndex } from './pod-index.js';
-import { ReservingView } from './reservations.js';
+import type { ReservingView } from './reservations.js';
+import { reservingView } from './reservations.js';
 import { systemTimers } from './timers.js';
 
 /** The live cluster as the admission path sees it. */
@@ -31,7 +32,7 @@ export function liveCluster(
   const { reservationTtlMs, ...informerOptions } = options;
   const timers = deps.timers ?? systemTimers;
   const index = new PodIndex();
-  const view = new ReservingView(index, { now: () => timers.now(), ...(reservationTtlMs === undefined ? {} : { ttlMs: reservationTtlMs }) });
+  const view = reservingView(index, { now: () => timers.now(), ...(reservationTtlMs === undefined ? {} : { ttlMs: reservationTtlMs }) });
   const informer = new ClusterInformer({ ...deps, index, sources: kubeClusterSources(kubeConfig) }, informerOptions);
   return { index, view, informer };
 }

@@ -55,6 +55,16 @@ export class PodIndex implements PortView, NamespaceModes, PodPresence {
   readonly #hostnameOf = new Map<string, string | undefined>();
   readonly #nodesByHostname = new Map<string, Set<string>>();
   readonly #modes = new Map<string, string>();
+  readonly #seenListeners: ((ref: PodRef) => void)[] = [];
+
+  /**
+   * Calls `listener` with every pod an event or a list shows, added, changed or deleted,
+   * so a reservation ends the moment the watch has seen its pod: checking only at lookup
+   * time would let a pod that came and went in between count again until its TTL.
+   */
+  onPodSeen(listener: (ref: PodRef) => void): void {
+    this.#seenListeners.push(listener);
+  }
 
   /** Records a pod's current state; a pod that holds nothing (finished, unbound, no host port) is removed. */
   upsertPod(pod: PodLike): void {
@@ -62,10 +72,12 @@ export class PodIndex implements PortView, NamespaceModes, PodPresence {
     this.#removeKey(podKey(ref));
     const occupant = occupantOf(pod);
     if (occupant !== undefined) this.#add(occupant);
+    this.#seen(ref);
   }
 
   /** Forgets a pod. With a uid, only that incarnation is forgotten, never a newer pod of the same name. */
   deletePod(ref: PodRef): void {
+    this.#seen(ref);
     const key = podKey(ref);
     const current = this.#pods.get(key);
     if (current === undefined) return;
@@ -180,6 +192,10 @@ export class PodIndex implements PortView, NamespaceModes, PodPresence {
     if (occupant.pod.uid !== undefined && occupant.pod.uid !== '') this.#keyByUid.set(occupant.pod.uid, key);
     addTo(this.#byNode, occupant.node, occupant);
     for (const port of portNumbers(occupant)) addTo(this.#byPort, port, occupant);
+  }
+
+  #seen(ref: PodRef): void {
+    for (const listener of this.#seenListeners) listener(ref);
   }
 
   #removeKey(key: string): void {

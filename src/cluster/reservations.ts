@@ -1,7 +1,7 @@
-import type { Occupant } from '../ports/types.js';
+import type { Occupant, PodRef } from '../ports/types.js';
 import type { PortView } from '../ports/view.js';
 import { addTo, removeFrom } from './multimap.js';
-import type { PodPresence } from './pod-index.js';
+import type { PodIndex, PodPresence } from './pod-index.js';
 import { podKey } from './pod-index.js';
 
 /**
@@ -57,6 +57,18 @@ export class ReservingView implements PortView {
     this.#byKey.set(podKey(occupant.pod), reservation);
     addTo(this.#byNode, occupant.node, reservation);
     for (const port of new Set(occupant.ports.map((p) => p.port))) addTo(this.#byPort, port, reservation);
+  }
+
+  /**
+   * Ends the reservation of a pod the watch has just shown (added, changed or deleted).
+   * An event about another incarnation of the same name (another uid) leaves it alone.
+   */
+  release(ref: PodRef): void {
+    const key = podKey(ref);
+    const reserved = this.#byKey.get(key)?.occupant.pod.uid;
+    if (!this.#byKey.has(key)) return;
+    if (reserved !== undefined && ref.uid !== undefined && reserved !== ref.uid) return;
+    this.#drop(key);
   }
 
   /** Drops every reservation that expired or whose pod the index now shows; returns how many. */
@@ -118,4 +130,13 @@ export class ReservingView implements PortView {
     removeFrom(this.#byNode, occupant.node, reservation);
     for (const port of new Set(occupant.ports.map((p) => p.port))) removeFrom(this.#byPort, port, reservation);
   }
+}
+
+/** A ReservingView over `index` whose reservations end as soon as the index sees their pod. */
+export function reservingView(index: PodIndex, options: ReservationOptions): ReservingView {
+  const view = new ReservingView(index, options);
+  index.onPodSeen((ref) => {
+    view.release(ref);
+  });
+  return view;
 }

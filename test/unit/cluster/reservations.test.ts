@@ -2,7 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 
 import { decide } from '../../../src/admission/decide.js';
 import { PodIndex, podKey } from '../../../src/cluster/pod-index.js';
-import { DEFAULT_RESERVATION_TTL_MS, ReservingView } from '../../../src/cluster/reservations.js';
+import { DEFAULT_RESERVATION_TTL_MS, reservingView } from '../../../src/cluster/reservations.js';
+import type { ReservingView } from '../../../src/cluster/reservations.js';
 import type { Occupant } from '../../../src/ports/types.js';
 import { hostPort, occupant, pod, podSubject, ref } from '../../fixtures/pods.js';
 
@@ -10,7 +11,7 @@ import { hostPort, occupant, pod, podSubject, ref } from '../../fixtures/pods.js
 function setup(ttlMs?: number): { index: PodIndex; view: ReservingView; clock: { now: number } } {
   const clock = { now: 1_000 };
   const index = new PodIndex();
-  const view = new ReservingView(index, { now: () => clock.now, ...(ttlMs === undefined ? {} : { ttlMs }) });
+  const view = reservingView(index, { now: () => clock.now, ...(ttlMs === undefined ? {} : { ttlMs }) });
   return { index, view, clock };
 }
 
@@ -50,6 +51,22 @@ describe('ReservingView', () => {
     expect(view.occupantsOn('worker-1')).toHaveLength(0);
   });
 
+  it('frees the port of a pod the watch showed and then deleted before any lookup', () => {
+    const { index, view } = setup();
+    view.reserve(admitted);
+    index.upsertPod(pod());
+    index.deletePod(ref('team-a/api-7d9f'));
+    expect(view.occupantsOn('worker-1')).toEqual([]);
+    expect(view.holdersOfPort(8080)).toEqual([]);
+  });
+
+  it('keeps a reservation when the watch shows another incarnation of the same name', () => {
+    const { index, view } = setup();
+    view.reserve(admitted);
+    index.deletePod({ ...ref('team-a/api-7d9f'), uid: 'uid-of-the-old-pod' });
+    expect(keys(view.occupantsOn('worker-1'))).toEqual(['team-a/api-7d9f']);
+  });
+
   it('lets go once the index shows the same pod (by uid), so the pod is not counted twice', () => {
     const { index, view } = setup();
     view.reserve(admitted);
@@ -82,15 +99,16 @@ describe('ReservingView', () => {
     expect(view.size()).toBe(1);
   });
 
-  it('sweeps expired and observed reservations and says how many', () => {
+  it('releases observed reservations at once, sweeps expired ones and says how many', () => {
     const { index, view, clock } = setup(10_000);
     view.reserve(admitted);
     view.reserve(occupant({ pod: ref('team-b/late'), node: 'worker-3' }));
     clock.now += 5_000;
     view.reserve(occupant({ pod: ref('team-c/fresh'), node: 'worker-3' }));
     index.upsertPod(pod());
+    expect(view.size()).toBe(2);
     clock.now += 5_000;
-    expect(view.sweep()).toBe(2);
+    expect(view.sweep()).toBe(1);
     expect(keys(view.occupantsOn('worker-3'))).toEqual(['team-c/fresh']);
   });
 
