@@ -1,0 +1,99 @@
+/**
+ * Small manifests with overrides, written as YAML files the way a user keeps them, so
+ * kubectl's messages quote a file name (`error when creating "web-2.yaml"`).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { stringify } from 'yaml';
+
+/** Never pulled: no kubelet runs these pods. */
+export const IMAGE = 'pause';
+
+/** One container port. */
+export interface PortSpec {
+  readonly containerPort: number;
+  readonly hostPort?: number;
+  readonly protocol?: 'TCP' | 'UDP' | 'SCTP';
+  readonly hostIP?: string;
+}
+
+/** A pod as the tests need it. */
+export interface PodOptions {
+  readonly name: string;
+  readonly namespace: string;
+  /** Pins the pod (bypassing the scheduler); without it the scheduler places it. */
+  readonly nodeName?: string;
+  readonly hostNetwork?: boolean;
+  /** Name of the one container (default `web`). */
+  readonly container?: string;
+  readonly ports?: readonly PortSpec[];
+  /** Ports of a sidecar (an init container with restartPolicy Always). */
+  readonly sidecarPorts?: readonly PortSpec[];
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+/** A plain object manifest. */
+export type Manifest = Readonly<Record<string, unknown>>;
+
+function podSpec(o: Omit<PodOptions, 'name' | 'namespace' | 'labels'>): Record<string, unknown> {
+  const container = { name: o.container ?? 'web', image: IMAGE, ...(o.ports === undefined ? {} : { ports: o.ports }) };
+  return {
+    ...(o.nodeName === undefined ? {} : { nodeName: o.nodeName }),
+    ...(o.hostNetwork === true ? { hostNetwork: true } : {}),
+    // No kubelet ever stops these pods; a zero grace period keeps deletes immediate.
+    terminationGracePeriodSeconds: 0,
+    ...(o.sidecarPorts === undefined
+      ? {}
+      : { initContainers: [{ name: 'sidecar', image: IMAGE, restartPolicy: 'Always', ports: o.sidecarPorts }] }),
+    containers: [container],
+  };
+}
+
+/** A Pod manifest. */
+export function pod(o: PodOptions): Manifest {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: o.name, namespace: o.namespace, ...(o.labels === undefined ? {} : { labels: o.labels }) },
+    spec: podSpec(o),
+  };
+}
+
+/** A DaemonSet manifest whose pods carry `app: <name>`. */
+export function daemonSet(o: Omit<PodOptions, 'nodeName'>): Manifest {
+  const labels = { app: o.name };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    metadata: { name: o.name, namespace: o.namespace },
+    spec: {
+      selector: { matchLabels: labels },
+      template: { metadata: { labels }, spec: podSpec(o) },
+    },
+  };
+}
+
+/** A temporary directory of manifest files. */
+export interface ManifestDir {
+  readonly dir: string;
+  /** Writes `<name>.yaml` and returns its file name (relative to `dir`). */
+  write(name: string, ...manifests: Manifest[]): string;
+  remove(): void;
+}
+
+/** A fresh directory for one test file's manifests. */
+export function manifestDir(): ManifestDir {
+  const dir = mkdtempSync(path.join(tmpdir(), 'hpg-e2e-'));
+  return {
+    dir,
+    write(name, ...manifests) {
+      const file = `${name}.yaml`;
+      writeFileSync(path.join(dir, file), manifests.map((m) => stringify(m)).join('---\n'));
+      return file;
+    },
+    remove() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
