@@ -57,6 +57,9 @@ stop_pid() {
   log "stopped $label (pid $pid, $((SECONDS - start))s)"
 }
 
+# The demo's webhook first, while the API server can still take its registration back.
+"$HACK_DIR/demo.sh" stop || true
+
 stopped=0
 for ((i = ${#HPG_COMPONENTS[@]} - 1; i >= 0; i--)); do
   name=${HPG_COMPONENTS[i]}
