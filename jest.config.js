@@ -2,7 +2,7 @@
 // depend on a stale build. Unit and integration tests are separate projects so
 // `make test-unit` stays fast; e2e tests need the local control plane.
 const tsJest = {
-  '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', isolatedModules: true }],
+  '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
 };
 const common = {
   extensionsToTreatAsEsm: ['.ts'],
