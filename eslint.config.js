@@ -13,7 +13,7 @@ const world = ['fs', 'node:fs', 'fs/promises', 'node:fs/promises', 'child_proces
 }));
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'charts/', 'manifests/', 'bin/', '*.config.js'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', '.tmp/', 'charts/', 'manifests/', 'bin/', '*.config.js'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
