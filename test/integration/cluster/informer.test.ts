@@ -20,10 +20,10 @@ import { AdminError, labelsOf, request, withLabels, withPhase } from './admin.js
 const TEST_TIMEOUT_MS = 60_000;
 
 function kubeconfigPath(): string {
-  const path = process.env.HOSTPORT_GUARD_KUBECONFIG ?? process.env.KUBECONFIG;
+  const path = process.env.KUBECONFIG;
   if (path === undefined || path === '') {
     throw new Error(
-      'integration tests need a running cluster: set HOSTPORT_GUARD_KUBECONFIG (or KUBECONFIG) to its kubeconfig, ' +
+      'integration tests need a running cluster: set KUBECONFIG to its kubeconfig (make test-integration does), ' +
         'e.g. start one with hack/cluster-up.sh and use the path it prints',
     );
   }
