@@ -1,0 +1,105 @@
+/**
+ * The raw result files of one hack/bench.sh run: each benchmark program writes one, and
+ * report.ts reads them all into docs/benchmarks.md. Latencies are in the unit their
+ * name says; a value that could not be measured is null (JSON has no NaN).
+ */
+
+/** engine.json: decide() per cluster size and case. */
+export interface EngineResult {
+  readonly rounds: number;
+  readonly clusters: readonly { readonly nodes: number; readonly pods: number; readonly indexed: number; readonly buildMs: number }[];
+  readonly cells: readonly {
+    readonly nodes: number;
+    readonly case: string;
+    readonly calls: number;
+    readonly p50us: number;
+    readonly p99us: number;
+    readonly decisions: readonly string[];
+  }[];
+}
+
+/** memory.json: heap per indexed pod. */
+export interface MemoryResult {
+  readonly rounds: number;
+  readonly pods: number;
+  readonly bytesPerHostPortPod: number;
+  readonly bytesPerPlainPod: number;
+  readonly cluster: { readonly nodes: number; readonly pods: number; readonly indexed: number; readonly bytes: number };
+  readonly samples: { readonly hostPort: readonly number[]; readonly plain: readonly number[]; readonly cluster: readonly number[] };
+}
+
+/** One measured size of sync.json. */
+export interface SyncRow {
+  readonly pods: number;
+  readonly hostPortPods: number;
+  readonly createdPerSecond: number;
+  readonly syncMs: number;
+  readonly stallMaxMs: number;
+  readonly stallMaxWorstMs: number;
+  readonly stallP99Ms: number;
+  readonly heapPeakMB: number;
+  readonly indexedPods: number;
+  readonly probes: readonly unknown[];
+}
+
+/** sync.json: initial sync from the API server. */
+export interface SyncResult {
+  readonly reps: number;
+  readonly requestedSizes: readonly number[];
+  /** Sizes lowered because creating the pods would not fit the time budget. */
+  readonly lowered: readonly { readonly from: number; readonly to: number; readonly createdPerSecond: number }[];
+  readonly results: readonly SyncRow[];
+  readonly deleteSeconds: number | null;
+}
+
+/** One target's medians in http.json. */
+export interface HttpTarget {
+  readonly rps: number;
+  /** req/s of each round, in round order: ratios are taken within a round. */
+  readonly roundRps: readonly number[];
+  readonly p50ms: number;
+  readonly p99ms: number;
+  readonly serverCpu: number;
+  readonly clientCpu: number;
+  readonly runs: readonly unknown[];
+}
+
+/** http.json: HTTPS end to end and the peer. */
+export interface HttpResult {
+  readonly nodes: number;
+  readonly hostPortPods: number;
+  readonly reviewBytes: number;
+  readonly opaInputBytes: number;
+  readonly connections: number;
+  readonly warmupSeconds: number;
+  readonly durationSeconds: number;
+  readonly rounds: number;
+  readonly pinned: boolean;
+  readonly startupSeconds: number;
+  readonly rssMB: { readonly hostportGuard: number; readonly opa: number; readonly floor: number };
+  /** Medians of OPA's own timers (?metrics=true) over the load bodies, on the warm server. */
+  readonly opaTimersMs: { readonly inputParse: number; readonly eval: number; readonly handler: number };
+  readonly check: { readonly pods: number; readonly colliding: number; readonly mismatches: readonly unknown[] };
+  readonly summary: Readonly<Record<string, HttpTarget>>;
+}
+
+/** One setup and concurrency of apiserver.json. */
+export interface ApiCell {
+  readonly setup: string;
+  readonly concurrency: number;
+  readonly creates: number;
+  readonly p50ms: number;
+  readonly p99ms: number;
+  readonly maxMs: number;
+}
+
+/** apiserver.json: pod creates through the API server. */
+export interface ApiResult {
+  readonly rounds: number;
+  readonly podsPerSetup: number;
+  readonly levels: readonly number[];
+  readonly cells: readonly ApiCell[];
+  /** The webhook's own time per review (its duration histogram) while every pod was sent. */
+  readonly webhook: readonly { readonly concurrency: number; readonly reviews: number; readonly meanMs: number | null }[];
+  readonly probes: number;
+}

@@ -1,0 +1,298 @@
+/**
+ * Turns the raw results of one hack/bench.sh run into docs/benchmarks.md: the template
+ * (bench/benchmarks.template.md) holds the prose, with `{{name}}` where a table or a
+ * number of this run goes. A placeholder without a value fails the run, so the prose
+ * can never quote a number that was not measured.
+ *
+ * Usage: node report.js --results DIR --template FILE --out FILE --started ISO --seconds N [--command TEXT]
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
+import { median } from './lib/stats.js';
+import type { ApiCell, ApiResult, EngineResult, HttpResult, HttpTarget, MemoryResult, SyncResult } from './lib/results.js';
+
+/** A result file of this run, written moments ago by the benchmark's own programs (results.ts types them). */
+function load(dir: string, name: string): unknown {
+  return JSON.parse(readFileSync(path.join(dir, name), 'utf8'));
+}
+
+const int = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
+/** 1234 -> "1,234". */
+function n(value: number): string {
+  return int.format(value);
+}
+
+/** A number with `digits` significant digits, thousands separated. */
+function sig(value: number, digits = 2): string {
+  if (!Number.isFinite(value)) return 'n/a';
+  if (Math.abs(value) >= 10 ** digits) return n(value);
+  return new Intl.NumberFormat('en-US', { maximumSignificantDigits: digits }).format(value);
+}
+
+function ratio(a: number, b: number, digits = 2): string {
+  return `${sig(a / b, digits)}×`;
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+function cpuModel(): string {
+  const info = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
+  return /^model name\s*:\s*(.+)$/m.exec(info)?.[1]?.trim() ?? os.cpus()[0]?.model ?? 'unknown CPU';
+}
+
+const CASE_LABELS: Record<string, string> = {
+  'pinned-free': 'pinned hostNetwork pod, ports free (allow)',
+  'pinned-taken': 'pinned hostNetwork pod, a port taken (deny, message built)',
+  'unpinned-taken': 'pod the scheduler places, asking for 9100 held on every node (warn)',
+};
+
+function engineSection(engine: EngineResult, v: Map<string, string>): string {
+  const sizes = engine.clusters.map((c) => c.nodes);
+  const cell = (nodes: number, kind: string): EngineResult['cells'][number] => {
+    const found = engine.cells.find((c) => c.nodes === nodes && c.case === kind);
+    if (found === undefined) throw new Error(`engine.json has no ${kind} at ${nodes} nodes`);
+    return found;
+  };
+  const first = sizes[0] ?? 0;
+  const last = sizes.at(-1) ?? 0;
+  const rows = Object.keys(CASE_LABELS).map((kind) => {
+    const small = cell(first, kind);
+    const large = cell(last, kind);
+    return [
+      CASE_LABELS[kind] ?? kind,
+      ...sizes.map((s) => {
+        const c = cell(s, kind);
+        return `${sig(c.p50us)} / ${sig(c.p99us)}`;
+      }),
+      `${ratio(large.p50us, small.p50us)} / ${ratio(large.p99us, small.p99us)}`,
+    ];
+  });
+  for (const kind of Object.keys(CASE_LABELS)) {
+    for (const s of sizes) {
+      const c = cell(s, kind);
+      v.set(`engine.${kind}.${s}.p50`, sig(c.p50us));
+      v.set(`engine.${kind}.${s}.p99`, sig(c.p99us));
+    }
+    v.set(`engine.${kind}.ratio.p50`, ratio(cell(last, kind).p50us, cell(first, kind).p50us));
+    v.set(`engine.${kind}.ratio.p99`, ratio(cell(last, kind).p99us, cell(first, kind).p99us));
+  }
+  const clusters = table(
+    ['nodes', 'pods (30 per node)', 'pods indexed (holding host ports)', 'index built in'],
+    engine.clusters.map((c) => [n(c.nodes), n(c.pods), n(c.indexed), `${n(c.buildMs)} ms`]),
+  );
+  const header = ['decide() for a…', ...sizes.map((s) => `${n(s)} nodes: p50 / p99 (µs)`), `${n(last)} vs ${n(first)} nodes`];
+  return `${table(header, rows)}\n\n${clusters}`;
+}
+
+function memorySection(memory: MemoryResult, v: Map<string, string>): string {
+  const perPod = memory.bytesPerHostPortPod;
+  v.set('memory.hostPortPod', n(perPod));
+  v.set('memory.plainPod', sig(memory.bytesPerPlainPod, 1));
+  v.set('memory.perClusterPod', n(memory.cluster.bytes / memory.cluster.pods));
+  v.set('memory.hostPortShare', n((100 * memory.cluster.indexed) / memory.cluster.pods));
+  v.set('memory.cluster.MB', sig(memory.cluster.bytes / 2 ** 20, 3));
+  v.set('memory.cluster.indexed', n(memory.cluster.indexed));
+  v.set('memory.vsGo', `${n(15_000 / perPod)}–${n(20_000 / perPod)}`);
+  v.set('memory.vsNode', n(22_000 / perPod));
+  return table(
+    ['what', 'heap', 'measured how'],
+    [
+      ['a pod holding host ports', `**${n(perPod)} bytes** per pod`, `heapUsed after a full GC, before and after indexing ${n(memory.pods)} such pods, ÷ ${n(memory.pods)} (median of ${memory.rounds})`],
+      ['a pod without host ports', `${sig(memory.bytesPerPlainPod, 1)} bytes per pod (not stored)`, `the same with ${n(memory.pods)} pods without host ports`],
+      [`the whole index of the ${n(memory.cluster.nodes)}-node cluster`, `${sig(memory.cluster.bytes / 2 ** 20, 3)} MiB`, `${n(memory.cluster.pods)} pods, ${n(memory.cluster.indexed)} of them holding host ports, ${n(memory.cluster.nodes)} nodes`],
+      ['anchor: a Go pod informer', '~15–20 KB per pod', 'published figure, every pod (client-go keeps whole objects)'],
+      ['anchor: a full pod object in a Node.js heap', '~22 KB per pod', 'published figure'],
+    ],
+  );
+}
+
+function syncSection(sync: SyncResult, v: Map<string, string>): string {
+  const rows = sync.results.map((r) => [
+    n(r.pods),
+    n(r.indexedPods),
+    `${sig(r.syncMs / 1000, 3)} s`,
+    `${sig(r.stallMaxMs, 3)} ms (worst ${sig(r.stallMaxWorstMs, 3)} ms)`,
+    `${sig(r.stallP99Ms, 3)} ms`,
+    `${n(r.heapPeakMB)} MiB`,
+    `${n(r.createdPerSecond)}/s`,
+  ]);
+  for (const r of sync.results) {
+    v.set(`sync.${r.pods}.seconds`, sig(r.syncMs / 1000, 3));
+    v.set(`sync.${r.pods}.stall`, sig(r.stallMaxMs, 3));
+    v.set(`sync.${r.pods}.heap`, n(r.heapPeakMB));
+  }
+  const last = sync.results.at(-1);
+  v.set('sync.largest', n(last?.pods ?? 0));
+  v.set('sync.largest.seconds', sig((last?.syncMs ?? Number.NaN) / 1000, 3));
+  v.set('sync.largest.stall', sig(last?.stallMaxMs ?? Number.NaN, 3));
+  v.set('sync.largest.stallWorst', sig(last?.stallMaxWorstMs ?? Number.NaN, 3));
+  v.set('sync.largest.heap', n(last?.heapPeakMB ?? Number.NaN));
+  v.set('sync.largest.stallP99', sig(last?.stallP99Ms ?? Number.NaN, 2));
+  const lowered = sync.lowered;
+  const note =
+    lowered.length === 0
+      ? ''
+      : `\n\n**Lowered in this run:** ${lowered.map((l) => `${n(l.from)} pods could not be created within the time budget at ${n(l.createdPerSecond)} creates/s, so ${n(l.to)} were measured instead`).join('; ')}.`;
+  v.set('sync.lowered', lowered.length === 0 ? 'no' : 'yes');
+  return (
+    table(
+      ['pods in the cluster (1 in 10 with a hostPort)', 'pods indexed', 'initial sync (median)', 'longest event-loop stall during sync (median)', 'event-loop delay p99', 'peak heap', 'pods created at'],
+      rows,
+    ) + note
+  );
+}
+
+const SERVER_LABELS: Record<string, string> = {
+  floor: 'floor: bare `node:https`, parse body, answer allowed',
+  'hostport-guard': '**hostport-guard** `serve` (default: one log line per request)',
+  'hostport-guard-quiet': 'hostport-guard `serve --log-level warn`',
+  opa: 'OPA, data keyed by node',
+  'opa-inventory': 'OPA, Gatekeeper-style inventory (scan)',
+};
+
+function httpSection(http: HttpResult, v: Map<string, string>): string {
+  const target = (name: string): HttpTarget => {
+    const found = http.summary[name];
+    if (found === undefined) throw new Error(`http.json has no ${name}`);
+    return found;
+  };
+  /** Median over rounds of a's req/s over b's in the same round (the same minute of a shared machine). */
+  const pair = (a: string, b: string): number => {
+    const other = target(b).roundRps;
+    return median(target(a).roundRps.map((rps, i) => rps / (other[i] ?? Number.NaN)));
+  };
+  const rows = Object.keys(SERVER_LABELS).map((k) => {
+    const t = target(k);
+    return [SERVER_LABELS[k] ?? k, n(t.rps), `${sig(pair(k, 'floor'), 2)}×`, `${sig(t.p50ms, 3)} ms`, `${sig(t.p99ms, 3)} ms`, `${n(t.serverCpu * 100)} %`];
+  });
+  for (const k of Object.keys(SERVER_LABELS)) {
+    const t = target(k);
+    v.set(`http.${k}.rps`, n(t.rps));
+    v.set(`http.${k}.p50`, sig(t.p50ms, 3));
+    v.set(`http.${k}.p99`, sig(t.p99ms, 3));
+    v.set(`http.${k}.cpu`, n(t.serverCpu * 100));
+    v.set(`http.${k}.clientCpu`, n(t.clientCpu * 100));
+    v.set(`http.${k}.vsFloor`, `${sig(pair(k, 'floor'), 2)}×`);
+  }
+  v.set('http.vsOpa', `${sig(pair('hostport-guard', 'opa'), 2)}×`);
+  v.set('http.quietVsOpa', `${sig(pair('hostport-guard-quiet', 'opa'), 2)}×`);
+  v.set('http.quietVsDefault', `${sig(pair('hostport-guard-quiet', 'hostport-guard'), 2)}×`);
+  v.set('http.vsInventory', n(pair('hostport-guard', 'opa-inventory')));
+  v.set('http.nodes', n(http.nodes));
+  v.set('http.hostPortPods', n(http.hostPortPods));
+  v.set('http.reviewKB', sig(http.reviewBytes / 1024, 3));
+  v.set('http.opaInputKB', sig(http.opaInputBytes / 1024, 3));
+  v.set('http.connections', n(http.connections));
+  v.set('http.seconds', n(http.durationSeconds));
+  v.set('http.warmup', n(http.warmupSeconds));
+  v.set('http.rounds', n(http.rounds));
+  v.set('http.startup', n(http.startupSeconds));
+  v.set('http.rss.hpg', n(http.rssMB.hostportGuard));
+  v.set('http.rss.opa', n(http.rssMB.opa));
+  v.set('http.rss.floor', n(http.rssMB.floor));
+  v.set('opa.inputParseMs', sig(http.opaTimersMs.inputParse, 2));
+  v.set('opa.evalMs', sig(http.opaTimersMs.eval, 2));
+  v.set('opa.handlerMs', sig(http.opaTimersMs.handler, 2));
+  v.set('check.pods', n(http.check.pods));
+  v.set('check.colliding', n(http.check.colliding));
+  v.set('check.mismatches', n(http.check.mismatches.length));
+  v.set('http.pinned', http.pinned ? 'servers on core 0, the load generator on core 1 (taskset)' : 'not pinned (taskset missing or one core)');
+  return table([`server (same input, same ~${sig(http.reviewBytes / 1024, 2)} KB pods)`, 'req/s (median)', 'vs floor', 'p50', 'p99', 'server CPU'], rows);
+}
+
+const SETUP_LABELS: Record<string, string> = {
+  none: 'no webhook',
+  'all-pods-sent': 'webhook, matchConditions removed (every pod sent)',
+  'match-conditions': "webhook, the chart's matchConditions",
+};
+
+function apiserverSection(api: ApiResult, v: Map<string, string>): string {
+  const levels = api.levels;
+  const cell = (setup: string, level: number): ApiCell => {
+    const found = api.cells.find((c) => c.setup === setup && c.concurrency === level);
+    if (found === undefined) throw new Error(`apiserver.json has no ${setup} at concurrency ${level}`);
+    return found;
+  };
+  const rows: string[][] = [];
+  for (const level of levels) {
+    const base = cell('none', level);
+    for (const setup of Object.keys(SETUP_LABELS)) {
+      const c = cell(setup, level);
+      const added = setup === 'none' ? ['—', '—'] : [`${sig(c.p50ms - base.p50ms, 2)} ms`, `${sig(c.p99ms - base.p99ms, 2)} ms`];
+      rows.push([SETUP_LABELS[setup] ?? setup, n(level), n(c.creates), `${sig(c.p50ms, 3)} ms`, `${sig(c.p99ms, 3)} ms`, ...added]);
+      v.set(`api.${setup}.${level}.p50`, sig(c.p50ms, 3));
+      v.set(`api.${setup}.${level}.p99`, sig(c.p99ms, 3));
+      if (setup !== 'none') {
+        v.set(`api.${setup}.${level}.addedP50`, sig(c.p50ms - base.p50ms, 2));
+        v.set(`api.${setup}.${level}.addedP99`, sig(c.p99ms - base.p99ms, 2));
+      }
+    }
+  }
+  v.set('api.podsPerSetup', n(api.podsPerSetup));
+  for (const w of api.webhook) v.set(`api.webhook.${w.concurrency}.meanMs`, sig(w.meanMs ?? Number.NaN, 2));
+  return table(['setup', 'concurrent clients', 'creates', 'p50', 'p99', 'added p50', 'added p99'], rows);
+}
+
+function phasesSection(results: string, seconds: number, v: Map<string, string>): string {
+  const lines = readFileSync(path.join(results, 'phases.txt'), 'utf8').trim().split('\n');
+  const rows = lines.map((l) => {
+    const [name, s] = l.split(' ');
+    return [name ?? '', `${n(Number(s))} s`];
+  });
+  rows.push(['**total** (`npm ci` and `npm run build` not included)', `**${n(seconds)} s**`]);
+  v.set('run.minutes', sig(seconds / 60, 2));
+  const opaBuild = readFileSync(path.join(results, 'opa-build-seconds.txt'), 'utf8').trim();
+  v.set('opa.buildMinutes', Number.isFinite(Number(opaBuild)) ? sig(Number(opaBuild) / 60, 2) : 'unknown');
+  return table(['phase', 'time'], rows);
+}
+
+function main(): void {
+  const { values } = parseArgs({
+    options: {
+      results: { type: 'string' },
+      template: { type: 'string' },
+      out: { type: 'string' },
+      started: { type: 'string' },
+      seconds: { type: 'string' },
+      command: { type: 'string', default: 'make bench' },
+      'opa-version': { type: 'string', default: 'unknown' },
+    },
+  });
+  const { results, template, out, started, seconds } = values;
+  if (results === undefined || template === undefined || out === undefined || started === undefined || seconds === undefined) {
+    throw new Error('--results, --template, --out, --started and --seconds are required');
+  }
+  const v = new Map<string, string>();
+  const cores = os.availableParallelism();
+  const machine = `${n(cores)} cores (${cpuModel()}), ${n(os.totalmem() / 2 ** 30)} GiB, Linux ${os.release()}, Node.js ${process.version}`;
+  v.set('machine', machine);
+  v.set('date', started.slice(0, 10));
+  v.set('started', started);
+  v.set('command', values.command);
+  v.set('opa.version', values['opa-version']);
+  v.set('caption', `_\`${values.command}\` · ${machine} · ${started.slice(0, 10)}_`);
+  v.set('engine.table', engineSection(load(results, 'engine.json') as EngineResult, v));
+  v.set('memory.table', memorySection(load(results, 'memory.json') as MemoryResult, v));
+  v.set('sync.table', syncSection(load(results, 'sync.json') as SyncResult, v));
+  v.set('http.table', httpSection(load(results, 'http.json') as HttpResult, v));
+  v.set('api.table', apiserverSection(load(results, 'apiserver.json') as ApiResult, v));
+  v.set('phases.table', phasesSection(results, Number(seconds), v));
+  const text = readFileSync(template, 'utf8');
+  const missing = new Set<string>();
+  const filled = text.replace(/\{\{([a-zA-Z0-9._-]+)\}\}/g, (_m, key: string) => {
+    const value = v.get(key);
+    if (value === undefined) missing.add(key);
+    return value ?? '';
+  });
+  if (missing.size > 0) throw new Error(`${template}: no value for ${[...missing].join(', ')}`);
+  writeFileSync(out, filled);
+}
+
+main();

@@ -1,0 +1,142 @@
+/**
+ * Initial sync of the index from the real kube-apiserver: creates pods (one in ten with a
+ * hostPort) bound by nodeName to the fake nodes, in a dedicated namespace, with many
+ * concurrent POSTs; times several fresh syncs (sync-probe.ts, one process each) at each
+ * size; deletes everything again, even after a failure.
+ *
+ * Creating pods is what takes long here (a few hundred per second on two shared cores):
+ * when the rate seen for the first size says the next one cannot be created within
+ * --create-budget seconds in all, that size is lowered (to a multiple of 10,000) and the
+ * result says so.
+ *
+ * Usage: node sync.js --kubeconfig K --out FILE [--sizes 10000,50000] [--reps 3]
+ *        [--nodes worker-1,worker-2,worker-3] [--namespace hpg-bench-sync]
+ *        [--create-budget 330] [--cleanup api|none]
+ * --cleanup none leaves the pods for the caller, who throws the whole cluster away.
+ */
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { parseArgs } from 'node:util';
+
+import { createNamespace, deleteNamespace, expectStatus, kubeClient, pool, requestWithRetry } from './lib/kube.js';
+import type { SyncResult, SyncRow } from './lib/results.js';
+import { median } from './lib/stats.js';
+import { apiPod } from './lib/api-pod.js';
+
+const run = promisify(execFile);
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** Concurrent creates: just below the API server's --max-mutating-requests-inflight (50). */
+const CREATE_CONCURRENCY = 40;
+
+interface Probe {
+  readonly syncMs: number;
+  readonly stallMaxMs: number;
+  readonly stallP99Ms: number;
+  readonly indexedPods: number;
+  readonly nodes: number;
+  readonly heapPeakMB: number;
+  readonly rssMB: number;
+}
+
+function isProbe(value: unknown): value is Probe {
+  return typeof value === 'object' && value !== null && 'syncMs' in value && typeof value.syncMs === 'number';
+}
+
+async function probe(kubeconfig: string): Promise<Probe> {
+  const { stdout } = await run(process.execPath, [path.join(here, 'sync-probe.js'), kubeconfig], { maxBuffer: 1 << 20 });
+  const parsed: unknown = JSON.parse(stdout.trim());
+  if (!isProbe(parsed)) throw new Error(`sync-probe printed ${stdout}`);
+  return parsed;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      kubeconfig: { type: 'string' },
+      out: { type: 'string' },
+      sizes: { type: 'string', default: '10000,50000' },
+      reps: { type: 'string', default: '3' },
+      nodes: { type: 'string', default: 'worker-1,worker-2,worker-3' },
+      namespace: { type: 'string', default: 'hpg-bench-sync' },
+      'create-budget': { type: 'string', default: '330' },
+      cleanup: { type: 'string', default: 'api' },
+    },
+  });
+  const { kubeconfig, out, namespace } = values;
+  if (kubeconfig === undefined || out === undefined) throw new Error('--kubeconfig and --out are required');
+  const sizes = values.sizes.split(',').map(Number);
+  const reps = Number(values.reps);
+  const nodes = values.nodes.split(',');
+  const kube = kubeClient(kubeconfig, CREATE_CONCURRENCY + 8);
+  const results: SyncRow[] = [];
+  let created = 0;
+  let deleteSeconds = Number.NaN;
+  const budgetMs = Number(values['create-budget']) * 1000;
+  let createMs = 0;
+  let rate = Number.NaN;
+  const lowered: { from: number; to: number; createdPerSecond: number }[] = [];
+  await createNamespace(kube, namespace);
+  try {
+    for (const requested of sizes) {
+      let size = requested;
+      if (Number.isFinite(rate) && createMs + ((size - created) / rate) * 1000 > budgetMs) {
+        const fits = created + (rate * (budgetMs - createMs)) / 1000;
+        size = Math.max(created, Math.floor(fits / 10_000) * 10_000);
+        lowered.push({ from: requested, to: size, createdPerSecond: rate });
+        process.stderr.write(`[sync] ${requested} pods cannot be created within ${budgetMs / 1000} s at ${Math.round(rate)}/s: lowered to ${size}\n`);
+        if (size === created) continue;
+      }
+      const start = performance.now();
+      const from = created;
+      await pool(size - from, CREATE_CONCURRENCY, async (k) => {
+        const i = from + k;
+        const pod = apiPod(`app-${i}`, nodes[i % nodes.length] ?? 'worker-1', i % 10 === 0 ? 8080 : undefined);
+        const res = await requestWithRetry(kube, 'POST', `/api/v1/namespaces/${namespace}/pods`, pod);
+        expectStatus(res, [201], `create pod app-${i}`);
+      });
+      const createSeconds = (performance.now() - start) / 1000;
+      createMs += createSeconds * 1000;
+      rate = (size - from) / createSeconds;
+      created = size;
+      process.stderr.write(`[sync] ${size} pods in ${namespace} (${(size - from) / createSeconds} creates/s); timing ${reps} syncs\n`);
+      const probes: Probe[] = [];
+      for (let r = 0; r < reps; r++) probes.push(await probe(kubeconfig));
+      results.push({
+        pods: size,
+        hostPortPods: Math.ceil(size / 10),
+        createdPerSecond: (size - from) / createSeconds,
+        syncMs: median(probes.map((p) => p.syncMs)),
+        stallMaxMs: median(probes.map((p) => p.stallMaxMs)),
+        stallMaxWorstMs: Math.max(...probes.map((p) => p.stallMaxMs)),
+        stallP99Ms: median(probes.map((p) => p.stallP99Ms)),
+        heapPeakMB: median(probes.map((p) => p.heapPeakMB)),
+        indexedPods: probes[0]?.indexedPods ?? 0,
+        probes,
+      });
+    }
+  } finally {
+    const start = performance.now();
+    if (values.cleanup === 'none') {
+      kube.close();
+    } else {
+      await pool(created, CREATE_CONCURRENCY, async (i) => {
+        const res = await requestWithRetry(kube, 'DELETE', `/api/v1/namespaces/${namespace}/pods/app-${i}?gracePeriodSeconds=0`);
+        expectStatus(res, [200, 404], `delete pod app-${i}`);
+      }).catch((error: unknown) => {
+        process.stderr.write(`[sync] deleting by name failed (${String(error)}); deleting the namespace's pods at once\n`);
+      });
+      await deleteNamespace(kube, namespace);
+      deleteSeconds = (performance.now() - start) / 1000;
+      kube.close();
+    }
+  }
+  const result: SyncResult = { reps, requestedSizes: sizes, lowered, results, deleteSeconds: Number.isNaN(deleteSeconds) ? null : deleteSeconds };
+  writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+}
+
+await main();

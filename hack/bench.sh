@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# bench.sh — hostport-guard's benchmarks (`make bench`, which runs `npm ci` and
+# `npm run build` first); rewrites docs/benchmarks.md with the numbers of this run.
+#
+#   1. engine      decide() on the real PodIndex + ReservingView, 100 / 1,000 / 5,000 nodes
+#   2. memory      heap per indexed pod (node --expose-gc)
+#   3+4. http      HTTPS end to end: `serve` on a 5,000-node state beside the floor (a bare
+#                  node:https server) and OPA running the same rule on the same data; the
+#                  decisions are compared first and the run fails if they disagree
+#   5. apiserver   pod creates through kube-apiserver: no webhook / every pod sent / the
+#                  chart's matchConditions
+#   2b. sync       initial sync of 10,000 and 50,000 pods from kube-apiserver
+#
+# The API-server parts run on a control plane of their own (hack/cluster-up.sh with its
+# own state dir and ports), started fresh and thrown away at the end, even after a
+# failure: a cluster that tests use is neither disturbed nor read, and the 50,000 pods
+# disappear with it. OPA is built from its Go module once and cached by version.
+#
+# Env (all optional):
+#   HOSTPORT_GUARD_CACHE      cache root (default $HOME/.cache/hostport-guard): opa/, bin/
+#   HPG_BENCH_CLUSTER_DIR     the bench cluster's state dir (default $HOSTPORT_GUARD_CACHE/bench-cluster)
+#   HPG_BENCH_PORT_BASE       its ports: apiserver BASE+443, etcd BASE+379/380, controller-manager
+#                             BASE+257, scheduler BASE+259 (default 16000)
+#   HPG_BENCH_SYNC_SIZES      pods for the sync benchmark (default 10000,50000)
+#   HPG_BENCH_QUICK=1         small sizes and one round, to try the script; docs/benchmarks.md
+#                             is then left alone and the report goes to the results dir
+#   HPG_BENCH_RESULTS         where the raw JSON goes (default: a new temp dir, printed)
+
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO"
+export PATH="$REPO/node_modules/.bin:$PATH"
+CACHE="${HOSTPORT_GUARD_CACHE:-$HOME/.cache/hostport-guard}"
+OPA_VERSION=v1.22.3
+OPA_DIR="$CACHE/opa"
+OPA_BIN="$OPA_DIR/opa-$OPA_VERSION"
+QUICK="${HPG_BENCH_QUICK:-0}"
+RESULTS="${HPG_BENCH_RESULTS:-$(mktemp -d /tmp/hpg-bench.XXXXXX)}"
+mkdir -p "$RESULTS"
+STARTED="$(date -u +%FT%TZ)"
+T0=$SECONDS
+
+log() { printf '[bench %3ds] %s\n' "$((SECONDS - T0))" "$*" >&2; }
+die() {
+  log "ERROR: $*"
+  exit 1
+}
+
+# phase NAME CMD...: runs one benchmark and records how long it took.
+phase() {
+  local name=$1 start=$SECONDS
+  shift
+  log "$name: starting"
+  "$@"
+  printf '%s %d\n' "$name" "$((SECONDS - start))" >>"$RESULTS/phases.txt"
+  log "$name: done in $((SECONDS - start))s"
+}
+
+command -v node >/dev/null || die "node is missing: run 'npm ci' (make bench does)"
+[[ -f dist/cli/main.js ]] || die "dist/ is missing: run 'npm run build' (make bench does)"
+: >"$RESULTS/phases.txt"
+
+# ------------------------------------------------------------------ OPA
+# Built once per version from its Go module; the cold build time is kept beside it.
+if [[ ! -x "$OPA_BIN" ]]; then
+  command -v go >/dev/null || die "go is required to build OPA $OPA_VERSION"
+  log "building OPA $OPA_VERSION from its Go module (a few minutes, once)"
+  mkdir -p "$OPA_DIR"
+  build_dir=$(mktemp -d "$OPA_DIR/build.XXXXXX")
+  start=$SECONDS
+  GOBIN="$build_dir" GOFLAGS="-mod=mod -buildvcs=false" go install "github.com/open-policy-agent/opa@$OPA_VERSION"
+  mv "$build_dir/opa" "$OPA_BIN"
+  rmdir "$build_dir"
+  echo "$((SECONDS - start))" >"$OPA_BIN.build-seconds"
+  log "OPA built in $((SECONDS - start))s"
+fi
+cp "$OPA_BIN.build-seconds" "$RESULTS/opa-build-seconds.txt" 2>/dev/null || echo unknown >"$RESULTS/opa-build-seconds.txt"
+
+# ------------------------------------------------------------ programs
+log "compiling bench/ (tsc -p bench/tsconfig.json)"
+tsc -p bench/tsconfig.json
+BENCH="$REPO/.tmp/bench-dist/bench"
+bash hack/e2e-certs.sh "$RESULTS/pki"
+
+if [[ "$QUICK" == 1 ]]; then
+  ENGINE_ARGS=(--rounds 1)
+  MEMORY_ARGS=(--pods 10000 --rounds 1)
+  HTTP_ARGS=(--rounds 1 --duration 3 --check 50)
+  API_ARGS=(--pods 30 --rounds 1)
+  SYNC_ARGS=(--sizes "${HPG_BENCH_SYNC_SIZES:-2000,5000}" --reps 1)
+else
+  ENGINE_ARGS=()
+  MEMORY_ARGS=()
+  HTTP_ARGS=()
+  API_ARGS=()
+  SYNC_ARGS=(--sizes "${HPG_BENCH_SYNC_SIZES:-10000,50000}")
+fi
+
+# --------------------------------------------------- without a cluster
+phase engine node "$BENCH/engine.js" --out "$RESULTS/engine.json" "${ENGINE_ARGS[@]}"
+phase memory node --expose-gc "$BENCH/memory.js" --out "$RESULTS/memory.json" "${MEMORY_ARGS[@]}"
+phase http node "$BENCH/http.js" --out "$RESULTS/http.json" --work "$RESULTS/http" \
+  --certs "$RESULTS/pki" --opa "$OPA_BIN" --repo "$REPO" "${HTTP_ARGS[@]}"
+
+# ------------------------------------------------------ with a cluster
+BASE="${HPG_BENCH_PORT_BASE:-16000}"
+export HOSTPORT_GUARD_CLUSTER_DIR="${HPG_BENCH_CLUSTER_DIR:-$CACHE/bench-cluster}"
+export HOSTPORT_GUARD_APISERVER_PORT=$((BASE + 443))
+export HOSTPORT_GUARD_ETCD_PORT=$((BASE + 379))
+export HOSTPORT_GUARD_KCM_PORT=$((BASE + 257))
+export HOSTPORT_GUARD_SCHEDULER_PORT=$((BASE + 259))
+
+cluster_started=0
+teardown() {
+  if ((cluster_started)); then
+    log "removing the bench cluster ($HOSTPORT_GUARD_CLUSTER_DIR)"
+    hack/cluster-down.sh --purge >&2 || log "WARNING: hack/cluster-down.sh --purge failed"
+    cluster_started=0
+  fi
+}
+trap teardown EXIT
+trap 'exit 130' INT TERM
+
+# Whatever an interrupted run left behind goes first: every run starts from an empty cluster.
+hack/cluster-down.sh --purge >/dev/null 2>&1 || true
+cluster_started=1
+phase cluster-up bash -c 'hack/cluster-up.sh >/dev/null'
+# shellcheck source=hack/cluster-env.sh
+source hack/cluster-env.sh
+
+phase apiserver node "$BENCH/apiserver.js" --kubeconfig "$KUBECONFIG" --out "$RESULTS/apiserver.json" \
+  --work "$RESULTS" --certs "$RESULTS/pki" --helm "$HELM" --repo "$REPO" "${API_ARGS[@]}"
+# The cluster is thrown away afterwards, so its 50,000 pods need no deleting one by one.
+phase sync node "$BENCH/sync.js" --kubeconfig "$KUBECONFIG" --out "$RESULTS/sync.json" --cleanup none "${SYNC_ARGS[@]}"
+phase cluster-down teardown
+
+# --------------------------------------------------------------- report
+report_out="$REPO/docs/benchmarks.md"
+if [[ "$QUICK" == 1 ]]; then report_out="$RESULTS/benchmarks.md"; fi
+node "$BENCH/report.js" --results "$RESULTS" --template "$REPO/bench/benchmarks.template.md" \
+  --out "$report_out" --started "$STARTED" --seconds "$((SECONDS - T0))" --command "${HPG_BENCH_COMMAND:-make bench}" --opa-version "$OPA_VERSION"
+log "raw results in $RESULTS; report written to $report_out ($((SECONDS - T0))s in all)"
