@@ -1,12 +1,12 @@
 # hostport-guard: the two commands a new user needs are `make demo` and `make test`.
 # Everything runs with the Node.js 24 that `npm ci` installs into node_modules/.bin
 # (the system Node may be older), and the Kubernetes binaries that hack/ builds from
-# their Go modules into $(HOSTPORT_GUARD_CACHE).
+# their Go modules into $(HPG_CACHE).
 
 SHELL := /usr/bin/env bash
 .SHELLFLAGS := -euo pipefail -c
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
-export HOSTPORT_GUARD_CACHE ?= $(HOME)/.cache/hostport-guard
+export HPG_CACHE ?= $(HOME)/.cache/hostport-guard
 
 JEST := node --experimental-vm-modules node_modules/jest/bin/jest.js
 

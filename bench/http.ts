@@ -60,7 +60,7 @@ function isLoadRun(value: unknown): value is Omit<LoadRun, 'serverCpu'> {
   return typeof value === 'object' && value !== null && 'rps' in value && typeof value.rps === 'number';
 }
 
-/** The env of `serve`: no HOSTPORT_GUARD_* meant for the scripts (serve rejects unknown ones), loopback only. */
+/** The env of `serve`: no HOSTPORT_GUARD_* settings from the caller's shell, loopback only. */
 function serveEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('HOSTPORT_GUARD_')) env[name] = value;

@@ -17,8 +17,8 @@
 # disappear with it. OPA is built from its Go module once and cached by version.
 #
 # Env (all optional):
-#   HOSTPORT_GUARD_CACHE      cache root (default $HOME/.cache/hostport-guard): opa/, bin/
-#   HPG_BENCH_CLUSTER_DIR     the bench cluster's state dir (default $HOSTPORT_GUARD_CACHE/bench-cluster)
+#   HPG_CACHE      cache root (default $HOME/.cache/hostport-guard): opa/, bin/
+#   HPG_BENCH_CLUSTER_DIR     the bench cluster's state dir (default $HPG_CACHE/bench-cluster)
 #   HPG_BENCH_PORT_BASE       its ports: apiserver BASE+443, etcd BASE+379/380, controller-manager
 #                             BASE+257, scheduler BASE+259 (default 16000)
 #   HPG_BENCH_SYNC_SIZES      pods for the sync benchmark (default 10000,50000)
@@ -31,7 +31,7 @@ set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO"
 export PATH="$REPO/node_modules/.bin:$PATH"
-CACHE="${HOSTPORT_GUARD_CACHE:-$HOME/.cache/hostport-guard}"
+CACHE="${HPG_CACHE:-$HOME/.cache/hostport-guard}"
 OPA_VERSION=v1.22.3
 OPA_DIR="$CACHE/opa"
 OPA_BIN="$OPA_DIR/opa-$OPA_VERSION"
@@ -105,16 +105,16 @@ phase http node "$BENCH/http.js" --out "$RESULTS/http.json" --work "$RESULTS/htt
 
 # ------------------------------------------------------ with a cluster
 BASE="${HPG_BENCH_PORT_BASE:-16000}"
-export HOSTPORT_GUARD_CLUSTER_DIR="${HPG_BENCH_CLUSTER_DIR:-$CACHE/bench-cluster}"
-export HOSTPORT_GUARD_APISERVER_PORT=$((BASE + 443))
-export HOSTPORT_GUARD_ETCD_PORT=$((BASE + 379))
-export HOSTPORT_GUARD_KCM_PORT=$((BASE + 257))
-export HOSTPORT_GUARD_SCHEDULER_PORT=$((BASE + 259))
+export HPG_CLUSTER_DIR="${HPG_BENCH_CLUSTER_DIR:-$CACHE/bench-cluster}"
+export HPG_APISERVER_PORT=$((BASE + 443))
+export HPG_ETCD_PORT=$((BASE + 379))
+export HPG_KCM_PORT=$((BASE + 257))
+export HPG_SCHEDULER_PORT=$((BASE + 259))
 
 cluster_started=0
 teardown() {
   if ((cluster_started)); then
-    log "removing the bench cluster ($HOSTPORT_GUARD_CLUSTER_DIR)"
+    log "removing the bench cluster ($HPG_CLUSTER_DIR)"
     hack/cluster-down.sh --purge >&2 || log "WARNING: hack/cluster-down.sh --purge failed"
     cluster_started=0
   fi

@@ -3,18 +3,18 @@
 # from Go modules (no release tarballs are reachable from this environment).
 #
 # Produces, outside the repo:
-#   $HOSTPORT_GUARD_CACHE/bin/etcd-<ETCD_VERSION>
-#   $HOSTPORT_GUARD_CACHE/bin/kube-apiserver-<K8S_VERSION>
-#   $HOSTPORT_GUARD_CACHE/bin/kube-controller-manager-<K8S_VERSION>
-#   $HOSTPORT_GUARD_CACHE/bin/kube-scheduler-<K8S_VERSION>
-#   $HOSTPORT_GUARD_CACHE/bin/kubectl-<K8S_VERSION>
-#   $HOSTPORT_GUARD_CACHE/bin/helm-<HELM_VERSION>
+#   $HPG_CACHE/bin/etcd-<ETCD_VERSION>
+#   $HPG_CACHE/bin/kube-apiserver-<K8S_VERSION>
+#   $HPG_CACHE/bin/kube-controller-manager-<K8S_VERSION>
+#   $HPG_CACHE/bin/kube-scheduler-<K8S_VERSION>
+#   $HPG_CACHE/bin/kubectl-<K8S_VERSION>
+#   $HPG_CACHE/bin/helm-<HELM_VERSION>
 # Binaries are keyed by version; one that already exists is never rebuilt,
 # so a second run is a no-op that does not even start the go tool.
 #
 # Env:
-#   HOSTPORT_GUARD_CACHE  cache root (default: $HOME/.cache/hostport-guard)
-#                         (also $HOSTPORT_GUARD_CACHE/path/ gets unversioned symlinks)
+#   HPG_CACHE  cache root (default: $HOME/.cache/hostport-guard)
+#                         (also $HPG_CACHE/path/ gets unversioned symlinks)
 #   K8S_VERSION           default v1.37.2 (staging modules use v0.<minor>.<patch>)
 #   ETCD_VERSION          default v3.7.3
 #   HELM_VERSION          default v3.22.0 (Helm 3 only: the ldflags paths are v3's)

@@ -11,9 +11,9 @@
 #             the next cluster-up starts with an empty cluster.
 #
 # Env (all optional):
-#   HOSTPORT_GUARD_CACHE         cache root (default $HOME/.cache/hostport-guard)
-#   HOSTPORT_GUARD_CLUSTER_DIR   state dir (default $HOSTPORT_GUARD_CACHE/cluster)
-#   HOSTPORT_GUARD_STOP_TIMEOUT  seconds to wait after SIGTERM before SIGKILL (default 20)
+#   HPG_CACHE         cache root (default $HOME/.cache/hostport-guard)
+#   HPG_CLUSTER_DIR   state dir (default $HPG_CACHE/cluster)
+#   HPG_STOP_TIMEOUT  seconds to wait after SIGTERM before SIGKILL (default 20)
 
 set -euo pipefail
 
@@ -21,7 +21,7 @@ HACK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=hack/lib/control-plane.sh
 source "$HACK_DIR/lib/control-plane.sh"
 
-STOP_TIMEOUT="${HOSTPORT_GUARD_STOP_TIMEOUT:-20}"
+STOP_TIMEOUT="${HPG_STOP_TIMEOUT:-20}"
 
 log() { printf '[cluster-down] %s\n' "$*" >&2; }
 die() {

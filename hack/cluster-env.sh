@@ -13,11 +13,11 @@
 #   KUBECONFIG            admin kubeconfig (system:masters) of the local cluster
 #   KUBECTL               kubectl binary (Kubernetes version pinned in hack/lib/control-plane.sh)
 #   HELM                  helm binary (pinned version)
-#   HOSTPORT_GUARD_CLUSTER_DIR  state dir (logs/, pki/ with ca.crt, ...)
+#   HPG_CLUSTER_DIR  state dir (logs/, pki/ with ca.crt, ...)
 #   PATH                  prefixed with a dir holding unversioned kubectl/helm links
 #   NO_PROXY / no_proxy   extended with loopback, so no proxy sees cluster traffic
 #
-# Env read: HOSTPORT_GUARD_CACHE, HOSTPORT_GUARD_CLUSTER_DIR (see cluster-up.sh).
+# Env read: HPG_CACHE, HPG_CLUSTER_DIR (see cluster-up.sh).
 # Does not check that the cluster is running: `$KUBECTL get --raw=/readyz` does.
 
 # When sourced, re-run this file as a child and eval its output, so the
@@ -47,7 +47,7 @@ vars=(
   "KUBECONFIG=$HPG_KUBECONFIG"
   "KUBECTL=$HPG_KUBECTL"
   "HELM=$HPG_HELM"
-  "HOSTPORT_GUARD_CLUSTER_DIR=$HPG_CLUSTER_DIR"
+  "HPG_CLUSTER_DIR=$HPG_CLUSTER_DIR"
   "PATH=$path_val"
   "NO_PROXY=$no_proxy_val"
   "no_proxy=$no_proxy_val"

@@ -6,9 +6,9 @@
 #
 # Leaves nothing behind (its namespace is deleted at the end).
 #
-# Env: HOSTPORT_GUARD_CACHE, HOSTPORT_GUARD_CLUSTER_DIR (see cluster-up.sh);
-#      HOSTPORT_GUARD_SMOKE_NAMESPACE (default hpg-smoke-<random>);
-#      HOSTPORT_GUARD_SMOKE_TIMEOUT seconds per wait (default 60).
+# Env: HPG_CACHE, HPG_CLUSTER_DIR (see cluster-up.sh);
+#      HPG_SMOKE_NAMESPACE (default hpg-smoke-<random>);
+#      HPG_SMOKE_TIMEOUT seconds per wait (default 60).
 
 set -euo pipefail
 
@@ -18,8 +18,8 @@ source "$HACK_DIR/lib/control-plane.sh"
 
 # A fresh name per run: a namespace from an aborted run may still be
 # terminating, and new objects cannot be created in it.
-NS="${HOSTPORT_GUARD_SMOKE_NAMESPACE:-hpg-smoke-$(openssl rand -hex 3)}"
-TIMEOUT="${HOSTPORT_GUARD_SMOKE_TIMEOUT:-60}"
+NS="${HPG_SMOKE_NAMESPACE:-hpg-smoke-$(openssl rand -hex 3)}"
+TIMEOUT="${HPG_SMOKE_TIMEOUT:-60}"
 
 log() { printf '[cluster-smoke] %s\n' "$*" >&2; }
 die() {

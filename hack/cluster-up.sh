@@ -12,18 +12,18 @@
 # from the same state (certs and etcd data are kept).
 #
 # Env (all optional):
-#   HOSTPORT_GUARD_CACHE          cache root (default $HOME/.cache/hostport-guard)
-#   HOSTPORT_GUARD_CLUSTER_DIR    state dir (default $HOSTPORT_GUARD_CACHE/cluster):
+#   HPG_CACHE          cache root (default $HOME/.cache/hostport-guard)
+#   HPG_CLUSTER_DIR    state dir (default $HPG_CACHE/cluster):
 #                                 pki/, etcd/, logs/<component>.log, pids/, *.kubeconfig
-#   HOSTPORT_GUARD_APISERVER_PORT kube-apiserver https port on 127.0.0.1 (default 6443)
-#   HOSTPORT_GUARD_ETCD_PORT      etcd client port (default 2379; peer port is +1)
-#   HOSTPORT_GUARD_KCM_PORT       kube-controller-manager https port (default 10257)
-#   HOSTPORT_GUARD_SCHEDULER_PORT kube-scheduler https port (default 10259)
-#   HOSTPORT_GUARD_NODES          number of fake nodes worker-1..N (default 3)
-#   HOSTPORT_GUARD_NODE_CPU / _NODE_MEMORY / _NODE_PODS
+#   HPG_APISERVER_PORT kube-apiserver https port on 127.0.0.1 (default 6443)
+#   HPG_ETCD_PORT      etcd client port (default 2379; peer port is +1)
+#   HPG_KCM_PORT       kube-controller-manager https port (default 10257)
+#   HPG_SCHEDULER_PORT kube-scheduler https port (default 10259)
+#   HPG_NODES          number of fake nodes worker-1..N (default 3)
+#   HPG_NODE_CPU / _NODE_MEMORY / _NODE_PODS
 #                                 allocatable per node (default 8 / 32Gi / 110)
-#   HOSTPORT_GUARD_SERVICE_CIDR   service cluster IP range (default 10.96.0.0/16)
-#   HOSTPORT_GUARD_UP_TIMEOUT     seconds to wait for each component (default 120)
+#   HPG_SERVICE_CIDR   service cluster IP range (default 10.96.0.0/16)
+#   HPG_UP_TIMEOUT     seconds to wait for each component (default 120)
 #
 # Ports only take effect when the cluster is (re)started; a running cluster
 # keeps the ports it was started with.
@@ -41,17 +41,17 @@ HACK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=hack/lib/control-plane.sh
 source "$HACK_DIR/lib/control-plane.sh"
 
-APISERVER_PORT="${HOSTPORT_GUARD_APISERVER_PORT:-6443}"
-ETCD_PORT="${HOSTPORT_GUARD_ETCD_PORT:-2379}"
+APISERVER_PORT="${HPG_APISERVER_PORT:-6443}"
+ETCD_PORT="${HPG_ETCD_PORT:-2379}"
 ETCD_PEER_PORT=$((ETCD_PORT + 1))
-KCM_PORT="${HOSTPORT_GUARD_KCM_PORT:-10257}"
-SCHEDULER_PORT="${HOSTPORT_GUARD_SCHEDULER_PORT:-10259}"
-NODES="${HOSTPORT_GUARD_NODES:-3}"
-NODE_CPU="${HOSTPORT_GUARD_NODE_CPU:-8}"
-NODE_MEMORY="${HOSTPORT_GUARD_NODE_MEMORY:-32Gi}"
-NODE_PODS="${HOSTPORT_GUARD_NODE_PODS:-110}"
-SERVICE_CIDR="${HOSTPORT_GUARD_SERVICE_CIDR:-10.96.0.0/16}"
-UP_TIMEOUT="${HOSTPORT_GUARD_UP_TIMEOUT:-120}"
+KCM_PORT="${HPG_KCM_PORT:-10257}"
+SCHEDULER_PORT="${HPG_SCHEDULER_PORT:-10259}"
+NODES="${HPG_NODES:-3}"
+NODE_CPU="${HPG_NODE_CPU:-8}"
+NODE_MEMORY="${HPG_NODE_MEMORY:-32Gi}"
+NODE_PODS="${HPG_NODE_PODS:-110}"
+SERVICE_CIDR="${HPG_SERVICE_CIDR:-10.96.0.0/16}"
+UP_TIMEOUT="${HPG_UP_TIMEOUT:-120}"
 
 log() { printf '[cluster-up] %s\n' "$*" >&2; }
 die() {
@@ -72,7 +72,7 @@ kubectl_admin() { "$HPG_KUBECTL" --kubeconfig "$HPG_KUBECONFIG" --request-timeou
 for tool in openssl curl; do
   command -v "$tool" >/dev/null || die "$tool is required (apt-get install -y $tool)"
 done
-[[ "$NODES" =~ ^[0-9]+$ ]] || die "HOSTPORT_GUARD_NODES must be a number, got '$NODES'"
+[[ "$NODES" =~ ^[0-9]+$ ]] || die "HPG_NODES must be a number, got '$NODES'"
 
 "$HACK_DIR/build-control-plane.sh"
 
@@ -163,7 +163,7 @@ fi
 port_in_use() { ss -Htln "sport = :$1" 2>/dev/null | grep -q .; }
 for p in "$APISERVER_PORT" "$ETCD_PORT" "$ETCD_PEER_PORT" "$KCM_PORT" "$SCHEDULER_PORT"; do
   if port_in_use "$p"; then
-    die "port $p is already in use by another process ($(ss -Htlnp "sport = :$p" | awk '{print $NF}' | head -n1)); pick other ports with HOSTPORT_GUARD_*_PORT"
+    die "port $p is already in use by another process ($(ss -Htlnp "sport = :$p" | awk '{print $NF}' | head -n1)); pick other ports with HPG_*_PORT"
   fi
 done
 

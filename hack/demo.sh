@@ -13,14 +13,14 @@
 # it. Cluster and webhook are left running so you can try things yourself.
 # Running the demo again restarts the webhook and replays the story.
 #
-# Files live in $HOSTPORT_GUARD_DEMO_DIR (default $HOSTPORT_GUARD_CACHE/demo):
+# Files live in $HPG_DEMO_DIR (default $HPG_CACHE/demo):
 #   webhook.log, webhook.pid, pki/ (CA and serving cert), manifests/
 #
 # Env (all optional):
-#   HOSTPORT_GUARD_CACHE              cache root (default $HOME/.cache/hostport-guard)
-#   HOSTPORT_GUARD_DEMO_DIR           see above
-#   HOSTPORT_GUARD_DEMO_PORT          webhook HTTPS port on 127.0.0.1 (default 9443)
-#   HOSTPORT_GUARD_DEMO_HEALTH_PORT   /readyz and /metrics port (default 9444)
+#   HPG_CACHE              cache root (default $HOME/.cache/hostport-guard)
+#   HPG_DEMO_DIR           see above
+#   HPG_DEMO_PORT          webhook HTTPS port on 127.0.0.1 (default 9443)
+#   HPG_DEMO_HEALTH_PORT   /readyz and /metrics port (default 9444)
 
 set -euo pipefail
 
@@ -29,9 +29,9 @@ REPO_ROOT="$(cd "$HACK_DIR/.." && pwd)"
 # shellcheck source=hack/lib/control-plane.sh
 source "$HACK_DIR/lib/control-plane.sh"
 
-DEMO_DIR="${HOSTPORT_GUARD_DEMO_DIR:-$HPG_CACHE/demo}"
-PORT="${HOSTPORT_GUARD_DEMO_PORT:-9443}"
-HEALTH_PORT="${HOSTPORT_GUARD_DEMO_HEALTH_PORT:-9444}"
+DEMO_DIR="${HPG_DEMO_DIR:-$HPG_CACHE/demo}"
+PORT="${HPG_DEMO_PORT:-9443}"
+HEALTH_PORT="${HPG_DEMO_HEALTH_PORT:-9444}"
 PID_FILE="$DEMO_DIR/webhook.pid"
 LOG_FILE="$DEMO_DIR/webhook.log"
 MANIFESTS="$DEMO_DIR/manifests"
@@ -104,15 +104,15 @@ readyz() { [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 3 "http://127
 start_webhook() {
   local p
   for p in "$PORT" "$HEALTH_PORT"; do
-    port_in_use "$p" && die "port $p is in use by another process; pick others with HOSTPORT_GUARD_DEMO_PORT / HOSTPORT_GUARD_DEMO_HEALTH_PORT"
+    port_in_use "$p" && die "port $p is in use by another process; pick others with HPG_DEMO_PORT / HPG_DEMO_HEALTH_PORT"
   done
   [[ -f "$REPO_ROOT/dist/cli/main.js" ]] || die "dist/ is missing: run \`npm run build\` (or \`make demo\`)"
   {
     echo
     echo "=== $(date -u +%FT%TZ) starting the demo webhook"
   } >>"$LOG_FILE"
-  # The HOSTPORT_GUARD_* variables of the hack scripts are not webhook settings (serve
-  # rejects unknown ones), so they are removed; the two set here keep it on loopback.
+  # HOSTPORT_GUARD_* settings in the caller's shell would change what the demo shows,
+  # so they are removed; the two set here keep the webhook on loopback.
   # setsid: its own session, so a Ctrl-C at the terminal that ran `make demo` spares it.
   local unset_args=()
   local name

@@ -9,22 +9,22 @@
 #    Helm-generated CA (tls.mode=helm) and waits for the rollout,
 # 4. runs the e2e jest project with KUBECONFIG pointing at the cluster and
 #    HPG_E2E_TARGET=kind (HPG_E2E_RELEASE, HPG_E2E_NAMESPACE name the release),
-# 5. deletes the cluster, whatever happened (unless HOSTPORT_GUARD_KIND_KEEP=1).
+# 5. deletes the cluster, whatever happened (unless HPG_KIND_KEEP=1).
 #
 # Needs: docker with a running engine, kind, kubectl, helm, and `npm ci` done (Node.js 24
 # in node_modules/.bin). Arguments are passed to jest, e.g. a test path.
 #
 # Env (all optional):
-#   HOSTPORT_GUARD_KIND_CLUSTER     cluster name (default hostport-guard-e2e)
-#   HOSTPORT_GUARD_KIND_NODE_IMAGE  node image for `kind create cluster --image`
-#   HOSTPORT_GUARD_KIND_KEEP=1      keep the cluster afterwards, to look around
-#   HOSTPORT_GUARD_KIND_REPLICAS    webhook replicas (default 2)
+#   HPG_KIND_CLUSTER     cluster name (default hostport-guard-e2e)
+#   HPG_KIND_NODE_IMAGE  node image for `kind create cluster --image`
+#   HPG_KIND_KEEP=1      keep the cluster afterwards, to look around
+#   HPG_KIND_REPLICAS    webhook replicas (default 2)
 #   KUBECTL, HELM                   the binaries (default: kubectl and helm on PATH)
 
 set -euo pipefail
 
-CLUSTER="${HOSTPORT_GUARD_KIND_CLUSTER:-hostport-guard-e2e}"
-REPLICAS="${HOSTPORT_GUARD_KIND_REPLICAS:-2}"
+CLUSTER="${HPG_KIND_CLUSTER:-hostport-guard-e2e}"
+REPLICAS="${HPG_KIND_REPLICAS:-2}"
 IMAGE_REPOSITORY=hostport-guard
 IMAGE_TAG=e2e
 RELEASE=hpg
@@ -63,7 +63,7 @@ if ! docker info >/dev/null 2>&1; then
 fi
 clusters="$(kind get clusters 2>/dev/null || true)"
 if grep -qx "$CLUSTER" <<<"$clusters"; then
-  die "a kind cluster named $CLUSTER already exists: delete it (kind delete cluster --name $CLUSTER) or set HOSTPORT_GUARD_KIND_CLUSTER"
+  die "a kind cluster named $CLUSTER already exists: delete it (kind delete cluster --name $CLUSTER) or set HPG_KIND_CLUSTER"
 fi
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/hostport-guard-kind.XXXXXX")"
@@ -78,7 +78,7 @@ cleanup() {
     "$KUBECTL" -n "$NAMESPACE" logs "deployment/$RELEASE-hostport-guard" --all-containers --tail=100 >&2 || true
   fi
   if [[ "$created" == true ]]; then
-    if [[ "${HOSTPORT_GUARD_KIND_KEEP:-}" == 1 ]]; then
+    if [[ "${HPG_KIND_KEEP:-}" == 1 ]]; then
       log "keeping cluster $CLUSTER (kubeconfig $KUBECONFIG); delete it with: kind delete cluster --name $CLUSTER"
       return
     fi
@@ -92,7 +92,7 @@ trap cleanup EXIT
 log "creating kind cluster $CLUSTER"
 created=true
 kind_args=(create cluster --name "$CLUSTER" --kubeconfig "$KUBECONFIG" --wait "$WAIT" --config -)
-[[ -n "${HOSTPORT_GUARD_KIND_NODE_IMAGE:-}" ]] && kind_args+=(--image "$HOSTPORT_GUARD_KIND_NODE_IMAGE")
+[[ -n "${HPG_KIND_NODE_IMAGE:-}" ]] && kind_args+=(--image "$HPG_KIND_NODE_IMAGE")
 kind "${kind_args[@]}" <<'EOF'
 kind: Cluster
 apiVersion: kind.x-k8s.io/v1alpha4
@@ -121,7 +121,7 @@ mkdir -p "$WORK/logs"
 cd "$ROOT"
 KUBECTL="$(command -v "$KUBECTL")" \
   HELM="$(command -v "$HELM")" \
-  HOSTPORT_GUARD_CLUSTER_DIR="$WORK" \
+  HPG_CLUSTER_DIR="$WORK" \
   HPG_E2E_TARGET=kind \
   HPG_E2E_RELEASE="$RELEASE" \
   HPG_E2E_NAMESPACE="$NAMESPACE" \

@@ -4,17 +4,17 @@
 # because hack/cluster-env.sh may be sourced into an interactive shell.
 #
 # Env (all optional):
-#   HOSTPORT_GUARD_CACHE        cache root (default $HOME/.cache/hostport-guard)
-#   HOSTPORT_GUARD_CLUSTER_DIR  cluster state: certs, etcd data, logs, pids
-#                               (default $HOSTPORT_GUARD_CACHE/cluster)
+#   HPG_CACHE        cache root (default $HOME/.cache/hostport-guard)
+#   HPG_CLUSTER_DIR  cluster state: certs, etcd data, logs, pids
+#                               (default $HPG_CACHE/cluster)
 #   K8S_VERSION / ETCD_VERSION / HELM_VERSION   pinned tool versions
 
-HPG_CACHE="${HOSTPORT_GUARD_CACHE:-$HOME/.cache/hostport-guard}"
+HPG_CACHE="${HPG_CACHE:-$HOME/.cache/hostport-guard}"
 HPG_BIN_DIR="$HPG_CACHE/bin"
 # Unversioned names (kubectl, helm, ...) for PATH use; rebuilt by the build
 # script so that they always point at the pinned versions below.
 HPG_PATH_DIR="$HPG_CACHE/path"
-HPG_CLUSTER_DIR="${HOSTPORT_GUARD_CLUSTER_DIR:-$HPG_CACHE/cluster}"
+HPG_CLUSTER_DIR="${HPG_CLUSTER_DIR:-$HPG_CACHE/cluster}"
 
 HPG_K8S_VERSION="${K8S_VERSION:-v1.37.2}"
 HPG_ETCD_VERSION="${ETCD_VERSION:-v3.7.3}"

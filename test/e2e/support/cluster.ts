@@ -1,7 +1,7 @@
 /**
  * Where the local cluster and its pinned kubectl and helm are, and how to run them.
  * `make test-e2e` sources hack/cluster-env.sh, which exports KUBECTL, HELM, KUBECONFIG and
- * HOSTPORT_GUARD_CLUSTER_DIR; run by hand, the same script is asked for each value.
+ * HPG_CLUSTER_DIR; run by hand, the same script is asked for each value.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -22,7 +22,7 @@ export interface ClusterEnv {
   readonly clusterDir: string;
 }
 
-type Variable = 'KUBECTL' | 'HELM' | 'KUBECONFIG' | 'HOSTPORT_GUARD_CLUSTER_DIR';
+type Variable = 'KUBECTL' | 'HELM' | 'KUBECONFIG' | 'HPG_CLUSTER_DIR';
 
 function fromScript(name: string): string {
   return execFileSync('bash', [path.join(REPO_ROOT, 'hack/cluster-env.sh'), '--get', name], { encoding: 'utf8' }).trim();
@@ -41,7 +41,7 @@ export function clusterEnv(): ClusterEnv {
     kubectl: value('KUBECTL'),
     helm: value('HELM'),
     kubeconfig: value('KUBECONFIG'),
-    clusterDir: value('HOSTPORT_GUARD_CLUSTER_DIR'),
+    clusterDir: value('HPG_CLUSTER_DIR'),
   };
   for (const [what, file] of Object.entries<string>({ ...env })) {
     if (!existsSync(file)) throw new Error(`${what} ${file} does not exist: start the cluster with \`make cluster-up\` first`);

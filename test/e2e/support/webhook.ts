@@ -84,8 +84,8 @@ export function httpGet(port: number, urlPath: string): Promise<{ status: number
 }
 
 /**
- * The webhook's environment: the caller's, without HOSTPORT_GUARD_* variables meant for
- * the hack scripts (serve rejects unknown ones), and listening on loopback only.
+ * The webhook's environment: the caller's, without HOSTPORT_GUARD_* settings that would
+ * change what the stories expect, and listening on loopback only.
  */
 function webhookEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
