@@ -8,8 +8,17 @@ export function realDeps(): CliDeps {
     version: packageVersion(),
     env: process.env,
     readConfigFile: readTextFile,
-    // No liveState yet: `check` without --state exits 2 until src/cluster offers a one-shot list.
-    check: { readFile: readTextFile, readStdin },
+    check: {
+      readFile: readTextFile,
+      readStdin,
+      // Imported on demand, like serve: `check --state` never loads the cluster client.
+      liveState: async (kubeconfig) => {
+        const { loadKubeConfig } = await import('../cluster/kube-config.js');
+        const { readClusterOnce } = await import('../cluster/live-cluster.js');
+        const index = await readClusterOnce(loadKubeConfig(kubeconfig === undefined ? {} : { path: kubeconfig }));
+        return { view: index, namespaces: index };
+      },
+    },
     // COMPOSITION ROOT: `serve` runs ./serve.js runServe(config). It is imported on demand, so
     // `check` and `--help` do not load the server and cluster modules.
     runServe: async (config) => {

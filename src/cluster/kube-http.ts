@@ -164,11 +164,13 @@ export function kubeHttp(kubeConfig: KubeConfig): KubeHttp {
       })
         .then((opened) => {
           req = opened;
+          // Listen before any destroy(): a request destroyed before its response emits
+          // 'error' (socket hang up), which would otherwise be unhandled and end the process.
+          opened.on('error', end);
           if (aborted) {
             opened.destroy();
             return;
           }
-          opened.on('error', end);
           opened.end();
         })
         .catch(end);

@@ -36,3 +36,42 @@ export function liveCluster(
   const informer = new ClusterInformer({ ...deps, index, sources: kubeClusterSources(kubeConfig) }, informerOptions);
   return { index, view, informer };
 }
+
+/** `: <message>` of the `err` field reflectors log (errorFields in reflector.ts), or nothing. */
+function errorDetail(fields: object): string {
+  if (!('err' in fields)) return '';
+  const err: unknown = fields.err;
+  if (typeof err === 'string') return `: ${err}`;
+  if (typeof err === 'object' && err !== null && 'message' in err && typeof err.message === 'string') return `: ${err.message}`;
+  return '';
+}
+
+/** How long a one-shot read waits for the first full list before giving up. */
+export const ONE_SHOT_TIMEOUT_MS = 30_000;
+
+/**
+ * Lists pods, nodes and mode-labelled namespaces once, page by page, and returns the
+ * index they fill: `check` against the live cluster. A cluster that cannot be listed
+ * fails with the last error the lists met rather than retrying for ever.
+ */
+export async function readClusterOnce(kubeConfig: KubeConfig, timeoutMs = ONE_SHOT_TIMEOUT_MS): Promise<PodIndex> {
+  let lastProblem = 'no answer';
+  const note = (fields: object, message: string): void => {
+    lastProblem = `${message}${errorDetail(fields)}`;
+  };
+  const cluster = liveCluster(kubeConfig, { logger: { info: () => undefined, warn: note, error: note } });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      reject(new Error(`the cluster could not be listed within ${timeoutMs / 1000} s (${lastProblem})`));
+    }, timeoutMs);
+  });
+  cluster.informer.start();
+  try {
+    await Promise.race([cluster.informer.whenSynced(), timeout]);
+    return cluster.index;
+  } finally {
+    clearTimeout(timer);
+    await cluster.informer.stop();
+  }
+}
