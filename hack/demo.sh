@@ -274,9 +274,9 @@ The cluster and the webhook keep running. In another shell:
 
   kubectl get pods -A -o wide          # Pending forever: the nodes are fake, no kubelet runs pods
 
-  # Decide manifests without applying them, against a dump of the cluster (from $REPO_ROOT):
-  kubectl get pods,nodes,namespaces -A -o yaml > /tmp/cluster-state.yaml
-  node_modules/.bin/node bin/hostport-guard.js check --state /tmp/cluster-state.yaml $MANIFESTS/web-2.yaml
+  # Decide manifests without applying them, against the live cluster (from $REPO_ROOT)
+  # or against a dump of one (--state FILE):
+  node_modules/.bin/node bin/hostport-guard.js check $MANIFESTS/web-2.yaml
 
   sed 's/web-2/web-4/; s/worker-1/worker-2/' $MANIFESTS/web-2.yaml | kubectl apply -f -   # another node: admitted
   kubectl label namespace $NS hostport-guard.io/mode=audit --overwrite
