@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# e2e-kind.sh — run the end-to-end suite against a cluster with real kubelets: a kind
+# e2e-kind.sh — run the release stories (test/kind) on a cluster with real kubelets: a kind
 # cluster running the image built from this checkout (`make e2e-kind`).
 #
 # 1. creates the kind cluster (one control plane, two workers; its own kubeconfig file,
@@ -7,8 +7,10 @@
 # 2. builds hostport-guard:e2e with docker and loads it into the nodes,
 # 3. installs the chart as release `hpg` in namespace `hostport-guard` with the
 #    Helm-generated CA (tls.mode=helm) and waits for the rollout,
-# 4. runs the e2e jest project with KUBECONFIG pointing at the cluster and
-#    HPG_E2E_TARGET=kind (HPG_E2E_RELEASE, HPG_E2E_NAMESPACE name the release),
+# 4. runs the `kind` jest project (test/kind: stories against the installed release on
+#    real kubelets) with KUBECONFIG pointing at the cluster and HPG_E2E_TARGET=kind.
+#    The full e2e project starts its own webhook on 127.0.0.1 and pins pods to the
+#    local control plane's fake nodes, so it runs there (make test), not on kind,
 # 5. deletes the cluster, whatever happened (unless HPG_KIND_KEEP=1).
 #
 # Needs: docker with a running engine, kind, kubectl, helm, and `npm ci` done (Node.js 24
@@ -116,7 +118,7 @@ log "installing release $RELEASE in namespace $NAMESPACE"
   --set replicaCount="$REPLICAS"
 "$KUBECTL" -n "$NAMESPACE" rollout status "deployment/$RELEASE-hostport-guard" --timeout="$WAIT"
 
-log "running the e2e suite against $CLUSTER"
+log "running the release stories (test/kind) against $CLUSTER"
 mkdir -p "$WORK/logs"
 cd "$ROOT"
 KUBECTL="$(command -v "$KUBECTL")" \
@@ -126,5 +128,5 @@ KUBECTL="$(command -v "$KUBECTL")" \
   HPG_E2E_RELEASE="$RELEASE" \
   HPG_E2E_NAMESPACE="$NAMESPACE" \
   PATH="$ROOT/node_modules/.bin:$PATH" \
-  "$NODE" --experimental-vm-modules node_modules/jest/bin/jest.js --selectProjects e2e --runInBand "$@"
+  "$NODE" --experimental-vm-modules node_modules/jest/bin/jest.js --selectProjects kind --runInBand "$@"
 log "PASS"
