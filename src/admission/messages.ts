@@ -83,18 +83,21 @@ export function denialMessage(hostNetwork: boolean, conflicts: readonly Conflict
   const what = hostNetwork ? 'hostNetwork port' : 'hostPort';
   const [first] = conflicts;
   if (first === undefined) return '';
-  if (conflicts.length === 1) {
+  const named = conflicts.slice(0, MAX_NAMED_CONFLICTS);
+  // One entry per incoming port, so a port held by two pods reads as one port, two holders.
+  const byPort = new Map<string, Conflict[]>();
+  for (const c of named) byPort.set(portLabel(c.port), [...(byPort.get(portLabel(c.port)) ?? []), c]);
+  const holders = (group: readonly Conflict[]): string =>
+    group.map((c) => `${holderText(c)}${stricterNote(c.rule)}`).join(' and ');
+  const more = conflicts.length > MAX_NAMED_CONFLICTS ? `, and ${conflicts.length - MAX_NAMED_CONFLICTS} more` : '';
+  if (byPort.size === 1 && more === '') {
     return oneLine(
-      `${what} ${portLabel(first.port)} on node ${first.node} is already used by ${holderText(first)}` +
-        `${stricterNote(first.rule)}; pick another port or node`,
+      `${what} ${portLabel(first.port)} on node ${first.node} is already used by ${holders(named)}; pick another port or node`,
     );
   }
-  const named = conflicts.slice(0, MAX_NAMED_CONFLICTS).map(
-    (c) => `${portLabel(c.port)} by ${holderText(c)}${stricterNote(c.rule)}`,
-  );
-  const more = conflicts.length > MAX_NAMED_CONFLICTS ? `, and ${conflicts.length - MAX_NAMED_CONFLICTS} more` : '';
+  const listed = [...byPort].map(([label, group]) => `${label} by ${holders(group)}`);
   return oneLine(
-    `${what}s on node ${first.node} are already used: ${named.join(', ')}${more}; pick other ports or another node`,
+    `${what}s on node ${first.node} are already used: ${listed.join(', ')}${more}; pick other ports or another node`,
   );
 }
 

@@ -120,6 +120,14 @@ describe('denialMessage', () => {
     );
   });
 
+  it('names every holder of one port in the one-port form', () => {
+    const conflicts = [conflict(), conflict({ holder: ref('team-b/web-3') })];
+    expect(denialMessage(true, conflicts)).toBe(
+      'hostNetwork port 8080/TCP on node worker-1 is already used by pod team-a/api-7d9f (container web)' +
+        ' and pod team-b/web-3 (container web); pick another port or node',
+    );
+  });
+
   it('lists every conflict up to the limit', () => {
     const conflicts = Array.from({ length: MAX_NAMED_CONFLICTS }, (_, i) =>
       conflict({ port: hostPort({ port: 8000 + i }), held: hostPort({ port: 8000 + i }), holder: ref(`team-a/api-${i}`) }),
