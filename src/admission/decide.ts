@@ -1,7 +1,7 @@
 import type { Conflict } from '../ports/conflicts.js';
 import { collision, conflictsOn, samePod, schedulerAgrees } from '../ports/conflicts.js';
 import { hostPortsOf } from '../ports/host-ports.js';
-import { occupantOf } from '../ports/occupancy.js';
+import { occupantWithPorts } from '../ports/occupancy.js';
 import type { TargetNode } from '../ports/target-node.js';
 import { targetNodeOf } from '../ports/target-node.js';
 import type { HostPort, Occupant, PodSpecLike } from '../ports/types.js';
@@ -120,9 +120,10 @@ export function decide(subject: Subject, mode: Mode, view: PortView): Decision {
   const isDaemonSet = subject.kind === 'Workload' && subject.workloadKind === 'DaemonSet';
   const target: TargetNode = isDaemonSet ? { kind: 'unpinned' } : targetNodeOf(spec, (h) => view.nodeForHostname(h));
   const node = nodeOf(target);
-  const admits = subject.kind === 'Pod' && node !== null ? occupantOf({ ...subject.pod, spec: { ...spec, nodeName: node } }) : undefined;
+  if (ports.length === 0) return { mode, node, kind: 'allow', conflicts: [] };
+  const admits =
+    subject.kind === 'Pod' && node !== null ? occupantWithPorts({ ...subject.pod, spec: { ...spec, nodeName: node } }, ports) : undefined;
   const base = admits === undefined ? { mode, node } : { mode, node, admits };
-  if (ports.length === 0) return { ...base, kind: 'allow', conflicts: [] };
 
   if (node !== null) {
     const conflicts = conflictsOn(node, ports, view.occupantsOn(node), subject.ref, (o) => ownedBy(subject, o));

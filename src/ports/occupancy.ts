@@ -1,5 +1,5 @@
 import { hostPortsOf } from './host-ports.js';
-import type { Occupant, OwnerRef, PodLike, PodRef } from './types.js';
+import type { HostPort, Occupant, OwnerRef, PodLike, PodRef } from './types.js';
 
 /** Phases after which a pod holds nothing on its node. */
 const TERMINAL_PHASES: ReadonlySet<string> = new Set(['Succeeded', 'Failed']);
@@ -26,10 +26,14 @@ export function controllerOf(pod: PodLike): OwnerRef | undefined {
  * being deleted still hold their ports until they are gone.
  */
 export function occupantOf(pod: PodLike): Occupant | undefined {
+  return occupantWithPorts(pod, hostPortsOf(pod.spec));
+}
+
+/** occupantOf for a caller that already has the pod's host ports (the admission path). */
+export function occupantWithPorts(pod: PodLike, ports: readonly HostPort[]): Occupant | undefined {
   const node = pod.spec.nodeName;
   if (node === undefined || node === '') return undefined;
   if (TERMINAL_PHASES.has(pod.status?.phase ?? '')) return undefined;
-  const ports = hostPortsOf(pod.spec);
   if (ports.length === 0) return undefined;
   const owner = controllerOf(pod);
   const occupant: Occupant = {
