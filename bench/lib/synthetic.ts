@@ -6,7 +6,7 @@
  * a seed, so any node's pods can be rebuilt without keeping 150,000 pods in memory.
  */
 import type { ContainerPortSpec, PodLike } from '../../src/ports/types.js';
-import { seededRandom } from './prng.js';
+import { seededRandom } from '../../test/support/prng.js';
 
 /** Pods per node, as in a typical production node (the kubelet's default limit is 110). */
 export const PODS_PER_NODE = 30;

@@ -21,8 +21,9 @@ import { kubectlJson } from './support/cluster.js';
 import type { Manifest, PortSpec } from './support/manifests.js';
 import { pod } from './support/manifests.js';
 import { rawPods } from './support/pods.js';
-import type { Random } from './support/prng.js';
-import { seededRandom, seedFromEnv } from './support/prng.js';
+import type { Random } from '../support/prng.js';
+import { seededRandom } from '../support/prng.js';
+import { seedFromEnv } from './support/seed.js';
 import { e2eSuite, NODES } from './support/suite.js';
 import { done, eventually, notYet } from './support/wait.js';
 
