@@ -38,7 +38,7 @@ HELM_VERSION=$HPG_HELM_VERSION
 BIN_DIR=$HPG_BIN_DIR
 SRC_DIR="$HPG_CACHE/src"
 
-K8S_TOOLS=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
+K8S_TOOLS=(kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet)
 
 log() { printf '[build-control-plane] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
