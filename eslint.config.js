@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 
 // The architecture's one-way rules, enforced: only src/cluster talks to Kubernetes,
 // only src/server speaks HTTP, only src/config reads the environment, and the pure core
-// (src/ports, src/admission) touches nothing outside itself.
+// (src/engine, src/admission) touches nothing outside itself.
 const only = (pkgs, where) => pkgs.map((name) => ({ name, message: `only ${where} may import ${name}` }));
 const clientNode = only(['@kubernetes/client-node'], 'src/cluster');
 const http = only(['express'], 'src/server');
@@ -27,7 +27,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/ports/**/*.ts', 'src/admission/**/*.ts'],
+    files: ['src/engine/**/*.ts', 'src/admission/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { paths: [...clientNode, ...http, ...world] }],
       'no-restricted-globals': ['error', { name: 'process', message: 'the pure core reads no environment' }],

@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 import { PodIndex } from '../src/cluster/pod-index.js';
-import type { PodLike } from '../src/ports/types.js';
+import type { PodLike } from '../src/engine/types.js';
 import type { MemoryResult } from './lib/results.js';
 import { median } from './lib/stats.js';
 import { clusterNodes, clusterPods, holdsHostPorts, PODS_PER_NODE } from './lib/synthetic.js';

@@ -4,7 +4,7 @@
  * as one List; JSON is YAML, and writing it is 15 times faster than YAML for 14 MB), and
  * OPA documents (keyed by node, and Gatekeeper's inventory layout).
  */
-import type { PodLike } from '../../src/ports/types.js';
+import type { PodLike } from '../../src/engine/types.js';
 import { clusterPods, holdsHostPorts, nodeName } from './synthetic.js';
 import type { Json } from './wire.js';
 

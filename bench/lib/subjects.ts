@@ -4,7 +4,7 @@
  * (by the scheduler's rule: same protocol and port, and 0.0.0.0 on either side or equal
  * IPs).
  */
-import { hostPortsOf } from '../../src/ports/host-ports.js';
+import { hostPortsOf } from '../../src/engine/host-ports.js';
 import type { SubjectPort, SubjectSpec } from './wire.js';
 import { nodeName, podsOnNode } from './synthetic.js';
 

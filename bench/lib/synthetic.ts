@@ -5,7 +5,7 @@
  * pods hold a scattered hostPort (8080, 5353/UDP, ...). Pods are generated per node from
  * a seed, so any node's pods can be rebuilt without keeping 150,000 pods in memory.
  */
-import type { ContainerPortSpec, PodLike } from '../../src/ports/types.js';
+import type { ContainerPortSpec, PodLike } from '../../src/engine/types.js';
 import { seededRandom } from '../../test/support/prng.js';
 
 /** Pods per node, as in a typical production node (the kubelet's default limit is 110). */

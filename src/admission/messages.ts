@@ -1,7 +1,7 @@
-import type { Conflict, CollisionRule } from '../ports/conflicts.js';
-import { schedulerAgrees } from '../ports/conflicts.js';
-import { IPV4_ANY } from '../ports/ip.js';
-import type { HostPort, PodRef } from '../ports/types.js';
+import type { Conflict, CollisionRule } from '../engine/conflicts.js';
+import { schedulerAgrees } from '../engine/conflicts.js';
+import { IPV4_ANY } from '../engine/ip.js';
+import type { HostPort, PodRef } from '../engine/types.js';
 
 /**
  * The API server prints each warning as `Warning: TEXT`, keeps 4096 characters in all and

@@ -3,8 +3,8 @@
  * engine decides, and how that decision is said on the wire. Pure: the caller sends the
  * answer, reserves admitted ports, logs and counts.
  */
-import type { Conflict } from '../ports/conflicts.js';
-import type { PortView } from '../ports/view.js';
+import type { Conflict } from '../engine/conflicts.js';
+import type { PortView } from '../engine/view.js';
 import type { Decision, Mode } from './decide.js';
 import { decide } from './decide.js';
 import { conflictsAnnotation } from './messages.js';

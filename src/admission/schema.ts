@@ -4,7 +4,7 @@
  * engine reads are typed and checked; everything else is allowed and ignored, so a field
  * added to Pods in a future Kubernetes release never turns into a refused request.
  *
- * The schemas mirror the TypeScript types they guard (src/ports/types.ts,
+ * The schemas mirror the TypeScript types they guard (src/engine/types.ts,
  * src/admission/subject.ts, and the envelope types below); review.ts compiles them once.
  * Optional fields are never `nullable`: a JSON `null` where the type says "string or
  * absent" is refused rather than let through as a lie.

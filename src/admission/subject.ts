@@ -1,5 +1,5 @@
-import { podRef } from '../ports/occupancy.js';
-import type { ObjectMetaLike, Occupant, PodLike, PodRef, PodSpecLike } from '../ports/types.js';
+import { podRef } from '../engine/occupancy.js';
+import type { ObjectMetaLike, Occupant, PodLike, PodRef, PodSpecLike } from '../engine/types.js';
 
 /** Controllers that keep their pod template at `spec.template`. */
 export const TEMPLATE_KINDS = ['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job', 'ReplicationController'] as const;

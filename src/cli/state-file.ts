@@ -3,7 +3,7 @@ import type { PodIndex, PodPresence } from '../cluster/pod-index.js';
 import { indexFromObjects } from '../cluster/snapshot.js';
 import type { Origin } from '../manifests/documents.js';
 import { originText, parseDocuments } from '../manifests/documents.js';
-import type { PortView } from '../ports/view.js';
+import type { PortView } from '../engine/view.js';
 
 /** What objects are checked against: the pods holding ports, nodes, and namespace labels. */
 export interface ClusterState {

@@ -5,8 +5,8 @@
  * (exactOptionalPropertyTypes).
  */
 import { MODE_LABEL } from '../admission/policy.js';
-import { HOSTNAME_LABEL } from '../ports/target-node.js';
-import type { ContainerPortSpec, ContainerSpec, ObjectMetaLike, PodLike, PodSpecLike } from '../ports/types.js';
+import { HOSTNAME_LABEL } from '../engine/target-node.js';
+import type { ContainerPortSpec, ContainerSpec, ObjectMetaLike, PodLike, PodSpecLike } from '../engine/types.js';
 import type { WireContainer, WireMeta, WirePod, WirePort } from './object-schema.js';
 import { describeErrors, isWireLabeled, isWirePod } from './object-schema.js';
 import type { NamespaceEntry, NodeEntry } from './pod-index.js';

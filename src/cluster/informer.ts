@@ -1,5 +1,5 @@
-import { podRef } from '../ports/occupancy.js';
-import type { PodLike } from '../ports/types.js';
+import { podRef } from '../engine/occupancy.js';
+import type { PodLike } from '../engine/types.js';
 import type { BackoffBounds } from './backoff.js';
 import { DEFAULT_BACKOFF } from './backoff.js';
 import type { ListWatch, Sink } from './list-watch.js';

@@ -1,7 +1,7 @@
 import type { NamespaceModes } from '../admission/policy.js';
-import { occupantOf, podRef } from '../ports/occupancy.js';
-import type { Occupant, PodLike, PodRef } from '../ports/types.js';
-import type { PortView } from '../ports/view.js';
+import { occupantOf, podRef } from '../engine/occupancy.js';
+import type { Occupant, PodLike, PodRef } from '../engine/types.js';
+import type { PortView } from '../engine/view.js';
 import { addTo, removeFrom } from './multimap.js';
 
 /** What the index keeps of a Node: its name and its `kubernetes.io/hostname` label. */

@@ -1,5 +1,5 @@
-import type { Occupant, PodRef } from '../ports/types.js';
-import type { PortView } from '../ports/view.js';
+import type { Occupant, PodRef } from '../engine/types.js';
+import type { PortView } from '../engine/view.js';
 import { addTo, removeFrom } from './multimap.js';
 import type { PodIndex, PodPresence } from './pod-index.js';
 import { podKey } from './pod-index.js';

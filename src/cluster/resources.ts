@@ -1,5 +1,5 @@
 import { MODE_LABEL } from '../admission/policy.js';
-import type { PodLike } from '../ports/types.js';
+import type { PodLike } from '../engine/types.js';
 import { decodeNamespace, decodeNode, decodePod } from './convert.js';
 import type { ResourceSpec } from './kube-list-watch.js';
 import type { NamespaceEntry, NodeEntry } from './pod-index.js';

@@ -3,8 +3,8 @@
  * without an API server (`serve --cluster-state FILE`): the parsed output of
  * `kubectl get pods,nodes,namespaces -A -o yaml` (or -o json) turned into a PodIndex.
  */
-import { podRef } from '../ports/occupancy.js';
-import type { PodLike } from '../ports/types.js';
+import { podRef } from '../engine/occupancy.js';
+import type { PodLike } from '../engine/types.js';
 import type { Decoded } from './convert.js';
 import { decodeNamespace, decodeNode, decodePod, nameOf } from './convert.js';
 import type { NamespaceEntry, NodeEntry } from './pod-index.js';

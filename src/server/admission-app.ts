@@ -2,7 +2,7 @@ import express from 'express';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import type { Responder } from '../admission/respond.js';
-import type { Occupant } from '../ports/types.js';
+import type { Occupant } from '../engine/types.js';
 import { errorHandler } from './error-handler.js';
 import { HPG_ERR_METHOD_NOT_ALLOWED, HPG_ERR_NOT_FOUND, sendPlainError } from './errors.js';
 import type { AdmissionMetrics } from './metrics.js';

@@ -2,7 +2,7 @@ import type { RequestHandler } from 'express';
 import type { Answer, Responder } from '../admission/respond.js';
 import type { DecodedReview } from '../admission/review.js';
 import { decodeReview } from '../admission/review.js';
-import type { Occupant } from '../ports/types.js';
+import type { Occupant } from '../engine/types.js';
 import { sendReviewError } from './errors.js';
 import type { Outcome } from './outcome.js';
 import { recordOutcome } from './outcome.js';

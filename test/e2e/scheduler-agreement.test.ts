@@ -16,7 +16,7 @@ import { portLabel } from '../../src/admission/messages.js';
 import { decodeAdmittedObject } from '../../src/admission/review.js';
 import { subjectOf } from '../../src/admission/subject.js';
 import { indexFromObjects } from '../../src/cluster/snapshot.js';
-import type { Conflict } from '../../src/ports/conflicts.js';
+import type { Conflict } from '../../src/engine/conflicts.js';
 import { kubectlJson } from './support/cluster.js';
 import type { Manifest, PortSpec } from './support/manifests.js';
 import { pod } from './support/manifests.js';

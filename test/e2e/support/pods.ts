@@ -1,7 +1,7 @@
 /** Reading pods and events back from the cluster, decoded by the product's own decoders. */
 import { decodePod } from '../../../src/cluster/convert.js';
-import { occupantOf } from '../../../src/ports/occupancy.js';
-import type { PodLike } from '../../../src/ports/types.js';
+import { occupantOf } from '../../../src/engine/occupancy.js';
+import type { PodLike } from '../../../src/engine/types.js';
 import { kubectl, kubectlJson } from './cluster.js';
 import type { WaitOptions } from './wait.js';
 import { done, eventually, notYet } from './wait.js';

@@ -4,9 +4,9 @@ import type { Decision, Mode } from '../../../src/admission/decide.js';
 import { decide, messagesOf, MODES } from '../../../src/admission/decide.js';
 import { MAX_WARNINGS } from '../../../src/admission/messages.js';
 import type { Subject } from '../../../src/admission/subject.js';
-import { HOSTNAME_LABEL } from '../../../src/ports/target-node.js';
-import type { Occupant, PodLike } from '../../../src/ports/types.js';
-import type { PortView } from '../../../src/ports/view.js';
+import { HOSTNAME_LABEL } from '../../../src/engine/target-node.js';
+import type { Occupant, PodLike } from '../../../src/engine/types.js';
+import type { PortView } from '../../../src/engine/view.js';
 import {
   container,
   daemonSetTerm,

@@ -15,7 +15,7 @@ import {
   stricterNote,
   warningText,
 } from '../../../src/admission/messages.js';
-import type { CollisionRule, Conflict } from '../../../src/ports/conflicts.js';
+import type { CollisionRule, Conflict } from '../../../src/engine/conflicts.js';
 import { hostPort, ref } from '../../fixtures/pods.js';
 
 /** C0 and C1 control characters, which the API server drops warnings for. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 
 import type { AdmittedObject, Subject } from '../../../src/admission/subject.js';
 import { ownedBy, subjectOf, SUPPORTED_KINDS, TEMPLATE_KINDS } from '../../../src/admission/subject.js';
-import type { Occupant, OwnerRef } from '../../../src/ports/types.js';
+import type { Occupant, OwnerRef } from '../../../src/engine/types.js';
 import { occupant, podSubject, ref, unboundSpec, workloadSubject } from '../../fixtures/pods.js';
 
 const SPEC = unboundSpec();

@@ -6,7 +6,7 @@ import { ApiError } from '../../../src/cluster/list-watch.js';
 import type { InformerEvents, Logger, ResourceName, RestartReason } from '../../../src/cluster/observer.js';
 import type { NamespaceEntry, NodeEntry } from '../../../src/cluster/pod-index.js';
 import { PodIndex, podKey } from '../../../src/cluster/pod-index.js';
-import type { PodLike } from '../../../src/ports/types.js';
+import type { PodLike } from '../../../src/engine/types.js';
 import { pod } from '../../fixtures/pods.js';
 import { FakeListWatch, page } from './fake-list-watch.js';
 import { FakeTimers, settle } from './fake-timers.js';

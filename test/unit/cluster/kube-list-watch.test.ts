@@ -6,7 +6,7 @@ import type { WatchEvent } from '../../../src/cluster/list-watch.js';
 import { ApiError, isGone } from '../../../src/cluster/list-watch.js';
 import type { NodeEntry } from '../../../src/cluster/pod-index.js';
 import { NAMESPACES, NODES, PODS } from '../../../src/cluster/resources.js';
-import type { PodLike } from '../../../src/ports/types.js';
+import type { PodLike } from '../../../src/engine/types.js';
 
 /** A KubeHttp that answers lists with `body` and records requests; streams are driven by the test. */
 class FakeHttp implements KubeHttp {

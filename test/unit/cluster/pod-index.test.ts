@@ -2,8 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 
 import { PodIndex, podKey } from '../../../src/cluster/pod-index.js';
-import { occupantOf } from '../../../src/ports/occupancy.js';
-import type { Occupant, PodLike, PodRef } from '../../../src/ports/types.js';
+import { occupantOf } from '../../../src/engine/occupancy.js';
+import type { Occupant, PodLike, PodRef } from '../../../src/engine/types.js';
 import { container, pod, portSpec } from '../../fixtures/pods.js';
 
 function keys(occupants: Iterable<Occupant>): string[] {

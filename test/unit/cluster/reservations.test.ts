@@ -4,7 +4,7 @@ import { decide } from '../../../src/admission/decide.js';
 import { PodIndex, podKey } from '../../../src/cluster/pod-index.js';
 import { DEFAULT_RESERVATION_TTL_MS, reservingView } from '../../../src/cluster/reservations.js';
 import type { ReservingView } from '../../../src/cluster/reservations.js';
-import type { Occupant } from '../../../src/ports/types.js';
+import type { Occupant } from '../../../src/engine/types.js';
 import { hostPort, occupant, pod, podSubject, ref } from '../../fixtures/pods.js';
 
 /** An index, a view over it, and a clock the test moves. */

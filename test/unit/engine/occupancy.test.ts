@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 
-import { controllerOf, occupantOf, podRef } from '../../../src/ports/occupancy.js';
-import type { PodLike } from '../../../src/ports/types.js';
+import { controllerOf, occupantOf, podRef } from '../../../src/engine/occupancy.js';
+import type { PodLike } from '../../../src/engine/types.js';
 import { container, hostPort, pod, portSpec, ref } from '../../fixtures/pods.js';
 
 const DS_OWNER = { apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'agent', uid: 'ds-1', controller: true };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 
-import type { CanonicalIP } from '../../../src/ports/ip.js';
-import { canonicalIP, IPV4_ANY } from '../../../src/ports/ip.js';
+import type { CanonicalIP } from '../../../src/engine/ip.js';
+import { canonicalIP, IPV4_ANY } from '../../../src/engine/ip.js';
 
 interface Row {
   readonly name: string;

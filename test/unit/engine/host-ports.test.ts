@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 
-import { DEFAULT_PROTOCOL, hostPortsOf, runningContainers } from '../../../src/ports/host-ports.js';
-import { IPV4_ANY } from '../../../src/ports/ip.js';
-import type { HostPort, PodSpecLike } from '../../../src/ports/types.js';
+import { DEFAULT_PROTOCOL, hostPortsOf, runningContainers } from '../../../src/engine/host-ports.js';
+import { IPV4_ANY } from '../../../src/engine/ip.js';
+import type { HostPort, PodSpecLike } from '../../../src/engine/types.js';
 import { container, hostPort, portSpec, sidecar } from '../../fixtures/pods.js';
 
 interface Row {

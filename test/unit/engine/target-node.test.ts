@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 
-import type { TargetNode } from '../../../src/ports/target-node.js';
-import { HOSTNAME_LABEL, targetNodeOf } from '../../../src/ports/target-node.js';
-import type { NodeSelectorTerm, PodSpecLike } from '../../../src/ports/types.js';
+import type { TargetNode } from '../../../src/engine/target-node.js';
+import { HOSTNAME_LABEL, targetNodeOf } from '../../../src/engine/target-node.js';
+import type { NodeSelectorTerm, PodSpecLike } from '../../../src/engine/types.js';
 import { daemonSetTerm, requiredAffinity, unboundSpec } from '../../fixtures/pods.js';
 
 /** The cluster's hostname labels: `worker-3.example` is carried by node `worker-3`. */

@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 
-import { collision, schedulerAgrees } from '../../../src/ports/conflicts.js';
-import { canonicalIP } from '../../../src/ports/ip.js';
+import { collision, schedulerAgrees } from '../../../src/engine/conflicts.js';
+import { canonicalIP } from '../../../src/engine/ip.js';
 
 type Triple = { readonly protocol: string; readonly hostIP: string; readonly port: number };
 

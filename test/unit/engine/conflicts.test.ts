@@ -1,10 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 
-import type { CollisionRule } from '../../../src/ports/conflicts.js';
-import { collision, conflictsOn, samePod, schedulerAgrees } from '../../../src/ports/conflicts.js';
-import { hostPortsOf } from '../../../src/ports/host-ports.js';
-import { occupantOf } from '../../../src/ports/occupancy.js';
-import type { ContainerPortSpec, ContainerSpec, HostPort } from '../../../src/ports/types.js';
+import type { CollisionRule } from '../../../src/engine/conflicts.js';
+import { collision, conflictsOn, samePod, schedulerAgrees } from '../../../src/engine/conflicts.js';
+import { hostPortsOf } from '../../../src/engine/host-ports.js';
+import { occupantOf } from '../../../src/engine/occupancy.js';
+import type { ContainerPortSpec, ContainerSpec, HostPort } from '../../../src/engine/types.js';
 import { container, hostPort, occupant, pod, portSpec, ref, sidecar } from '../../fixtures/pods.js';
 
 /** (protocol, hostIP, hostPort) as a manifest spells it: empty strings are left for the defaults. */
