@@ -11,7 +11,7 @@ export HPG_CACHE ?= $(HOME)/.cache/hostport-guard
 JEST := node --experimental-vm-modules node_modules/jest/bin/jest.js
 
 .PHONY: help deps build lint typecheck test test-unit test-integration test-e2e \
-        control-plane cluster-up cluster-down demo e2e-kind image bench clean
+        control-plane cluster-up cluster-down demo e2e-kind image image-local bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 20
@@ -25,8 +25,9 @@ deps: node_modules/.package-lock.json ## install the locked npm dependencies (No
 build: deps ## compile src/ to dist/
 	npm run build
 
-lint: deps ## eslint (type-checked rules)
+lint: deps ## eslint (type-checked rules) and shellcheck over hack/
 	npm run lint
+	hack/lint-shell.sh
 
 typecheck: deps ## tsc --noEmit over src and tests
 	npm run typecheck
@@ -34,13 +35,13 @@ typecheck: deps ## tsc --noEmit over src and tests
 test-unit: deps ## unit tests only (no cluster needed)
 	$(JEST) --selectProjects unit
 
-control-plane: ## build etcd, kube-apiserver, kube-scheduler, kube-controller-manager, kubectl and helm (cached)
+control-plane: ## build etcd, kube-apiserver, kube-scheduler, kube-controller-manager, kubelet, kubectl and helm (cached)
 	hack/build-control-plane.sh
 
-cluster-up: ## start the local control plane with fake nodes; prints export KUBECONFIG=...
+cluster-up: deps ## start the local cluster: control plane, fake nodes and real nodes; prints export KUBECONFIG=...
 	hack/cluster-up.sh
 
-cluster-down: ## stop the local control plane
+cluster-down: ## stop the local cluster and check that nothing of it is left on the machine
 	hack/cluster-down.sh
 
 test-integration: build ## integration tests against the local kube-apiserver
@@ -65,6 +66,9 @@ e2e-kind: deps build ## the end-to-end suite on a kind cluster (needs Docker and
 
 image: ## build the container image hostport-guard:dev (needs Docker)
 	docker build -t hostport-guard:dev .
+
+image-local: build ## assemble hostport-guard:dev from the Dockerfile without Docker and load it into the real nodes
+	hack/image-local.sh
 
 bench: deps build ## benchmarks; rewrites docs/benchmarks.md
 	hack/bench.sh

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# cluster-down.sh — stop the local control plane started by cluster-up.sh.
+# cluster-down.sh — stop the local cluster started by cluster-up.sh.
 #
-# Stops kube-scheduler, kube-controller-manager, kube-apiserver and etcd
-# (reverse start order) using the pid files in the state dir, then checks
-# that none of our control-plane processes is left (including any whose pid
-# file was lost) and fails if one is. Safe to run when nothing is running.
+# Stops the real nodes (kubelets, containerds, every pod process, their
+# namespaces, cgroup folders and veths), then kube-scheduler,
+# kube-controller-manager, kube-apiserver and etcd (reverse start order) using
+# the pid files in the state dir, then removes the nodes' bridge, and finally
+# checks that nothing of the cluster is left on the host (processes, mounts,
+# cgroup folders, network namespaces, links, routes, iptables rules:
+# hack/nodes.sh leftovers) and fails if anything is. Safe to run when nothing
+# is running.
 #
 # Usage: hack/cluster-down.sh [--purge]
 #   --purge   also delete the state dir (certs, etcd data, logs, kubeconfigs);
@@ -18,16 +22,10 @@
 set -euo pipefail
 
 HACK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=hack/lib/common.sh
+source "$HACK_DIR/lib/common.sh"
 # shellcheck source=hack/lib/control-plane.sh
 source "$HACK_DIR/lib/control-plane.sh"
-
-STOP_TIMEOUT="${HPG_STOP_TIMEOUT:-20}"
-
-log() { printf '[cluster-down] %s\n' "$*" >&2; }
-die() {
-  log "ERROR: $*"
-  exit 1
-}
 
 purge=0
 for arg in "$@"; do
@@ -41,24 +39,9 @@ for arg in "$@"; do
   esac
 done
 
-# stop_pid LABEL PID: SIGTERM, then SIGKILL if it does not exit in time.
-stop_pid() {
-  local label=$1 pid=$2 start=$SECONDS
-  kill -TERM "$pid" 2>/dev/null || return 0
-  while kill -0 "$pid" 2>/dev/null; do
-    if ((SECONDS - start >= STOP_TIMEOUT)); then
-      log "$label (pid $pid) ignored SIGTERM for ${STOP_TIMEOUT}s; killing it"
-      kill -KILL "$pid" 2>/dev/null || true
-      sleep 0.5
-      break
-    fi
-    sleep 0.2
-  done
-  log "stopped $label (pid $pid, $((SECONDS - start))s)"
-}
-
 # The demo's webhook first, while the API server can still take its registration back.
 "$HACK_DIR/demo.sh" stop || true
+"$HACK_DIR/nodes.sh" down
 
 stopped=0
 for ((i = ${#HPG_COMPONENTS[@]} - 1; i >= 0; i--)); do
@@ -83,9 +66,15 @@ if ((${#left[@]} > 0)); then
 fi
 
 if ((stopped == 0)); then
-  log "nothing was running"
+  log "no control-plane process was running"
 else
   log "all control-plane processes stopped"
+fi
+"$HACK_DIR/nodes.sh" network-down
+
+if ! leftovers=$("$HACK_DIR/nodes.sh" leftovers); then
+  printf '%s\n' "$leftovers" >&2
+  die "the cluster left the above on this machine"
 fi
 
 if ((purge)); then

@@ -13,7 +13,8 @@
 #   KUBECONFIG            admin kubeconfig (system:masters) of the local cluster
 #   KUBECTL               kubectl binary (Kubernetes version pinned in hack/lib/control-plane.sh)
 #   HELM                  helm binary (pinned version)
-#   HPG_CLUSTER_DIR  state dir (logs/, pki/ with ca.crt, ...)
+#   HPG_CLUSTER_DIR  state dir (logs/, pki/ with ca.crt, nodes/, ...)
+#   HPG_IMAGE_DIR    the image archives the real nodes import (webhook.tar, ...)
 #   PATH                  prefixed with a dir holding unversioned kubectl/helm links
 #   NO_PROXY / no_proxy   extended with loopback, so no proxy sees cluster traffic
 #
@@ -33,11 +34,16 @@ set -euo pipefail
 HACK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=hack/lib/control-plane.sh
 source "$HACK_DIR/lib/control-plane.sh"
+# shellcheck source=hack/lib/nodes.sh
+source "$HACK_DIR/lib/nodes.sh"
 
-case ",${NO_PROXY:-}," in
-  *,127.0.0.1,*) no_proxy_val="$NO_PROXY" ;;
-  *) no_proxy_val="127.0.0.1,localhost,::1${NO_PROXY:+,$NO_PROXY}" ;;
-esac
+no_proxy_val="${NO_PROXY:-}"
+for addr in 127.0.0.1 localhost ::1 "$HPG_APISERVER_HOST"; do
+  case ",$no_proxy_val," in
+    *",$addr,"*) ;;
+    *) no_proxy_val="$addr${no_proxy_val:+,$no_proxy_val}" ;;
+  esac
+done
 case ":$PATH:" in
   *":$HPG_PATH_DIR:"*) path_val="$PATH" ;;
   *) path_val="$HPG_PATH_DIR:$PATH" ;;
@@ -48,6 +54,7 @@ vars=(
   "KUBECTL=$HPG_KUBECTL"
   "HELM=$HPG_HELM"
   "HPG_CLUSTER_DIR=$HPG_CLUSTER_DIR"
+  "HPG_IMAGE_DIR=$HPG_IMAGE_DIR"
   "PATH=$path_val"
   "NO_PROXY=$no_proxy_val"
   "no_proxy=$no_proxy_val"

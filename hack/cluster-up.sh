@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# cluster-up.sh — start a real, kubelet-less Kubernetes control plane on
-# loopback for hostport-guard's e2e tests and demos (`make cluster-up`).
+# cluster-up.sh — start a real local Kubernetes cluster for hostport-guard's e2e
+# tests and demos (`make cluster-up`).
 #
 # Runs etcd, kube-apiserver, kube-controller-manager and kube-scheduler as
 # local processes (binaries from hack/build-control-plane.sh, built first if
-# missing), then registers fake Nodes that look Ready so the real scheduler
-# binds pods to them. Nothing ever runs those pods: they stay Pending.
+# missing), registers fake Nodes that look Ready so the real scheduler binds
+# pods to them (nothing ever runs those pods: they stay Pending), and starts
+# real nodes beside them (hack/nodes.sh): a kubelet with containerd and runc
+# each, in namespaces of their own, that really run their pods. Real nodes
+# carry the taint hostport-guard.dev/real-node=true:NoSchedule, so only pods
+# meant for them (nodeName, or a toleration) land there.
 #
 # Idempotent: if the cluster is already up and healthy it only says so; if it
 # is half up (a component died), it stops the survivors and starts again
@@ -20,6 +24,9 @@
 #   HPG_KCM_PORT       kube-controller-manager https port (default 10257)
 #   HPG_SCHEDULER_PORT kube-scheduler https port (default 10259)
 #   HPG_NODES          number of fake nodes worker-1..N (default 3)
+#   HPG_REAL_NODES     number of real nodes node-1..N (default 2; 0 = none, and
+#                      the API server listens on 127.0.0.1 only)
+#   HPG_NET_ID         0..15, the real nodes' network (default 0; see lib/nodes.sh)
 #   HPG_NODE_CPU / _NODE_MEMORY / _NODE_PODS
 #                                 allocatable per node (default 8 / 32Gi / 110)
 #   HPG_SERVICE_CIDR   service cluster IP range (default 10.96.0.0/16)
@@ -27,6 +34,10 @@
 #
 # Ports only take effect when the cluster is (re)started; a running cluster
 # keeps the ports it was started with.
+#
+# With real nodes the API server listens on the real nodes' bridge
+# ($HPG_BRIDGE_IP, a host address the nodes reach) rather than on 127.0.0.1,
+# and every kubeconfig names that address.
 #
 # Caveat for test authors: there is no kubelet, so a pod bound to a fake
 # node is never confirmed deleted. A normal `kubectl delete pod` only sets
@@ -38,8 +49,14 @@
 set -euo pipefail
 
 HACK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=hack/lib/common.sh
+source "$HACK_DIR/lib/common.sh"
 # shellcheck source=hack/lib/control-plane.sh
 source "$HACK_DIR/lib/control-plane.sh"
+# shellcheck source=hack/lib/nodes.sh
+source "$HACK_DIR/lib/nodes.sh"
+# shellcheck source=hack/lib/pki.sh
+source "$HACK_DIR/lib/pki.sh"
 
 APISERVER_PORT="${HPG_APISERVER_PORT:-6443}"
 ETCD_PORT="${HPG_ETCD_PORT:-2379}"
@@ -53,18 +70,10 @@ NODE_PODS="${HPG_NODE_PODS:-110}"
 SERVICE_CIDR="${HPG_SERVICE_CIDR:-10.96.0.0/16}"
 UP_TIMEOUT="${HPG_UP_TIMEOUT:-120}"
 
-log() { printf '[cluster-up] %s\n' "$*" >&2; }
-die() {
-  log "ERROR: $*"
-  exit 1
-}
-
-# Every component talks only to 127.0.0.1; a corporate proxy picked up from
+# Every component talks only to this machine; a corporate proxy picked up from
 # the environment must never see that traffic (in particular the apiserver's
-# calls to admission webhooks at https://127.0.0.1:PORT/...).
-for v in HTTP_PROXY HTTPS_PROXY ALL_PROXY http_proxy https_proxy all_proxy; do unset "$v"; done
-export NO_PROXY="127.0.0.1,localhost,::1${NO_PROXY:+,$NO_PROXY}"
-export no_proxy="$NO_PROXY"
+# calls to admission webhooks, kubelets and pods).
+hpg_no_proxy "$HPG_APISERVER_HOST" "$HPG_NODE_NET_PREFIX.0/24" 10.244.0.0/16
 
 kubectl_admin() { "$HPG_KUBECTL" --kubeconfig "$HPG_KUBECONFIG" --request-timeout=10s "$@"; }
 
@@ -73,6 +82,10 @@ for tool in openssl curl; do
   command -v "$tool" >/dev/null || die "$tool is required (apt-get install -y $tool)"
 done
 [[ "$NODES" =~ ^[0-9]+$ ]] || die "HPG_NODES must be a number, got '$NODES'"
+if ((HPG_REAL_NODES > 0)); then
+  ((EUID == 0)) || die "real nodes need root (namespaces, cgroups, a bridge); run as root or with HPG_REAL_NODES=0"
+  "$HACK_DIR/node-deps.sh"
+fi
 
 "$HACK_DIR/build-control-plane.sh"
 
@@ -91,7 +104,9 @@ cluster_healthy() {
   local c
   for c in "${HPG_COMPONENTS[@]}"; do hpg_live_pid "$c" >/dev/null || return 1; done
   [[ -f "$HPG_KUBECONFIG" ]] || return 1
-  [[ "$(kubectl_admin get --raw=/readyz 2>/dev/null)" == ok ]]
+  grep -q "server: https://$HPG_APISERVER_HOST:$APISERVER_PORT\$" "$HPG_KUBECONFIG" || return 1
+  [[ "$(kubectl_admin get --raw=/readyz 2>/dev/null)" == ok ]] || return 1
+  "$HACK_DIR/nodes.sh" running
 }
 
 # ------------------------------------------------------------ fake nodes
@@ -143,6 +158,7 @@ nodes_missing() {
 
 if cluster_healthy; then
   if nodes_missing; then register_nodes; fi
+  "$HACK_DIR/nodes.sh" up
   log "cluster already running and healthy ($(kubectl_admin config view --minify -o jsonpath='{.clusters[0].cluster.server}'))"
   print_usage_hint
   exit 0
@@ -160,7 +176,6 @@ if ((${#running[@]} > 0)) || [[ -n "$(hpg_stray_pids)" ]]; then
   "$HACK_DIR/cluster-down.sh"
 fi
 
-port_in_use() { ss -Htln "sport = :$1" 2>/dev/null | grep -q .; }
 for p in "$APISERVER_PORT" "$ETCD_PORT" "$ETCD_PEER_PORT" "$KCM_PORT" "$SCHEDULER_PORT"; do
   if port_in_use "$p"; then
     die "port $p is already in use by another process ($(ss -Htlnp "sport = :$p" | awk '{print $NF}' | head -n1)); pick other ports with HPG_*_PORT"
@@ -181,37 +196,8 @@ if [[ ! -f "$(pki ca.crt)" || ! -f "$(pki ca.key)" || ! -f "$(pki front-proxy-ca
   rm -f "$HPG_PKI_DIR"/*
 fi
 
-# gen_ca NAME CN
-gen_ca() {
-  local name=$1 cn=$2
-  [[ -f "$(pki "$name.crt")" && -f "$(pki "$name.key")" ]] && return 0
-  openssl ecparam -name prime256v1 -genkey -noout -out "$(pki "$name.key")"
-  openssl req -x509 -new -key "$(pki "$name.key")" -sha256 -days 3650 \
-    -subj "/CN=$cn" \
-    -addext "basicConstraints=critical,CA:TRUE" \
-    -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
-    -out "$(pki "$name.crt")" 2>/dev/null
-}
-
-# gen_cert CA NAME SUBJECT EXT_KEY_USAGE [SAN]
-gen_cert() {
-  local ca=$1 name=$2 subj=$3 eku=$4 san=${5:-}
-  [[ -f "$(pki "$name.crt")" && -f "$(pki "$name.key")" ]] && return 0
-  local ext
-  ext=$(mktemp)
-  {
-    echo "basicConstraints=critical,CA:FALSE"
-    echo "keyUsage=critical,digitalSignature,keyEncipherment"
-    echo "extendedKeyUsage=$eku"
-    if [[ -n "$san" ]]; then echo "subjectAltName=$san"; fi
-  } >"$ext"
-  openssl ecparam -name prime256v1 -genkey -noout -out "$(pki "$name.key")"
-  openssl req -new -key "$(pki "$name.key")" -subj "$subj" -out "$(pki "$name.csr")" 2>/dev/null
-  openssl x509 -req -in "$(pki "$name.csr")" -CA "$(pki "$ca.crt")" -CAkey "$(pki "$ca.key")" \
-    -set_serial "0x$(openssl rand -hex 16)" -days 3650 -sha256 -extfile "$ext" \
-    -out "$(pki "$name.crt")" 2>/dev/null
-  rm -f "$ext" "$(pki "$name.csr")"
-}
+gen_ca() { hpg_gen_ca "$HPG_PKI_DIR" "$@"; }
+gen_cert() { hpg_gen_cert "$HPG_PKI_DIR" "$@"; }
 
 gen_ca ca hostport-guard-dev-ca
 gen_ca front-proxy-ca hostport-guard-dev-front-proxy-ca
@@ -219,8 +205,13 @@ gen_ca front-proxy-ca hostport-guard-dev-front-proxy-ca
 IFS=./ read -r o1 o2 o3 o4 _ <<<"$SERVICE_CIDR"
 kubernetes_svc_ip="$o1.$o2.$o3.$((o4 + 1))"
 loopback_san="IP:127.0.0.1,IP:::1,DNS:localhost"
+apiserver_san="$loopback_san,IP:$HPG_APISERVER_HOST"
+# A certificate from a run with another address would fail every node's TLS check.
+if [[ -f "$(pki apiserver.crt)" ]] && ! openssl x509 -in "$(pki apiserver.crt)" -noout -checkip "$HPG_APISERVER_HOST" | grep -q 'does match'; then
+  rm -f "$(pki apiserver.crt)" "$(pki apiserver.key)"
+fi
 gen_cert ca apiserver "/CN=kube-apiserver" serverAuth \
-  "$loopback_san,IP:$kubernetes_svc_ip,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
+  "$apiserver_san,IP:$kubernetes_svc_ip,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
 # Without these the two components serve a self-signed cert, and health
 # checks could not verify them.
 gen_cert ca kube-controller-manager-serving "/CN=kube-controller-manager" serverAuth "$loopback_san"
@@ -249,7 +240,7 @@ kind: Config
 clusters:
 - name: hostport-guard
   cluster:
-    server: https://127.0.0.1:$APISERVER_PORT
+    server: https://$HPG_APISERVER_HOST:$APISERVER_PORT
     certificate-authority-data: $(base64 -w0 <"$(pki ca.crt)")
 users:
 - name: $user
@@ -329,19 +320,33 @@ start_component etcd "$HPG_ETCD" \
   --log-level=warn
 wait_for etcd "etcd is up" etcd_ok
 
+# The real nodes' bridge first: the API server listens on it.
+"$HACK_DIR/nodes.sh" network-up
+
 # Left to itself the apiserver would advertise the host's primary IP (and
-# fail to start on a host without a default route). Advertising loopback
-# keeps the cluster independent of the host's network; the endpoint
-# reconciler is off because loopback is not a valid endpoint address, and
-# nothing runs in-cluster that would use the "kubernetes" Service anyway.
+# fail to start on a host without a default route). It advertises the address
+# it listens on instead, keeping the cluster independent of the host's
+# network. With real nodes that is the nodes' bridge, a valid endpoint for the
+# "kubernetes" Service, which webhook pods use (through the DNAT rule each node
+# holds in place of kube-proxy); without them it is loopback, which is not a
+# valid endpoint address, so the endpoint reconciler is off.
+# The apiserver reaches kubelets on their InternalIP (no DNS here) and checks
+# their serving certificates against the cluster CA. With aggregator routing
+# it calls a webhook Service through a ready endpoint's pod IP, as it does for
+# aggregated APIs, so the chart's webhook is reachable without kube-proxy.
 # In-flight limits are lowered so a runaway test cannot starve 2 cores.
 # A long-lived watch (e.g. a webhook server's informer) otherwise keeps the
 # apiserver's HTTP server from shutting down for a minute after SIGTERM;
 # the watch grace period makes it close watches promptly instead.
+if ((HPG_REAL_NODES > 0)); then reconciler=lease; else reconciler=none; fi
 start_component kube-apiserver "$HPG_KUBE_APISERVER" \
-  --bind-address=127.0.0.1 \
-  --advertise-address=127.0.0.1 \
-  --endpoint-reconciler-type=none \
+  --bind-address="$HPG_APISERVER_HOST" \
+  --advertise-address="$HPG_APISERVER_HOST" \
+  --endpoint-reconciler-type="$reconciler" \
+  --kubelet-preferred-address-types=InternalIP,Hostname \
+  --kubelet-certificate-authority="$(pki ca.crt)" \
+  --enable-aggregator-routing=true \
+  --enable-admission-plugins=NodeRestriction \
   --secure-port="$APISERVER_PORT" \
   --etcd-servers="http://127.0.0.1:$ETCD_PORT" \
   --tls-cert-file="$(pki apiserver.crt)" \
@@ -367,7 +372,7 @@ start_component kube-apiserver "$HPG_KUBE_APISERVER" \
   --shutdown-watch-termination-grace-period=2s \
   --profiling=false \
   --v=1
-wait_for kube-apiserver "kube-apiserver is ready" https_ok "https://127.0.0.1:$APISERVER_PORT/readyz"
+wait_for kube-apiserver "kube-apiserver is ready" https_ok "https://$HPG_APISERVER_HOST:$APISERVER_PORT/readyz"
 
 # node-lifecycle-controller is off because nothing heartbeats for the fake
 # nodes: it would mark them NotReady after ~40s, taint them and evict pods.
@@ -405,7 +410,7 @@ start_component kube-scheduler "$HPG_KUBE_SCHEDULER" \
 wait_for kube-scheduler "kube-scheduler is up" https_ok "https://127.0.0.1:$SCHEDULER_PORT/healthz"
 
 register_nodes
-
+"$HACK_DIR/nodes.sh" up
 
 # Pods in a namespace are rejected until the ServiceAccount admission plugin
 # finds the "default" ServiceAccount, which the controller-manager creates
@@ -413,6 +418,6 @@ register_nodes
 default_sa_exists() { kubectl_admin -n default get serviceaccount default; }
 wait_for kube-controller-manager "default ServiceAccount exists" default_sa_exists
 
-log "control plane up in $((SECONDS - t0))s"
+log "cluster up in $((SECONDS - t0))s"
 kubectl_admin get nodes >&2
 print_usage_hint
