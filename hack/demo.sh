@@ -1,26 +1,25 @@
 #!/usr/bin/env bash
-# demo.sh — see hostport-guard reject a host-port collision on a real (local)
-# Kubernetes control plane. Run by `make demo` after `npm ci && npm run build`.
+# demo.sh — see hostport-guard at work on a real local cluster: a host-networked pod
+# that really runs and answers on its port, a second one denied at apply time naming
+# it, and what the kubelet alone says about the same pod. Run by `make demo` after
+# `npm ci && npm run build`.
 #
-# Usage: hack/demo.sh [start]   start the cluster (hack/cluster-up.sh) and the
-#                               webhook, register it, and tell the story
-#        hack/demo.sh stop      stop the demo's webhook and remove its
-#                               registration (the cluster keeps running)
+# Usage: hack/demo.sh [start]   start the cluster (hack/cluster-up.sh, real nodes
+#                               included), load the image of this tree into its
+#                               nodes, install the chart, and tell the story
+#        hack/demo.sh stop      uninstall the demo's release (the cluster keeps running)
 #
-# The webhook runs on this machine (node bin/hostport-guard.js serve) and is
-# registered with the ValidatingWebhookConfiguration rendered from the chart
-# (charts/hostport-guard, templates/webhook.yaml) with webhook.url pointing at
-# it. Cluster and webhook are left running so you can try things yourself.
-# Running the demo again restarts the webhook and replays the story.
+# The webhook is installed the way a user installs it: `helm install` of
+# charts/hostport-guard (a Helm-generated CA, two replicas), from the image
+# hostport-guard:dev that hack/image-local.sh assembles from the Dockerfile, on the
+# cluster's real nodes. Cluster and webhook are left running so you can try things
+# yourself; running the demo again replays the story.
 #
-# Files live in $HPG_DEMO_DIR (default $HPG_CACHE/demo):
-#   webhook.log, webhook.pid, pki/ (CA and serving cert), manifests/
+# Files live in $HPG_DEMO_DIR (default $HPG_CACHE/demo): manifests/
 #
 # Env (all optional):
 #   HPG_CACHE              cache root (default $HOME/.cache/hostport-guard)
 #   HPG_DEMO_DIR           see above
-#   HPG_DEMO_PORT          webhook HTTPS port on 127.0.0.1 (default 9443)
-#   HPG_DEMO_HEALTH_PORT   /readyz and /metrics port (default 9444)
 
 set -euo pipefail
 
@@ -29,22 +28,20 @@ REPO_ROOT="$(cd "$HACK_DIR/.." && pwd)"
 # shellcheck source=hack/lib/control-plane.sh
 source "$HACK_DIR/lib/control-plane.sh"
 
+# shellcheck source=hack/lib/nodes.sh
+source "$HACK_DIR/lib/nodes.sh"
+
 DEMO_DIR="${HPG_DEMO_DIR:-$HPG_CACHE/demo}"
-PORT="${HPG_DEMO_PORT:-9443}"
-HEALTH_PORT="${HPG_DEMO_HEALTH_PORT:-9444}"
-PID_FILE="$DEMO_DIR/webhook.pid"
-LOG_FILE="$DEMO_DIR/webhook.log"
 MANIFESTS="$DEMO_DIR/manifests"
 RELEASE=hpg
 RELEASE_NAMESPACE=hostport-guard
-CONFIGURATION=hpg-hostport-guard
 NS=demo
 NS_WARN=demo-warn
+# The chart's exemptNamespaces: the API server never asks the webhook about this one,
+# which shows what a cluster without hostport-guard does.
+NS_OFF=demo-without-webhook
 HOST_PORT=8080
-
-# Node 24 from `npm ci` (the system node may be too old for the webhook).
-NODE_BIN="$REPO_ROOT/node_modules/.bin/node"
-[[ -x "$NODE_BIN" ]] || NODE_BIN=node
+NODE=node-1
 
 if [[ -t 1 ]]; then
   BOLD=$'\e[1m' DIM=$'\e[2m' GREEN=$'\e[32m' RED=$'\e[31m' YELLOW=$'\e[33m' RESET=$'\e[0m'
@@ -58,9 +55,9 @@ die() {
   exit 1
 }
 
-# Loopback traffic (kubectl -> API server, API server -> webhook) never goes through a proxy.
+# Cluster traffic (kubectl -> API server -> webhook pods and kubelets) never goes through a proxy.
 for v in HTTP_PROXY HTTPS_PROXY ALL_PROXY http_proxy https_proxy all_proxy; do unset "$v"; done
-export NO_PROXY="127.0.0.1,localhost,::1${NO_PROXY:+,$NO_PROXY}"
+export NO_PROXY="127.0.0.1,localhost,::1,$HPG_APISERVER_HOST,$HPG_NODE_NET_PREFIX.0/24${NO_PROXY:+,$NO_PROXY}"
 export no_proxy="$NO_PROXY"
 
 # What a user has after `source hack/cluster-env.sh`: the pinned kubectl first on PATH.
@@ -70,99 +67,32 @@ export PATH="$HPG_PATH_DIR:$PATH"
 k() { "$HPG_KUBECTL" --request-timeout=10s "$@"; }
 
 # ---------------------------------------------------------------- webhook
-# The pid of the demo's webhook if it is still running (and is really ours:
-# pids are reused, so the command line is checked too).
-webhook_pid() {
-  [[ -f "$PID_FILE" ]] || return 1
-  local pid
-  pid=$(<"$PID_FILE")
-  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'hostport-guard.js serve' || return 1
-  echo "$pid"
+release_installed() {
+  [[ -f "$HPG_KUBECONFIG" && -x "$HPG_HELM" ]] && k get --raw=/readyz >/dev/null 2>&1 &&
+    "$HPG_HELM" status "$RELEASE" --namespace "$RELEASE_NAMESPACE" >/dev/null 2>&1
 }
 
-stop_webhook() {
-  local pid start=$SECONDS
-  if pid=$(webhook_pid); then
-    kill -TERM "$pid" 2>/dev/null || true
-    while kill -0 "$pid" 2>/dev/null; do
-      if ((SECONDS - start >= 20)); then
-        kill -KILL "$pid" 2>/dev/null || true
-        break
-      fi
-      sleep 0.2
-    done
-    log "stopped the webhook (pid $pid)"
-  fi
-  rm -f "$PID_FILE"
-}
-
-port_in_use() { ss -Htln "sport = :$1" 2>/dev/null | grep -q .; }
-
-readyz() { [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 3 "http://127.0.0.1:$HEALTH_PORT/readyz")" == 200 ]]; }
-
-start_webhook() {
-  local p
-  for p in "$PORT" "$HEALTH_PORT"; do
-    port_in_use "$p" && die "port $p is in use by another process; pick others with HPG_DEMO_PORT / HPG_DEMO_HEALTH_PORT"
-  done
-  [[ -f "$REPO_ROOT/dist/cli/main.js" ]] || die "dist/ is missing: run \`npm run build\` (or \`make demo\`)"
-  {
-    echo
-    echo "=== $(date -u +%FT%TZ) starting the demo webhook"
-  } >>"$LOG_FILE"
-  # HOSTPORT_GUARD_* settings in the caller's shell would change what the demo shows,
-  # so they are removed; the two set here keep the webhook on loopback.
-  # setsid: its own session, so a Ctrl-C at the terminal that ran `make demo` spares it.
-  local unset_args=()
-  local name
-  while read -r name; do unset_args+=(-u "$name"); done < <(compgen -e | grep '^HOSTPORT_GUARD_' || true)
-  (
-    cd "$REPO_ROOT"
-    exec setsid env "${unset_args[@]}" HOSTPORT_GUARD_HOST=127.0.0.1 HOSTPORT_GUARD_HEALTH_HOST=127.0.0.1 \
-      "$NODE_BIN" bin/hostport-guard.js serve \
-      --kubeconfig "$HPG_KUBECONFIG" \
-      --tls-cert "$DEMO_DIR/pki/tls.crt" --tls-key "$DEMO_DIR/pki/tls.key" \
-      --port "$PORT" --health-port "$HEALTH_PORT" \
-      --mode enforce --log-level info
-  ) >>"$LOG_FILE" 2>&1 </dev/null &
-  echo $! >"$PID_FILE"
-  local start=$SECONDS
-  until readyz; do
-    if ! webhook_pid >/dev/null; then
-      tail -n 20 "$LOG_FILE" >&2
-      die "the webhook exited (log: $LOG_FILE)"
-    fi
-    ((SECONDS - start < 60)) || {
-      tail -n 20 "$LOG_FILE" >&2
-      die "the webhook is not ready after 60s (log: $LOG_FILE)"
-    }
-    sleep 0.5
-  done
-  log "webhook ready on https://127.0.0.1:$PORT/validate (pid $(<"$PID_FILE"), log $LOG_FILE)"
-}
-
-# helm template ... | kubectl apply -f -: the chart's own webhook configuration.
-register() {
-  "$HPG_HELM" template "$RELEASE" "$REPO_ROOT/charts/hostport-guard" --namespace "$RELEASE_NAMESPACE" \
-    --show-only templates/webhook.yaml \
-    --set "webhook.url=https://127.0.0.1:$PORT/validate" \
-    --set tls.mode=secret --set tls.secret.name=hostport-guard-demo-tls \
-    --set-string "tls.secret.caBundle=$(base64 -w0 <"$DEMO_DIR/pki/ca.crt")" |
-    k apply -f - >/dev/null
+install_release() {
+  log "installing the chart: helm upgrade --install $RELEASE charts/hostport-guard (image $HPG_WEBHOOK_IMAGE, 2 replicas on the real nodes)"
+  "$HPG_HELM" upgrade --install "$RELEASE" "$REPO_ROOT/charts/hostport-guard" \
+    --namespace "$RELEASE_NAMESPACE" --create-namespace \
+    --set image.repository="${HPG_WEBHOOK_IMAGE%%:*}" --set image.tag="${HPG_WEBHOOK_IMAGE##*:}" --set image.pullPolicy=Never \
+    --set replicaCount=2 \
+    --set "exemptNamespaces[0]=$NS_OFF" \
+    --set-json "tolerations=[{\"key\":\"$HPG_REAL_NODE_TAINT_KEY\",\"operator\":\"Exists\",\"effect\":\"NoSchedule\"}]" \
+    --set-json "nodeSelector={\"$HPG_REAL_NODE_LABEL\":\"true\"}" \
+    --wait --timeout 180s >/dev/null ||
+    die "helm install failed; see: kubectl -n $RELEASE_NAMESPACE get pods,events"
+  log "webhook pods: $(k -n "$RELEASE_NAMESPACE" get pods -l app.kubernetes.io/instance=$RELEASE -o jsonpath='{range .items[*]}{.metadata.name} on {.spec.nodeName} ({.status.podIP}); {end}')"
 }
 
 # ------------------------------------------------------------- namespaces
-# No kubelet runs the pods, so a pod bound to a node is never confirmed gone:
-# it has to be force-deleted before its namespace can go.
 delete_namespace() {
   local ns=$1 start=$SECONDS
   k get namespace "$ns" >/dev/null 2>&1 || return 0
-  k -n "$ns" delete pods --all --grace-period=0 --force --wait=false >/dev/null 2>&1 || true
   k delete namespace "$ns" --wait=false >/dev/null 2>&1 || true
   while k get namespace "$ns" >/dev/null 2>&1; do
     ((SECONDS - start < 90)) || die "namespace $ns is still there after 90s"
-    k -n "$ns" delete pods --all --grace-period=0 --force --wait=false >/dev/null 2>&1 || true
     sleep 1
   done
 }
@@ -178,7 +108,8 @@ create_namespace() {
   done
 }
 
-# pod_manifest NAME NAMESPACE: a host-networked pod pinned to worker-1 on HOST_PORT.
+# pod_manifest NAME NAMESPACE: a host-networked web server pinned to $NODE on
+# HOST_PORT (busybox httpd, answering with its pod's name).
 pod_manifest() {
   cat <<EOF
 apiVersion: v1
@@ -187,11 +118,17 @@ metadata:
   name: $1
   namespace: $2
 spec:
-  nodeName: worker-1
+  nodeName: $NODE
   hostNetwork: true
+  terminationGracePeriodSeconds: 1
   containers:
   - name: web
-    image: nginx
+    image: $HPG_BUSYBOX_IMAGE
+    imagePullPolicy: Never
+    command: ["sh", "-c", "mkdir -p /tmp/www && echo \$POD_NAME >/tmp/www/index.html && exec httpd -f -p $HOST_PORT -h /tmp/www"]
+    env:
+    - name: POD_NAME
+      valueFrom: { fieldRef: { fieldPath: metadata.name } }
     ports:
     - containerPort: $HOST_PORT
 EOF
@@ -199,7 +136,7 @@ EOF
 
 # until_dry_run EXPECT FILE: server-side dry runs (they go through the webhook but
 # create nothing) until the outcome is EXPECT (denied|warned), so the story never
-# races the API server picking up the registration or the webhook's watch.
+# races the webhook's watch.
 until_dry_run() {
   local expect=$1 file=$2 start=$SECONDS out
   while :; do
@@ -208,7 +145,16 @@ until_dry_run() {
       denied) [[ "$out" == *"denied the request"* ]] && return 0 ;;
       warned) [[ "$out" == Warning:* ]] && return 0 ;;
     esac
-    ((SECONDS - start < 60)) || die "the webhook did not answer as expected within 60s; last answer: $out (log: $LOG_FILE)"
+    ((SECONDS - start < 60)) || die "the webhook did not answer as expected within 60s; last answer: $out"
+    sleep 0.5
+  done
+}
+
+# until_pod NS NAME JSONPATH VALUE: waits until the pod's field has the value.
+until_pod() {
+  local ns=$1 name=$2 path=$3 want=$4 start=$SECONDS
+  until [[ "$(k -n "$ns" get pod "$name" -o "jsonpath=$path" 2>/dev/null)" == "$want" ]]; do
+    ((SECONDS - start < 120)) || die "pod $ns/$name: $path is not $want after 120s ($(k -n "$ns" get pod "$name" -o wide 2>&1 | tail -n1))"
     sleep 0.5
   done
 }
@@ -216,12 +162,13 @@ until_dry_run() {
 # ------------------------------------------------------------------ story
 step() { printf '\n%s%s%s\n' "$BOLD" "$*" "$RESET"; }
 say() { printf '%s\n' "$*"; }
+cmd() { printf '%s$ %s%s\n' "$BOLD" "$*" "$RESET"; }
 
 # show_apply FILE: prints and runs `kubectl apply -f FILE` in the manifests dir,
 # with its output exactly as kubectl printed it (in colour on a terminal).
 show_apply() {
   local file=$1 out err rc=0
-  printf '%s$ kubectl apply -f %s%s\n' "$BOLD" "$file" "$RESET"
+  cmd "kubectl apply -f $file"
   out=$(mktemp)
   err=$(mktemp)
   (cd "$MANIFESTS" && kubectl apply -f "$file") >"$out" 2>"$err" || rc=$?
@@ -241,73 +188,84 @@ show_apply() {
 }
 
 story() {
-  step "1) A host-networked pod pinned to worker-1 on port $HOST_PORT is admitted"
+  local node_ip
+  node_ip=$(k get node "$NODE" -o jsonpath='{.status.addresses[?(@.type=="InternalIP")].address}')
+
+  step "1) A host-networked web server pinned to $NODE on port $HOST_PORT is admitted, and runs"
   say "${DIM}# $MANIFESTS/web-1.yaml${RESET}"
   sed 's/^/    /' "$MANIFESTS/web-1.yaml"
   show_apply web-1.yaml
+  until_pod "$NS" web-1 '{.status.containerStatuses[0].ready}' true
+  cmd "kubectl get pod web-1 -n $NS -o wide"
+  kubectl get pod web-1 -n "$NS" -o wide
+  cmd "curl http://$node_ip:$HOST_PORT/     # $NODE's address"
+  curl -sS --max-time 5 "http://$node_ip:$HOST_PORT/"
 
   until_dry_run denied web-2.yaml
-  step "2) A second one on the same node and port is rejected, naming the pod that holds it"
-  say "Without hostport-guard it would be accepted and then fail on the node with NodePorts, naming nobody."
+  step "2) A second one on the same node and port is rejected at apply time, naming the pod that holds it"
   show_apply web-2.yaml
 
+  step "3) Without hostport-guard (namespace $NS_OFF, which the webhook is not asked about), the same pod is accepted..."
+  show_apply web-2-without-webhook.yaml
+  until_pod "$NS_OFF" web-2 '{.status.phase}' Failed
+  say "...and then refused by the kubelet on $NODE, naming nobody:"
+  cmd "kubectl get pod web-2 -n $NS_OFF -o jsonpath='{.status.phase}: {.status.reason}: {.status.message}'"
+  kubectl get pod web-2 -n "$NS_OFF" -o jsonpath='{.status.phase}: {.status.reason}: {.status.message}{"\n"}'
+
   until_dry_run warned web-3.yaml
-  step "3) In a namespace labelled hostport-guard.io/mode=warn the same collision is admitted with a warning"
-  printf '%s$ kubectl get namespace %s --show-labels%s\n' "$BOLD" "$NS_WARN" "$RESET"
+  step "4) In a namespace labelled hostport-guard.io/mode=warn the collision is admitted with a warning"
+  cmd "kubectl get namespace $NS_WARN --show-labels"
   kubectl get namespace "$NS_WARN" --show-labels
   show_apply web-3.yaml
+  say "${DIM}(web-3 then meets the kubelet's refusal, as in 3)${RESET}"
+
+  say
+  cmd "curl http://$node_ip:$HOST_PORT/"
+  curl -sS --max-time 5 "http://$node_ip:$HOST_PORT/"
+  say "${DIM}web-1 kept its port throughout.${RESET}"
 }
 
 next_steps() {
-  local stop_hint
-  if grep -q 'demo.sh' "$HACK_DIR/cluster-down.sh" 2>/dev/null; then
-    stop_hint="make cluster-down        # stops the webhook and the cluster"
-  else
-    stop_hint="hack/demo.sh stop && make cluster-down"
-  fi
-  step "4) What to try next"
+  step "5) What to try next"
   cat <<EOF
 The cluster and the webhook keep running. In another shell:
 
-  export KUBECONFIG=$HPG_KUBECONFIG
-  export PATH=$HPG_PATH_DIR:\$PATH   # kubectl $HPG_K8S_VERSION at $HPG_KUBECTL (or: source hack/cluster-env.sh)
+  source hack/cluster-env.sh        # KUBECONFIG, and kubectl $HPG_K8S_VERSION first on PATH
 
-  kubectl get pods -A -o wide          # Pending forever: the nodes are fake, no kubelet runs pods
+  kubectl get nodes -o wide         # worker-1..3 are fake (their pods stay Pending); node-1 and
+                                    # node-2 run pods (a NoSchedule taint keeps other pods off)
+  kubectl -n $RELEASE_NAMESPACE logs deploy/$RELEASE-hostport-guard   # one JSON line per decision
 
-  # Decide manifests without applying them, against the live cluster (from $REPO_ROOT)
-  # or against a dump of one (--state FILE):
+  # Decide manifests without applying them, against the live cluster (from $REPO_ROOT):
   node_modules/.bin/node bin/hostport-guard.js check $MANIFESTS/web-2.yaml
 
-  sed 's/web-2/web-4/; s/worker-1/worker-2/' $MANIFESTS/web-2.yaml | kubectl apply -f -   # another node: admitted
+  sed 's/web-2/web-4/; s/$NODE/node-2/' $MANIFESTS/web-2.yaml | kubectl apply -f -   # another node: admitted, runs
   kubectl label namespace $NS hostport-guard.io/mode=audit --overwrite
-  kubectl apply -f $MANIFESTS/web-2.yaml    # audit: admitted silently, counted in the metrics
+  kubectl apply -f $MANIFESTS/web-2.yaml    # audit: admitted silently, then refused by the kubelet
 
-  tail -f $LOG_FILE    # one JSON line per decision
-  curl -s http://127.0.0.1:$HEALTH_PORT/metrics | grep '^hostport_guard_decisions'
-
-Stop everything:  $stop_hint
+Stop everything:  make cluster-down
 Only the webhook: hack/demo.sh stop
 EOF
 }
 
 start() {
   command -v curl >/dev/null || die "curl is required"
+  ((HPG_REAL_NODES > 0)) || die "the demo runs pods on real nodes: HPG_REAL_NODES must be at least 1"
   mkdir -p "$DEMO_DIR" "$MANIFESTS"
-  log "starting the local control plane (hack/cluster-up.sh; the first run builds it)"
+  log "starting the local cluster (hack/cluster-up.sh; the first run builds it)"
   "$HACK_DIR/cluster-up.sh" >/dev/null
-
-  stop_webhook
-  "$HACK_DIR/e2e-certs.sh" "$DEMO_DIR/pki"
-  start_webhook
-  register
-  log "registered: helm template $RELEASE charts/hostport-guard --show-only templates/webhook.yaml --set webhook.url=https://127.0.0.1:$PORT/validate ... | kubectl apply -f -"
+  "$HACK_DIR/image-local.sh"
 
   delete_namespace "$NS"
   delete_namespace "$NS_WARN"
+  delete_namespace "$NS_OFF"
+  install_release
   create_namespace "$NS"
   create_namespace "$NS_WARN" hostport-guard.io/mode=warn
+  create_namespace "$NS_OFF"
   pod_manifest web-1 "$NS" >"$MANIFESTS/web-1.yaml"
   pod_manifest web-2 "$NS" >"$MANIFESTS/web-2.yaml"
+  pod_manifest web-2 "$NS_OFF" >"$MANIFESTS/web-2-without-webhook.yaml"
   pod_manifest web-3 "$NS_WARN" >"$MANIFESTS/web-3.yaml"
 
   story
@@ -317,10 +275,9 @@ start() {
 case "${1:-start}" in
   start) start ;;
   stop)
-    stop_webhook
-    if [[ -f "$HPG_KUBECONFIG" && -x "$HPG_KUBECTL" ]] && k get --raw=/readyz >/dev/null 2>&1; then
-      k delete validatingwebhookconfiguration "$CONFIGURATION" --ignore-not-found >/dev/null
-      log "removed the webhook registration $CONFIGURATION"
+    if release_installed; then
+      "$HPG_HELM" uninstall "$RELEASE" --namespace "$RELEASE_NAMESPACE" --wait >/dev/null
+      log "uninstalled the release $RELEASE"
     fi
     ;;
   -h | --help) sed -n '2,/^$/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" ;;

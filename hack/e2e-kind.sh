@@ -115,7 +115,8 @@ log "installing release $RELEASE in namespace $NAMESPACE"
   --set image.repository="$IMAGE_REPOSITORY" \
   --set image.tag="$IMAGE_TAG" \
   --set image.pullPolicy=Never \
-  --set replicaCount="$REPLICAS"
+  --set replicaCount="$REPLICAS" \
+  --set "exemptNamespaces[0]=hpg-e2e-exempt"
 "$KUBECTL" -n "$NAMESPACE" rollout status "deployment/$RELEASE-hostport-guard" --timeout="$WAIT"
 
 log "running the release stories (test/kind) against $CLUSTER"

@@ -1,70 +1,60 @@
 /**
- * The installed release on a cluster with real kubelets (`make e2e-kind`): the chart's
- * webhook, running from the image built from this checkout behind its Helm-generated CA,
- * refuses a pinned collision on a kind worker and warns in a warn-mode namespace.
+ * The installed release on a kind cluster (`make e2e-kind`): the chart's webhook, running
+ * from the image built from this checkout by Docker, behind its Helm-generated CA. The
+ * stories are those the local cluster's real nodes tell (test/e2e/real-nodes.test.ts),
+ * from test/e2e/support/release-stories.ts, told here on kind's workers.
  *
  * It needs KUBECONFIG, KUBECTL and HELM of a kind cluster with the release installed
- * (hack/e2e-kind.sh sets them), and does not run in `make test`: the local control plane
- * has no kubelet and no container runtime to run the image.
+ * with exemptNamespaces[0]=hpg-e2e-exempt (hack/e2e-kind.sh does both), and does not
+ * run in `make test`: kind needs a Docker engine.
  */
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, jest } from '@jest/globals';
 
-import { kubectl, kubectlOk } from '../e2e/support/cluster.js';
-import { manifestDir, pod } from '../e2e/support/manifests.js';
+import { manifestDir } from '../e2e/support/manifests.js';
 import { createNamespace, deleteNamespaces, namespaceName } from '../e2e/support/namespaces.js';
+import type { RealNode } from '../e2e/support/real-nodes.js';
+import { realNodes } from '../e2e/support/real-nodes.js';
+import { releaseStories } from '../e2e/support/release-stories.js';
 
-jest.setTimeout(180_000);
+jest.setTimeout(300_000);
+
+/** The namespace hack/e2e-kind.sh gives the chart's exemptNamespaces. */
+const EXEMPT = 'hpg-e2e-exempt';
+/** Public busybox, which kind's nodes pull: sh and httpd, as the local busybox image has. */
+const SERVER_IMAGE = 'busybox:1.36';
 
 const manifests = manifestDir();
 const namespaces: string[] = [];
-let worker = '';
+let workers: RealNode[] = [];
 
 beforeAll(async () => {
   if (process.env['HPG_E2E_TARGET'] !== 'kind') {
     throw new Error('test/kind runs against a kind cluster with the release installed: use make e2e-kind');
   }
-  const names = await kubectlOk(['get', 'nodes', '-l', '!node-role.kubernetes.io/control-plane', '-o', 'jsonpath={.items[*].metadata.name}']);
-  worker = names.split(' ').filter((n) => n !== '').sort()[0] ?? '';
-  if (worker === '') throw new Error('the kind cluster has no worker node');
+  workers = await realNodes('!node-role.kubernetes.io/control-plane');
+  if (workers.length < 2) throw new Error(`the kind cluster has ${workers.length} worker(s); the stories need two`);
+  await deleteNamespaces([EXEMPT]);
+  await createNamespace(EXEMPT);
+});
+
+afterEach(async () => {
+  await deleteNamespaces(namespaces.splice(0));
 });
 
 afterAll(async () => {
-  await deleteNamespaces(namespaces);
+  await deleteNamespaces([EXEMPT]);
   manifests.remove();
 });
 
-async function namespace(prefix: string, labels: Readonly<Record<string, string>> = {}): Promise<string> {
-  const name = await createNamespace(namespaceName(prefix), labels);
-  namespaces.push(name);
-  return name;
-}
-
-describe('the release installed by the chart', () => {
-  it('denies a second hostNetwork pod pinned to a worker on the same port, naming the first', async () => {
-    const ns = await namespace('kind');
-    const first = manifests.write('web-1', pod({ name: 'web-1', namespace: ns, nodeName: worker, hostNetwork: true, ports: [{ containerPort: 18080 }] }));
-    const second = manifests.write('web-2', pod({ name: 'web-2', namespace: ns, nodeName: worker, hostNetwork: true, ports: [{ containerPort: 18080 }] }));
-
-    expect(await kubectl(['apply', '-f', first], { cwd: manifests.dir })).toEqual({ exitCode: 0, stdout: 'pod/web-1 created\n', stderr: '' });
-    expect(await kubectl(['apply', '-f', second], { cwd: manifests.dir })).toEqual({
-      exitCode: 1,
-      stdout: '',
-      stderr:
-        `Error from server (Forbidden): error when creating "web-2.yaml": admission webhook "pods.hostport-guard.io" denied the request: ` +
-        `hostNetwork port 18080/TCP on node ${worker} is already used by pod ${ns}/web-1 (container web); pick another port or node\n`,
-    });
-  });
-
-  it('admits the same collision with a warning in a namespace labelled warn', async () => {
-    const ns = await namespace('kind-warn', { 'hostport-guard.io/mode': 'warn' });
-    const first = manifests.write('warn-1', pod({ name: 'warn-1', namespace: ns, nodeName: worker, hostNetwork: true, ports: [{ containerPort: 18081 }] }));
-    const second = manifests.write('warn-2', pod({ name: 'warn-2', namespace: ns, nodeName: worker, hostNetwork: true, ports: [{ containerPort: 18081 }] }));
-
-    expect((await kubectl(['apply', '-f', first], { cwd: manifests.dir })).exitCode).toBe(0);
-    expect(await kubectl(['apply', '-f', second], { cwd: manifests.dir })).toEqual({
-      exitCode: 0,
-      stdout: 'pod/warn-2 created\n',
-      stderr: `Warning: port 18081/TCP on node ${worker} is used by pod ${ns}/warn-1 (container web)\n`,
-    });
-  });
-});
+releaseStories(() => ({
+  nodes: workers,
+  serverImage: SERVER_IMAGE,
+  podExtras: {},
+  exemptNamespace: EXEMPT,
+  manifests,
+  async namespace(prefix, labels = {}) {
+    const name = namespaceName(prefix);
+    namespaces.push(name);
+    return createNamespace(name, labels);
+  },
+}));

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
 
-/** Never pulled: no kubelet runs these pods. */
+/** Never pulled: pods on the fake nodes never run. */
 export const IMAGE = 'pause';
 
 /** One container port. */
@@ -31,18 +31,35 @@ export interface PodOptions {
   /** Ports of a sidecar (an init container with restartPolicy Always). */
   readonly sidecarPorts?: readonly PortSpec[];
   readonly labels?: Readonly<Record<string, string>>;
+  /** What a pod meant to run on a real node runs: its image and command. */
+  readonly run?: ContainerRun;
+  readonly tolerations?: readonly Readonly<Record<string, string>>[];
+  readonly nodeSelector?: Readonly<Record<string, string>>;
+  /** Seconds a kubelet gives the pod to stop (default 0: deletes are immediate). */
+  readonly terminationGracePeriodSeconds?: number;
+}
+
+/** The image and command of a container that really runs. */
+export interface ContainerRun {
+  readonly image: string;
+  readonly imagePullPolicy?: 'Never' | 'IfNotPresent' | 'Always';
+  readonly command?: readonly string[];
+  readonly env?: readonly Readonly<Record<string, unknown>>[];
 }
 
 /** A plain object manifest. */
 export type Manifest = Readonly<Record<string, unknown>>;
 
 function podSpec(o: Omit<PodOptions, 'name' | 'namespace' | 'labels'>): Record<string, unknown> {
-  const container = { name: o.container ?? 'web', image: IMAGE, ...(o.ports === undefined ? {} : { ports: o.ports }) };
+  const container = { name: o.container ?? 'web', image: IMAGE, ...(o.run ?? {}), ...(o.ports === undefined ? {} : { ports: o.ports }) };
   return {
     ...(o.nodeName === undefined ? {} : { nodeName: o.nodeName }),
     ...(o.hostNetwork === true ? { hostNetwork: true } : {}),
-    // No kubelet ever stops these pods; a zero grace period keeps deletes immediate.
-    terminationGracePeriodSeconds: 0,
+    ...(o.nodeSelector === undefined ? {} : { nodeSelector: o.nodeSelector }),
+    ...(o.tolerations === undefined ? {} : { tolerations: o.tolerations }),
+    // No kubelet ever stops pods on the fake nodes; a zero grace period keeps deletes
+    // immediate there, and quick on real nodes.
+    terminationGracePeriodSeconds: o.terminationGracePeriodSeconds ?? 0,
     ...(o.sidecarPorts === undefined
       ? {}
       : { initContainers: [{ name: 'sidecar', image: IMAGE, restartPolicy: 'Always', ports: o.sidecarPorts }] }),

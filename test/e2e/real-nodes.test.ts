@@ -1,0 +1,152 @@
+/**
+ * The chart installed for real on the local cluster, and what it does on nodes that run
+ * pods: `helm install` with the image of this tree, two webhook replicas on the real
+ * nodes, called by the API server through the chart's Service. Then the stories of
+ * support/release-stories.ts (shared with `make e2e-kind`): a host-networked pod that
+ * really serves on its port, the denial that names it, the kubelet's own refusal when
+ * the webhook is not asked, a crash loop on an undeclared port.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseFinalStage } from '../../hack/image/assemble.js';
+import { kubectl, kubectlJson, kubectlOk, REPO_ROOT } from './support/cluster.js';
+import { daemonSet, manifestDir } from './support/manifests.js';
+import { createNamespace, deleteNamespaces, namespaceName } from './support/namespaces.js';
+import { decodePods, rawPods } from './support/pods.js';
+import type { RealNode } from './support/real-nodes.js';
+import { httpServer, LOCAL_IMAGES, ON_REAL_NODES, realNodes } from './support/real-nodes.js';
+import type { Release } from './support/release.js';
+import { helmUninstall, helmUpgradeInstall, localReleaseValues, release, waitForReadyWebhooks, webhookConfigurations } from './support/release.js';
+import type { ReleaseTarget } from './support/release-stories.js';
+import { eventLines, releaseStories, waitForAnswer } from './support/release-stories.js';
+
+jest.setTimeout(300_000);
+
+const EXEMPT = 'hpg-e2e-exempt';
+const manifests = manifestDir();
+const testNamespaces: string[] = [];
+const hpg: Release = release('hpg-real', 'hostport-guard-real');
+let nodes: RealNode[] = [];
+
+beforeAll(async () => {
+  nodes = await realNodes();
+  if (nodes.length < 2) throw new Error(`the local cluster has ${nodes.length} real node(s); the stories need two (HPG_REAL_NODES)`);
+  await deleteNamespaces([EXEMPT]);
+  await createNamespace(EXEMPT);
+  await helmUpgradeInstall(hpg, [...localReleaseValues(), '--set', 'replicaCount=2', '--set', `exemptNamespaces[0]=${EXEMPT}`]);
+});
+
+afterEach(async () => {
+  await deleteNamespaces(testNamespaces.splice(0));
+});
+
+afterAll(async () => {
+  await helmUninstall(hpg);
+  await deleteNamespaces([EXEMPT, hpg.namespace]);
+  manifests.remove();
+});
+
+describe('the chart installed on the real nodes', () => {
+  it('runs its webhook pods on the real nodes, ready only once synced, with the ServiceAccount token and no kubeconfig', async () => {
+    const pods = await waitForReadyWebhooks(hpg, 2);
+    expect(new Set(pods.map((p) => p.node))).toEqual(new Set(nodes.map((n) => n.name)));
+    const deployment = await kubectlJson(['get', 'deployment', hpg.fullname, '-n', hpg.namespace]);
+    expect(JSON.stringify(deployment)).not.toContain('kubeconfig');
+    expect(await webhookConfigurations()).toContain(hpg.fullname);
+  });
+});
+
+describe('the webhook image the nodes run', () => {
+  it("is the Dockerfile's final stage: its user, entrypoint, command, ports and workdir, and the files it copies", () => {
+    const imageDir = process.env['HPG_IMAGE_DIR'] ?? execFileSync('bash', [path.join(REPO_ROOT, 'hack/cluster-env.sh'), '--get', 'HPG_IMAGE_DIR'], { encoding: 'utf8' }).trim();
+    const archive = path.join(imageDir, 'webhook.tar');
+    const tar = (...args: string[]): string => execFileSync('tar', args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const manifest: unknown = JSON.parse(tar('-xOf', archive, './manifest.json'));
+    const entry: unknown = Array.isArray(manifest) ? manifest[0] : undefined;
+    if (typeof entry !== 'object' || entry === null || !('Config' in entry) || !('Layers' in entry) || !Array.isArray(entry.Layers)) throw new Error('no manifest entry');
+    const layers: unknown[] = entry.Layers;
+    const image: unknown = JSON.parse(tar('-xOf', archive, `./${String(entry.Config)}`));
+    const stage = parseFinalStage(readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8'));
+
+    expect(image).toMatchObject({
+      os: 'linux',
+      architecture: 'amd64',
+      config: {
+        User: stage.user,
+        WorkingDir: stage.workdir,
+        Entrypoint: stage.entrypoint,
+        Cmd: stage.cmd,
+        ExposedPorts: Object.fromEntries(stage.exposedPorts.map((p) => [p, {}])),
+      },
+    });
+    // Every file a layer holds, with the path the container sees.
+    const files = new Set(layers.flatMap((layer) => {
+      const listing = execFileSync('sh', ['-c', 'tar -xOf "$1" "./$2" | tar -t', 'sh', archive, String(layer)], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+      return listing.split('\n').map((f) => f.replace(/^\.\//, '/').replace(/(.)\/$/, '$1'));
+    }));
+    for (const copy of stage.copies) expect(files).toContain(copy.dest);
+    for (const file of ['/app/dist/cli/main.js', '/app/bin/hostport-guard.js', '/app/node_modules/@kubernetes/client-node/package.json', stage.entrypoint[0] ?? '', '/etc/passwd']) {
+      expect(files).toContain(file);
+    }
+    // Only production dependencies, as the Dockerfile's `npm prune --omit=dev` leaves.
+    expect(files).not.toContain('/app/node_modules/jest/package.json');
+    expect(files).not.toContain('/app/node_modules/typescript/package.json');
+  });
+});
+
+releaseStories((): ReleaseTarget => ({
+  nodes,
+  serverImage: LOCAL_IMAGES.busybox,
+  podExtras: { tolerations: ON_REAL_NODES.tolerations ?? [] },
+  exemptNamespace: EXEMPT,
+  manifests,
+  async namespace(prefix, labels = {}) {
+    const name = namespaceName(prefix);
+    testNamespaces.push(name);
+    return createNamespace(name, labels);
+  },
+}));
+
+describe('a DaemonSet rollout on the real nodes (maxUnavailable 1, the default)', () => {
+  /** Creates DaemonSet `agent` serving on `port`, rolls it once, and returns the rollout's seconds. */
+  async function rollout(ns: string, port: number): Promise<number> {
+    const file = manifests.write(`agent-${ns}`, daemonSet({
+      name: 'agent', namespace: ns, hostNetwork: true, ...ON_REAL_NODES, terminationGracePeriodSeconds: 5,
+      run: httpServer(port), ports: [{ containerPort: port }],
+    }));
+    await kubectlOk(['apply', '-f', file], { cwd: manifests.dir });
+    await kubectlOk(['rollout', 'status', 'daemonset/agent', '-n', ns, '--timeout=180s'], { timeoutMs: 200_000 });
+    const first = await kubectlOk(['get', 'pods', '-n', ns, '-l', 'app=agent', '-o', 'jsonpath={.items[*].metadata.name}']);
+
+    const started = process.hrtime.bigint();
+    await kubectlOk(['set', 'env', 'daemonset/agent', '-n', ns, 'ROLLOUT=2']);
+    await kubectlOk(['rollout', 'status', 'daemonset/agent', '-n', ns, '--timeout=180s'], { timeoutMs: 200_000 });
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+
+    // New pods on every node, each answering on the port.
+    const pods = decodePods(await rawPods(ns)).filter((p) => p.metadata.name?.startsWith('agent-') === true);
+    expect(pods.map((p) => p.spec.nodeName).sort()).toEqual(nodes.map((n) => n.name));
+    for (const p of pods) {
+      const name = p.metadata.name ?? '';
+      expect(first.split(' ')).not.toContain(name);
+      const node = nodes.find((n) => n.name === p.spec.nodeName);
+      if (node === undefined) throw new Error(`${name} is not on a real node`);
+      await waitForAnswer(node.address, port, name);
+    }
+    return seconds;
+  }
+
+  it('completes with the webhook causing no FailedCreate; its time is compared with the same rollout without the webhook', async () => {
+    const ns = namespaceName('rollout');
+    testNamespaces.push(ns);
+    await createNamespace(ns);
+    const withWebhook = await rollout(ns, 18190);
+    expect((await eventLines(ns, 'agent')).filter((l) => l.includes('FailedCreate'))).toEqual([]);
+
+    const withoutWebhook = await rollout(EXEMPT, 18191);
+    console.log(`DaemonSet rollout over ${nodes.length} real nodes: ${withWebhook.toFixed(1)} s with the webhook, ${withoutWebhook.toFixed(1)} s without (ratio ${(withWebhook / withoutWebhook).toFixed(2)})`);
+    await kubectl(['delete', 'daemonset', 'agent', '-n', EXEMPT, '--wait=true']);
+  });
+});
