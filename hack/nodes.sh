@@ -107,7 +107,7 @@ node_pid() {
   [[ -f "$file" ]] || return 1
   pid=$(<"$file")
   [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$(hpg_node_path "$i")/" || return 1
+  tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF "$(hpg_node_path "$i")/" || return 1
   echo "$pid"
 }
 
@@ -458,13 +458,17 @@ node_down() {
 }
 
 nodes_down() {
-  local i
-  # Every node this cluster may have made, not only HPG_REAL_NODES of today.
+  local i pids=() status=0
+  # Every node this cluster may have made, not only HPG_REAL_NODES of today; side by
+  # side, since each waits for its own processes.
   for ((i = 1; i <= 9; i++)); do
     if [[ -d "$(hpg_node_path "$i")" ]] || ip netns list | grep -q "^$(hpg_node_netns "$i")\b"; then
-      node_down "$i"
+      node_down "$i" &
+      pids+=($!)
     fi
   done
+  for i in "${pids[@]}"; do wait "$i" || status=1; done
+  return "$status"
 }
 
 # ------------------------------------------------------------------ images
@@ -487,7 +491,7 @@ leftovers() {
   }
   local p exe cmdline
   for p in /proc/[0-9]*; do
-    cmdline=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null) || continue
+    cmdline=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
     [[ "$cmdline" == *"$HPG_CLUSTER_DIR/"* ]] || continue
     exe=$(readlink "$p/exe" 2>/dev/null) || exe='?'
     report "process ${p#/proc/} ($exe): $cmdline"

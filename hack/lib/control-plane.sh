@@ -77,7 +77,7 @@ hpg_stray_pids() {
     for name in "${HPG_COMPONENTS[@]}"; do
       bin=$(hpg_component_bin "$name")
       [[ "$exe" == "$bin" ]] || continue
-      cmdline=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null) || continue
+      cmdline=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
       [[ "$cmdline" == *"$HPG_CLUSTER_DIR/"* ]] && echo "$pid"
     done
   done
