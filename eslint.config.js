@@ -1,9 +1,14 @@
+import path from 'node:path';
+
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+import { layersPlugin } from './eslint/layers.js';
+
 // The architecture's one-way rules, enforced: only src/cluster talks to Kubernetes,
 // only src/server speaks HTTP, only src/config reads the environment, and the pure core
-// (src/engine, src/admission) touches nothing outside itself.
+// (src/engine, src/admission) touches nothing outside itself. Our own folders import each
+// other in one direction only (eslint/layers.js).
 const only = (pkgs, where) => pkgs.map((name) => ({ name, message: `only ${where} may import ${name}` }));
 const clientNode = only(['@kubernetes/client-node'], 'src/cluster');
 const http = only(['express'], 'src/server');
@@ -25,6 +30,15 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
+  },
+  {
+    files: ['eslint/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    files: ['src/**/*.ts'],
+    plugins: { layers: layersPlugin(path.join(import.meta.dirname, 'src')) },
+    rules: { 'layers/imports': 'error' },
   },
   {
     files: ['src/engine/**/*.ts', 'src/admission/**/*.ts'],
