@@ -14,6 +14,16 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
  */
 export const MIN_BODY_BYTES = 3 * 1024 * 1024;
 
+/**
+ * The shortest accepted watchdog period (`watch.staleAfterSeconds`). The server ends each
+ * watch after at most 270 s (src/cluster/informer.ts, DEFAULT_WATCH_TIMEOUT_SECONDS), and
+ * a quiet resource sends nothing, not even a bookmark, until then: a shorter period
+ * declares every quiet watch stale and re-lists the whole resource (every pod of the
+ * cluster) each time it runs out. 30 s above the longest watch leave room for a slow
+ * connection. charts/hostport-guard/values.schema.json holds the same minimum.
+ */
+export const MIN_WATCH_STALE_SECONDS = 300;
+
 /** An address to listen on. */
 export interface ListenAddress {
   readonly host: string;
@@ -44,7 +54,11 @@ export interface Config {
   /** How long an admitted pod's ports stay reserved while the watch has not shown it yet. */
   readonly reservationTtlSeconds: number;
   readonly watch: {
-    /** After this long without a watch event or resync the index is reported stale. */
+    /**
+     * Re-list a resource when its watch has sent nothing (no event, no bookmark) for this
+     * long: a connection that went half-open never ends by itself. At least
+     * MIN_WATCH_STALE_SECONDS, so a watch the server still holds open is never cut.
+     */
     readonly staleAfterSeconds: number;
   };
   readonly logLevel: LogLevel;
@@ -85,7 +99,7 @@ export const CONFIG_SCHEMA = {
       type: 'object',
       additionalProperties: false,
       required: ['staleAfterSeconds'],
-      properties: { staleAfterSeconds: seconds },
+      properties: { staleAfterSeconds: { type: 'integer', minimum: MIN_WATCH_STALE_SECONDS } },
     },
     logLevel: { type: 'string', enum: LOG_LEVELS },
     maxBodyBytes: { type: 'integer', minimum: MIN_BODY_BYTES },

@@ -15,6 +15,7 @@ const CASES: readonly { name: string; set: readonly string[]; says: readonly str
   { name: 'a failurePolicy in the wrong case', set: ['webhook.failurePolicy=ignore'], says: ["at '/webhook/failurePolicy'", "'Fail', 'Ignore'"] },
   { name: 'a plain-http webhook.url', set: ['webhook.url=http://127.0.0.1:8443/validate'], says: ["at '/webhook/url'", "does not match pattern '^https://'"] },
   { name: 'a privileged container port', set: ['containerPort=443'], says: ["at '/containerPort'", 'got 443'] },
+  { name: 'a watchdog shorter than the longest watch', set: ['watchStaleAfterSeconds=299'], says: ["at '/watchStaleAfterSeconds'", 'got 299, want 300'] },
   { name: 'zero replicas', set: ['replicaCount=0'], says: ["at '/replicaCount'", 'got 0, want 1'] },
   { name: 'an unknown log level', set: ['logLevel=verbose'], says: ["at '/logLevel'"] },
   { name: 'an exempt namespace that is not a DNS label', set: ['exemptNamespaces[0]=Kube_System'], says: ["at '/exemptNamespaces/0'"] },

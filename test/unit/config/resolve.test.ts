@@ -73,8 +73,8 @@ describe('resolveConfig', () => {
   });
 
   it('reads the file as JSON too', () => {
-    const result = config(resolveConfig(inputs({ fileText: '{"mode": "audit", "watch": {"staleAfterSeconds": 60}}' })));
-    expect([result.mode, result.watch.staleAfterSeconds]).toEqual(['audit', 60]);
+    const result = config(resolveConfig(inputs({ fileText: '{"mode": "audit", "watch": {"staleAfterSeconds": 600}}' })));
+    expect([result.mode, result.watch.staleAfterSeconds]).toEqual(['audit', 600]);
   });
 
   it('treats an empty file as one that sets nothing', () => {
@@ -102,7 +102,7 @@ describe('resolveConfig', () => {
       'config: maxBodyBytes: must be at least 3145728 (from HOSTPORT_GUARD_MAX_BODY_BYTES)',
       'config: mode: must be one of enforce, warn, audit (from --mode)',
       'config: tls.certFile: is required (set it in the config file, HOSTPORT_GUARD_TLS_CERT_FILE or --tls-cert)',
-      'config: watch.staleAfterSeconds: must be at least 1 (from file hpg.yaml)',
+      'config: watch.staleAfterSeconds: must be at least 300 (from file hpg.yaml)',
     ]);
   });
 
