@@ -39,11 +39,11 @@ interface ClusterSide {
   stop(): Promise<void>;
 }
 
-function informerEvents(restarted: (resource: string) => void, logger: Logger): InformerEvents {
+/** Counts what the informer reports; the informer logs each restart itself, once, at its level. */
+function informerEvents(restarted: (resource: string, reason: string) => void, logger: Logger): InformerEvents {
   return {
     onRestart: (resource, reason) => {
-      restarted(resource);
-      logger.warn({ resource, reason }, 'watch restarted');
+      restarted(resource, reason);
     },
     onListed: (resource, items) => {
       logger.debug({ resource, items }, 'listed');
@@ -101,8 +101,8 @@ export async function runServe(config: Config): Promise<void> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   // The informer reports restarts only after start(), by which time `metrics` exists.
-  const events = informerEvents((resource) => {
-    metrics.watchRestarted(resource);
+  const events = informerEvents((resource, reason) => {
+    metrics.watchRestarted(resource, reason);
   }, logger);
   const cluster =
     config.clusterState === undefined

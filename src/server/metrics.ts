@@ -23,8 +23,11 @@ export interface AdmissionMetrics {
 
 /** What the cluster watches report; the composition root hands this object to them. */
 export interface WatchMetrics {
-  /** Counts one restart of the watch of `resource` (`pods`, `nodes`, `namespaces`). */
-  readonly watchRestarted: (resource: string) => void;
+  /**
+   * Counts one restart of the watch of `resource` (`pods`, `nodes`, `namespaces`) and why
+   * (`expired`, `error`, `stale`, `list-failed`, `closed-early`).
+   */
+  readonly watchRestarted: (resource: string, reason: string) => void;
 }
 
 /** Every metric hostport-guard exports. */
@@ -83,8 +86,8 @@ export function createMetrics(registry: Registry, index: IndexSizes): Metrics {
   });
   const watchRestarts = new Counter({
     name: 'hostport_guard_watch_restarts_total',
-    help: 'Restarts of a cluster watch (expired resource version, dropped connection), by resource.',
-    labelNames: ['resource'] as const,
+    help: 'Restarts of a cluster watch, by resource and reason: expired (410 Gone, re-listed), error, stale (silent past the watchdog), list-failed, closed-early.',
+    labelNames: ['resource', 'reason'] as const,
     registers,
   });
   return {
@@ -93,8 +96,8 @@ export function createMetrics(registry: Registry, index: IndexSizes): Metrics {
       if (found) conflicting.inc({ mode });
       duration.observe(seconds);
     },
-    watchRestarted: (resource) => {
-      watchRestarts.inc({ resource });
+    watchRestarted: (resource, reason) => {
+      watchRestarts.inc({ resource, reason });
     },
   };
 }

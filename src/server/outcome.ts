@@ -1,9 +1,10 @@
 /**
- * What the admission handler learned about a request, kept beside its response so that
- * the request log and the metrics middlewares, which run before the handler and report
- * after it, can read it without reaching into the handler.
+ * What the admission handler learned about a request, kept in the response's
+ * `res.locals` (express's place for data that lives as long as one request) so that the
+ * request log and the metrics middlewares, which run before the handler and report after
+ * it, can read it without reaching into the handler.
  */
-import type { ServerResponse } from 'node:http';
+import type { Response } from 'express';
 import type { Mode } from '../admission/decide.js';
 
 /** The mode label of a counted request: a mode, an exempt namespace, or none (not decided, refused). */
@@ -27,14 +28,22 @@ export interface Outcome {
   readonly code?: string;
 }
 
-const outcomes = new WeakMap<ServerResponse, Outcome>();
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace -- express types res.locals through its global Express.Locals
+  namespace Express {
+    /** What hostport-guard keeps in `res.locals`. */
+    interface Locals {
+      outcome?: Outcome;
+    }
+  }
+}
 
 /** Adds what is now known about the request answered by `res`. */
-export function recordOutcome(res: ServerResponse, facts: Outcome): void {
-  outcomes.set(res, { ...outcomes.get(res), ...facts });
+export function recordOutcome(res: Response, facts: Outcome): void {
+  res.locals.outcome = { ...res.locals.outcome, ...facts };
 }
 
 /** What is known about the request answered by `res` (empty when the handler never ran). */
-export function outcomeOf(res: ServerResponse): Outcome {
-  return outcomes.get(res) ?? {};
+export function outcomeOf(res: Response): Outcome {
+  return res.locals.outcome ?? {};
 }

@@ -24,7 +24,15 @@ function named(name: string, overrides: { phase?: string; node?: string } = {}):
   });
 }
 
-const silentLogger: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+/** A log line as level, message and the reason field, when there is one. */
+type LogLine = [string, string, unknown];
+
+function recordingLogger(lines: LogLine[]): Logger {
+  const line = (level: string) => (fields: object, message: string): void => {
+    lines.push([level, message, 'reason' in fields ? fields.reason : undefined]);
+  };
+  return { info: line('info'), warn: line('warn'), error: line('error') };
+}
 
 interface Harness {
   readonly index: PodIndex;
@@ -36,6 +44,7 @@ interface Harness {
   readonly restarts: [ResourceName, RestartReason][];
   readonly listed: [ResourceName, number][];
   readonly rejected: [ResourceName, number][];
+  readonly logs: LogLine[];
 }
 
 const running: Harness[] = [];
@@ -49,16 +58,17 @@ function harness(options: InformerOptions = {}): Harness {
   const restarts: [ResourceName, RestartReason][] = [];
   const listed: [ResourceName, number][] = [];
   const rejected: [ResourceName, number][] = [];
+  const logs: LogLine[] = [];
   const events: InformerEvents = {
     onRestart: (resource, reason) => restarts.push([resource, reason]),
     onListed: (resource, items) => listed.push([resource, items]),
     onRejected: (resource, count) => rejected.push([resource, count]),
   };
   const informer = new ClusterInformer(
-    { index, sources: { pods, nodes, namespaces }, logger: silentLogger, events, timers, random: HALF },
+    { index, sources: { pods, nodes, namespaces }, logger: recordingLogger(logs), events, timers, random: HALF },
     { watchdogMs: WATCHDOG_MS, ...options },
   );
-  const h = { index, informer, timers, pods, nodes, namespaces, restarts, listed, rejected };
+  const h = { index, informer, timers, pods, nodes, namespaces, restarts, listed, rejected, logs };
   running.push(h);
   return h;
 }
@@ -237,6 +247,21 @@ describe('ClusterInformer restarts', () => {
       expect(h.pods.lastWatch.request.resourceVersion).toBe('300');
     });
   }
+
+  it('logs each restart once, an expected 410 at info and a broken watch at warn', async () => {
+    const h = await synced([named('a')]);
+    h.logs.length = 0;
+    h.pods.lastWatch.emit({ type: 'ERROR', code: 410, message: 'too old resource version: 100 (200)' });
+    await settle();
+    h.pods.respond(page([named('a')], '300'));
+    await h.timers.advance(100);
+    h.pods.lastWatch.end(new ApiError('GET /api/v1/pods', undefined, 'socket hang up'));
+    await settle();
+    expect(h.logs).toEqual([
+      ['info', 'watch expired; re-listing', 'expired'],
+      ['warn', 'watch restarting', 'error'],
+    ]);
+  });
 
   it('re-lists after the watch connection breaks', async () => {
     const h = await synced([named('a')]);

@@ -10,7 +10,7 @@ describe('createMetrics', () => {
     metrics.observeReview({ mode: 'enforce', decision: 'deny', conflicting: true, seconds: 0.00004 });
     metrics.observeReview({ mode: 'enforce', decision: 'deny', conflicting: true, seconds: 0.002 });
     metrics.observeReview({ mode: 'none', decision: 'skip', conflicting: false, seconds: 0.00004 });
-    metrics.watchRestarted('pods');
+    metrics.watchRestarted('pods', 'expired');
     pods = 4;
     const lines = (await registry.metrics()).split('\n');
     expect(lines).toEqual(
@@ -24,7 +24,7 @@ describe('createMetrics', () => {
         'hostport_guard_admission_duration_seconds_count 3',
         'hostport_guard_index_pods 4',
         'hostport_guard_index_nodes 2',
-        'hostport_guard_watch_restarts_total{resource="pods"} 1',
+        'hostport_guard_watch_restarts_total{resource="pods",reason="expired"} 1',
       ]),
     );
   });
@@ -32,9 +32,9 @@ describe('createMetrics', () => {
   it('keeps registries apart, so two servers in one process do not clash', async () => {
     const a = new Registry();
     const b = new Registry();
-    createMetrics(a, { pods: () => 1, nodes: () => 1 }).watchRestarted('nodes');
+    createMetrics(a, { pods: () => 1, nodes: () => 1 }).watchRestarted('nodes', 'stale');
     createMetrics(b, { pods: () => 1, nodes: () => 1 });
-    expect(await a.metrics()).toContain('hostport_guard_watch_restarts_total{resource="nodes"} 1');
+    expect(await a.metrics()).toContain('hostport_guard_watch_restarts_total{resource="nodes",reason="stale"} 1');
     expect(await b.metrics()).not.toContain('resource="nodes"');
   });
 });
