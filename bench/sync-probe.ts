@@ -10,7 +10,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 
 import { loadKubeConfig } from '../src/cluster/kube-config.js';
 import { liveCluster } from '../src/cluster/live-cluster.js';
-import type { Logger } from '../src/cluster/observer.js';
+import type { Logger } from '../src/cluster/logger.js';
 
 const silent: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 

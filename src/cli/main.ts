@@ -1,4 +1,5 @@
-import { packageVersion, readStdin, readTextFile } from '../config/input.js';
+import { readStdin, readTextFile } from '../config/files.js';
+import { packageVersion } from '../config/version.js';
 import type { CliDeps } from './program.js';
 import { runCli } from './program.js';
 

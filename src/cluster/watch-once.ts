@@ -1,6 +1,7 @@
 import type { ListWatch, Sink, WatchEvent, WatchHandle } from './list-watch.js';
 import { HTTP_GONE, isGone } from './list-watch.js';
-import type { InformerEvents, Logger, ResourceName } from './observer.js';
+import type { InformerEvents, ResourceName } from './informer-events.js';
+import type { Logger } from './logger.js';
 import type { Cancel, Timers } from './timers.js';
 
 /** How a watch ended. `closed`: the server ended it (normally after timeoutSeconds). */

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import type { ConfigIssue } from './errors.js';
 import { HPG_ERR_CONFIG_FILE_UNREADABLE, issueText } from './errors.js';
 import type { ConfigResult } from './resolve.js';
 import { resolveConfig } from './resolve.js';
+import { readTextFile } from './files.js';
 import { configFileOf } from './sources.js';
 
 /** Where loadConfig reads from; tests pass strings and fakes. */
@@ -11,10 +11,6 @@ export interface ConfigLoadOptions {
   readonly flags: Readonly<Record<string, unknown>>;
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly readFile?: (path: string) => string;
-}
-
-function readUtf8(path: string): string {
-  return readFileSync(path, 'utf8');
 }
 
 /** Why a read failed, without the stack: `ENOENT: no such file or directory, open 'x'`. */
@@ -29,7 +25,7 @@ function readErrorText(error: unknown): string {
  */
 export function loadConfig(options: ConfigLoadOptions): ConfigResult {
   const env = options.env ?? process.env;
-  const readFile = options.readFile ?? readUtf8;
+  const readFile = options.readFile ?? readTextFile;
   const ref = configFileOf(options.flags, env);
   if (ref === undefined) return resolveConfig({ flags: options.flags, env });
   let text: string;

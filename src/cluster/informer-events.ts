@@ -21,13 +21,6 @@ export interface InformerEvents {
   onRejected(resource: ResourceName, count: number): void;
 }
 
-/** A pino-compatible logger: structured fields first, then the message. */
-export interface Logger {
-  info(fields: object, message: string): void;
-  warn(fields: object, message: string): void;
-  error(fields: object, message: string): void;
-}
-
 /** InformerEvents that count nothing. */
 export const NO_EVENTS: InformerEvents = {
   onRestart: () => undefined,
