@@ -17,6 +17,7 @@ import type { Subject } from '../src/admission/subject.js';
 import { subjectOf } from '../src/admission/subject.js';
 import { PodIndex } from '../src/cluster/pod-index.js';
 import { ReservingView } from '../src/cluster/reservations.js';
+import { DEFAULTS } from '../src/config/settings.js';
 import type { Percentiles } from './lib/stats.js';
 import { medianOf, percentiles } from './lib/stats.js';
 import { subjects } from './lib/subjects.js';
@@ -71,7 +72,7 @@ function buildCluster(nodes: number): Cluster {
   index.replaceAllNodes(clusterNodes(nodes));
   index.replaceAllPods(clusterPods(nodes));
   const buildMs = performance.now() - start;
-  const view = new ReservingView(index, { now: () => performance.now() });
+  const view = new ReservingView(index, { now: () => performance.now(), ttlMs: DEFAULTS.reservationTtlSeconds * 1000 });
   const cases = new Map<Case, Subject[]>(CASES.map((c) => [c, subjectsFor(nodes, c)]));
   return { nodes, pods: nodes * PODS_PER_NODE, indexed: index.size().pods, buildMs, view, subjects: cases };
 }

@@ -11,13 +11,18 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { loadKubeConfig } from '../src/cluster/kube-config.js';
 import { liveCluster } from '../src/cluster/live-cluster.js';
 import type { Logger } from '../src/cluster/logger.js';
+import { DEFAULTS } from '../src/config/settings.js';
 
 const silent: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 async function main(): Promise<void> {
   const kubeconfig = process.argv[2];
   if (kubeconfig === undefined) throw new Error('usage: sync-probe.js KUBECONFIG');
-  const cluster = liveCluster(loadKubeConfig({ path: kubeconfig }), { logger: silent });
+  const cluster = liveCluster(
+    loadKubeConfig({ path: kubeconfig }),
+    { logger: silent },
+    { reservationTtlMs: DEFAULTS.reservationTtlSeconds * 1000, watchdogMs: DEFAULTS.watch.staleAfterSeconds * 1000 },
+  );
   const delay = monitorEventLoopDelay({ resolution: 1 });
   let heapPeak = process.memoryUsage().heapUsed;
   const sampler = setInterval(() => {

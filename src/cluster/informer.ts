@@ -23,8 +23,8 @@ export interface ClusterSources {
 export interface InformerOptions {
   /** Items per list page (the `limit` parameter). */
   readonly pageSize?: number;
-  /** Re-list when a watch has been silent this long, bookmarks included. */
-  readonly watchdogMs?: number;
+  /** Re-list when a watch has been silent this long, bookmarks included (the `watch.staleAfterSeconds` setting). */
+  readonly watchdogMs: number;
   /** The range the watch's timeoutSeconds is drawn from. */
   readonly watchTimeoutSeconds?: { readonly min: number; readonly max: number };
   readonly backoff?: BackoffBounds;
@@ -45,19 +45,9 @@ export interface InformerDeps {
 export const DEFAULT_PAGE_SIZE = 500;
 
 /**
- * Re-list when a watch has been silent this long. The server ends every watch after its
- * timeoutSeconds (below) and a fresh watch starts a fresh count, so only a connection
- * whose end never arrives (half-open after a network change, a stuck proxy) reaches it.
- * Bookmarks cannot be relied on to keep a watch busy: the watch cache sends one about
- * once a minute, but only once its own resourceVersion has passed the watcher's, which
- * for a quiet resource can take until etcd's next progress notification (10 minutes by
- * default).
- */
-export const DEFAULT_WATCHDOG_MS = 5 * 60_000;
-
-/**
  * The server ends each watch after 3 to 4.5 minutes (jittered, like client-go's 5 to 10
- * minutes, but always before the watchdog fires), and the watch is resumed from its last
+ * minutes, but always before the watchdog fires: the configuration refuses a watchdog
+ * period below MIN_WATCH_STALE_SECONDS), and the watch is resumed from its last
  * resourceVersion.
  */
 export const DEFAULT_WATCH_TIMEOUT_SECONDS = { min: 180, max: 270 } as const;
@@ -98,11 +88,11 @@ export class ClusterInformer {
   #controller: AbortController | undefined;
 
   /** Wires the informer; nothing is requested until `start()`. */
-  constructor(deps: InformerDeps, options: InformerOptions = {}) {
+  constructor(deps: InformerDeps, options: InformerOptions) {
     this.#deps = deps;
     const reflectorOptions: ReflectorOptions = {
       pageSize: options.pageSize ?? DEFAULT_PAGE_SIZE,
-      watchdogMs: options.watchdogMs ?? DEFAULT_WATCHDOG_MS,
+      watchdogMs: options.watchdogMs,
       watchTimeoutSeconds: options.watchTimeoutSeconds ?? DEFAULT_WATCH_TIMEOUT_SECONDS,
       backoff: options.backoff ?? DEFAULT_BACKOFF,
       timers: deps.timers ?? systemTimers,

@@ -1,8 +1,13 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 
 import type { InformerDeps, InformerOptions } from './informer.js';
-import { ClusterInformer } from './informer.js';
+import { ClusterInformer, DEFAULT_PAGE_SIZE } from './informer.js';
+import type { ResourceName } from './informer-events.js';
 import { kubeClusterSources } from './kube-sources.js';
+import type { ListWatch } from './list-watch.js';
+import type { Logger } from './logger.js';
+import type { FullList } from './pager.js';
+import { listAll } from './pager.js';
 import { PodIndex } from './pod-index.js';
 import type { ReservingView } from './reservations.js';
 import { reservingView } from './reservations.js';
@@ -20,58 +25,57 @@ export interface LiveCluster {
 
 /** Options of `liveCluster`: the informer's tuning plus the reservation TTL. */
 export interface LiveClusterOptions extends InformerOptions {
-  readonly reservationTtlMs?: number;
+  readonly reservationTtlMs: number;
 }
 
 /** Wires an index, its reservations and an informer for the cluster `kubeConfig` points at (nothing starts yet). */
 export function liveCluster(
   kubeConfig: KubeConfig,
   deps: Omit<InformerDeps, 'index' | 'sources'>,
-  options: LiveClusterOptions = {},
+  options: LiveClusterOptions,
 ): LiveCluster {
   const { reservationTtlMs, ...informerOptions } = options;
   const timers = deps.timers ?? systemTimers;
   const index = new PodIndex();
-  const view = reservingView(index, { now: () => timers.now(), ...(reservationTtlMs === undefined ? {} : { ttlMs: reservationTtlMs }) });
+  const view = reservingView(index, { now: () => timers.now(), ttlMs: reservationTtlMs });
   const informer = new ClusterInformer({ ...deps, index, sources: kubeClusterSources(kubeConfig) }, informerOptions);
   return { index, view, informer };
 }
 
-/** `: <message>` of the `err` field reflectors log (errorFields in reflector.ts), or nothing. */
-function errorDetail(fields: object): string {
-  if (!('err' in fields)) return '';
-  const err: unknown = fields.err;
-  if (typeof err === 'string') return `: ${err}`;
-  if (typeof err === 'object' && err !== null && 'message' in err && typeof err.message === 'string') return `: ${err.message}`;
-  return '';
-}
-
-/** How long a one-shot read waits for the first full list before giving up. */
+/** How long a one-shot read may take before giving up. */
 export const ONE_SHOT_TIMEOUT_MS = 30_000;
 
 /**
  * Lists pods, nodes and mode-labelled namespaces once, page by page, and returns the
- * index they fill: `check` against the live cluster. A cluster that cannot be listed
- * fails with the last error the lists met rather than retrying for ever.
+ * index they fill: `check` against the live cluster. No watch is started and nothing is
+ * retried: the first failed request fails the read with its error, and a read that takes
+ * longer than `timeoutMs` is abandoned. Objects that do not decode are left out, as the
+ * informer leaves them out.
  */
 export async function readClusterOnce(kubeConfig: KubeConfig, timeoutMs = ONE_SHOT_TIMEOUT_MS): Promise<PodIndex> {
-  let lastProblem = 'no answer';
-  const note = (fields: object, message: string): void => {
-    lastProblem = `${message}${errorDetail(fields)}`;
-  };
-  const cluster = liveCluster(kubeConfig, { logger: { info: () => undefined, warn: note, error: note } });
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => {
-      reject(new Error(`the cluster could not be listed within ${timeoutMs / 1000} s (${lastProblem})`));
-    }, timeoutMs);
-  });
-  cluster.informer.start();
+  const sources = kubeClusterSources(kubeConfig);
+  const failed = new AbortController();
+  const deadline = AbortSignal.timeout(timeoutMs);
+  const signal = AbortSignal.any([failed.signal, deadline]);
+  const quiet: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+  const list = <T>(resource: ResourceName, listWatch: ListWatch<T>): Promise<FullList<T>> =>
+    listAll(resource, listWatch, DEFAULT_PAGE_SIZE, signal, quiet).catch((error: unknown) => {
+      failed.abort();
+      throw error;
+    });
   try {
-    await Promise.race([cluster.informer.whenSynced(), timeout]);
-    return cluster.index;
-  } finally {
-    clearTimeout(timer);
-    await cluster.informer.stop();
+    const [pods, nodes, namespaces] = await Promise.all([
+      list('pods', sources.pods),
+      list('nodes', sources.nodes),
+      list('namespaces', sources.namespaces),
+    ]);
+    const index = new PodIndex();
+    index.replaceAllPods(pods.items);
+    index.replaceAllNodes(nodes.items);
+    index.replaceAllNamespaces(namespaces.items);
+    return index;
+  } catch (error) {
+    if (deadline.aborted) throw new Error(`the cluster could not be listed within ${timeoutMs / 1000} s`, { cause: error });
+    throw error;
   }
 }

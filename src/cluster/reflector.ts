@@ -1,7 +1,8 @@
 import type { BackoffBounds } from './backoff.js';
 import { backoffDelay } from './backoff.js';
-import type { ListPage, ListRequest, ListWatch, Sink } from './list-watch.js';
-import { ApiError, isGone } from './list-watch.js';
+import type { ListWatch, Sink } from './list-watch.js';
+import { ApiError } from './list-watch.js';
+import { listAll } from './pager.js';
 import type { InformerEvents, ResourceName, RestartReason } from './informer-events.js';
 import type { Logger } from './logger.js';
 import type { Timers } from './timers.js';
@@ -115,44 +116,15 @@ export class Reflector<T> {
   /** Lists every page, then replaces the sink's contents; returns the list's resourceVersion. */
   async #listAll(signal: AbortSignal): Promise<string> {
     const { resource, listWatch, sink, events, logger } = this.#deps;
-    const items: T[] = [];
-    let rejected = 0;
-    let limit: number | undefined = this.#options.pageSize;
-    let continueToken: string | undefined;
-    for (;;) {
-      let page: ListPage<T>;
-      try {
-        const request: ListRequest = {
-          ...(limit === undefined ? {} : { limit }),
-          ...(continueToken === undefined ? {} : { continueToken }),
-        };
-        page = await listWatch.list(request, signal);
-      } catch (error) {
-        if (continueToken === undefined || !isGone(error)) throw error;
-        // The continue token outlived etcd's compaction (about 5 minutes) while the list
-        // was being paged. Like client-go's pager (FullListIfExpired), start over with
-        // one unpaginated list instead of paging into the same expiry again.
-        logger.info({ resource }, 'list continue token expired; listing again in one piece');
-        items.length = 0;
-        rejected = 0;
-        limit = undefined;
-        continueToken = undefined;
-        continue;
-      }
-      items.push(...page.items);
-      for (const r of page.rejected) logger.warn({ resource, object: r.name, errors: r.errors }, 'ignoring an object that does not decode');
-      rejected += page.rejected.length;
-      if (page.continueToken === undefined) {
-        sink.replaceAll(items);
-        events.onListed(resource, items.length);
-        if (rejected > 0) events.onRejected(resource, rejected);
-        if (!this.#synced) {
-          this.#synced = true;
-          this.#deps.onSynced();
-        }
-        return page.resourceVersion;
-      }
-      continueToken = page.continueToken;
+    const list = await listAll(resource, listWatch, this.#options.pageSize, signal, logger);
+    for (const r of list.rejected) logger.warn({ resource, object: r.name, errors: r.errors }, 'ignoring an object that does not decode');
+    sink.replaceAll(list.items);
+    events.onListed(resource, list.items.length);
+    if (list.rejected.length > 0) events.onRejected(resource, list.rejected.length);
+    if (!this.#synced) {
+      this.#synced = true;
+      this.#deps.onSynced();
     }
+    return list.resourceVersion;
   }
 }

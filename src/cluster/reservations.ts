@@ -4,20 +4,15 @@ import { addTo, removeFrom } from './multimap.js';
 import type { PodIndex, PodPresence } from './pod-index.js';
 import { podKey } from './pod-index.js';
 
-/**
- * How long an admitted pod's ports stay reserved when the watch never shows it (its
- * creation failed after admission, or the watch is behind). The API server answers a
- * create within its request timeout, and the watch normally delivers the pod well under
- * a second later, so 30 s covers a slow watch without blocking a port for long.
- */
-export const DEFAULT_RESERVATION_TTL_MS = 30_000;
-
 /** Options for `ReservingView`. */
 export interface ReservationOptions {
   /** Milliseconds since some fixed point; injected so tests drive time. */
   readonly now: () => number;
-  /** How long a reservation lives unless the index shows its pod first. */
-  readonly ttlMs?: number;
+  /**
+   * How long a reservation lives unless the index shows its pod first (its creation
+   * failed after admission, or the watch is behind): the `reservationTtlSeconds` setting.
+   */
+  readonly ttlMs: number;
 }
 
 interface Reservation {
@@ -47,7 +42,7 @@ export class ReservingView implements PortView {
   constructor(view: PortView & PodPresence, options: ReservationOptions) {
     this.#view = view;
     this.#now = options.now;
-    this.#ttlMs = options.ttlMs ?? DEFAULT_RESERVATION_TTL_MS;
+    this.#ttlMs = options.ttlMs;
   }
 
   /** Holds `occupant`'s ports until the index shows its pod or the TTL passes; replaces an earlier reservation of the same pod. */

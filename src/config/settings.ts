@@ -50,17 +50,31 @@ export const SETTINGS: readonly Setting[] = [
   setting(['maxBodyBytes'], 'MAX_BODY_BYTES', 'integer'),
 ];
 
-/** Values used where no source sets one. TLS files have no default: serving needs them. */
+/**
+ * Values used where no source sets one, and the only place they are written: the server
+ * and cluster code take every one of them as a required option. TLS files have no
+ * default: serving needs them.
+ */
 export const DEFAULTS = {
   mode: 'enforce',
   exemptNamespaces: ['kube-system'],
   listen: { host: '0.0.0.0', port: 8443 },
   health: { host: '0.0.0.0', port: 8080 },
+  // controller-runtime's certwatcher polls every 10 s too: Secret volumes swap files without notice.
   tls: { reloadIntervalSeconds: 10 },
+  // The API server answers a create within its request timeout and the watch normally
+  // shows the pod well under a second later: 30 s covers a slow watch without blocking
+  // a port for long when the create failed after admission.
   reservationTtlSeconds: 30,
+  // Only a connection whose end never arrives (half-open after a network change, a stuck
+  // proxy) stays silent this long: the server ends every watch within 270 s, and a fresh
+  // watch starts a fresh count. Bookmarks cannot keep a quiet watch busy: the watch cache
+  // sends one only once its own resourceVersion has passed the watcher's, which for a
+  // quiet resource can take until etcd's next progress notification (10 minutes).
   watch: { staleAfterSeconds: 300 },
   logLevel: 'info',
-  // 4 MiB: above the 3 MiB an AdmissionReview can reach, with room for the envelope.
+  // 4 MiB: above the 3 MiB an AdmissionReview can reach (an UPDATE carries the object
+  // twice), with room for the envelope.
   maxBodyBytes: 4 * 1024 * 1024,
 } as const;
 

@@ -6,7 +6,7 @@ import type { Occupant } from '../engine/types.js';
 import { errorHandler } from './error-handler.js';
 import { HPG_ERR_METHOD_NOT_ALLOWED, HPG_ERR_NOT_FOUND, sendPlainError } from './errors.js';
 import type { AdmissionMetrics } from './metrics.js';
-import { DEFAULT_BODY_LIMIT_BYTES, readJsonBody } from './read-body.js';
+import { readJsonBody } from './read-body.js';
 import { requestLog } from './request-log.js';
 import { requestMetrics } from './request-metrics.js';
 import { requireJson } from './require-json.js';
@@ -25,8 +25,8 @@ export interface AdmissionAppDeps {
   readonly onAdmit: (occupant: Occupant) => void;
   /** A monotonic clock in milliseconds, for durations. */
   readonly now: () => number;
-  /** Bodies past this many bytes get 413; DEFAULT_BODY_LIMIT_BYTES (4 MiB) unless given. */
-  readonly bodyLimitBytes?: number;
+  /** Bodies past this many bytes get 413 (the `maxBodyBytes` setting). */
+  readonly bodyLimitBytes: number;
 }
 
 /**
@@ -36,7 +36,7 @@ export interface AdmissionAppDeps {
  * error handler (500 for anything thrown). Other paths get a JSON 404.
  */
 export function createAdmissionApp(deps: AdmissionAppDeps): Express {
-  const limitBytes = deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  const limitBytes = deps.bodyLimitBytes;
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);

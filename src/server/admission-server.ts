@@ -34,9 +34,6 @@ export interface ServerTimeouts {
 /** Timeouts used unless overridden. */
 export const DEFAULT_TIMEOUTS: ServerTimeouts = { keepAliveMs: 95_000, headersMs: 10_000, requestMs: 30_000 };
 
-/** How often the certificate files are read unless configured (controller-runtime's certwatcher polls every 10 s). */
-export const DEFAULT_RELOAD_INTERVAL_MS = 10_000;
-
 /** Options of startAdmissionServer. */
 export interface AdmissionServerOptions {
   /** The admission app (createAdmissionApp). */
@@ -48,7 +45,8 @@ export interface AdmissionServerOptions {
   readonly certFile: string;
   readonly keyFile: string;
   readonly logger: Logger;
-  readonly reloadIntervalMs?: number;
+  /** How often the certificate files are read (the `tls.reloadIntervalSeconds` setting). */
+  readonly reloadIntervalMs: number;
   /** Reads a file whole; fs.promises.readFile unless given. */
   readonly readFile?: (path: string) => Promise<Buffer>;
   readonly timeouts?: Partial<ServerTimeouts>;
@@ -90,7 +88,7 @@ export async function startAdmissionServer(options: AdmissionServerOptions): Pro
   const reloader = createCertReloader({
     certFile: options.certFile,
     keyFile: options.keyFile,
-    intervalMs: options.reloadIntervalMs ?? DEFAULT_RELOAD_INTERVAL_MS,
+    intervalMs: options.reloadIntervalMs,
     readFile: options.readFile ?? ((path) => readFile(path)),
     install: installer(server),
     logger: options.logger,

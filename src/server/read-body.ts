@@ -3,12 +3,6 @@ import type { RequestHandler } from 'express';
 import { oneLine } from '../admission/messages.js';
 import { HPG_ERR_EMPTY_BODY, HPG_ERR_MALFORMED_JSON, sendReviewError } from './errors.js';
 
-/**
- * Default body limit. The API server accepts request bodies up to 3 MiB and an UPDATE
- * review carries the object twice (old and new), plus the envelope; 4 MiB leaves room.
- */
-export const DEFAULT_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
-
 const MAX_DETAIL = 200;
 
 /** Options of readJsonBody. */

@@ -90,11 +90,14 @@ function hostNetworkPod(name: string, port: number): Json {
   };
 }
 
-function newInformer(kubeConfig: KubeConfig, recorder: Recorder, watchdogMs?: number): { index: PodIndex; informer: ClusterInformer } {
+/** The server's own default watchdog period: the tests below that need another say so. */
+const WATCHDOG_MS = 300_000;
+
+function newInformer(kubeConfig: KubeConfig, recorder: Recorder, watchdogMs = WATCHDOG_MS): { index: PodIndex; informer: ClusterInformer } {
   const index = new PodIndex();
   const informer = new ClusterInformer(
     { index, sources: kubeClusterSources(kubeConfig), logger: recorder, events: recorder },
-    watchdogMs === undefined ? {} : { watchdogMs },
+    { watchdogMs },
   );
   informer.start();
   return { index, informer };
@@ -282,7 +285,7 @@ describe('ClusterInformer against a real API server', () => {
     const events = new Recorder();
     const short = new ClusterInformer(
       { index: new PodIndex(), sources: { ...sources, namespaces: counted }, logger: events, events },
-      { watchTimeoutSeconds: { min: 2, max: 2 } },
+      { watchdogMs: WATCHDOG_MS, watchTimeoutSeconds: { min: 2, max: 2 } },
     );
     informers.push(short);
     short.start();

@@ -50,7 +50,7 @@ interface Harness {
 
 const running: Harness[] = [];
 
-function harness(options: InformerOptions = {}): Harness {
+function harness(options: Partial<InformerOptions> = {}): Harness {
   const index = new PodIndex();
   const timers = new FakeTimers();
   const pods = new FakeListWatch<PodLike>();
@@ -75,7 +75,7 @@ function harness(options: InformerOptions = {}): Harness {
 }
 
 /** Starts the informer with empty nodes and namespaces and `items` as the pods. */
-async function synced(items: readonly PodLike[], options: InformerOptions = {}): Promise<Harness> {
+async function synced(items: readonly PodLike[], options: Partial<InformerOptions> = {}): Promise<Harness> {
   const h = harness(options);
   h.pods.respond(page(items, '100'));
   h.nodes.respond(page([{ name: 'worker-1' }], '100'));

@@ -2,16 +2,16 @@ import { describe, expect, it } from '@jest/globals';
 
 import { decide } from '../../../src/admission/decide.js';
 import { PodIndex, podKey } from '../../../src/cluster/pod-index.js';
-import { DEFAULT_RESERVATION_TTL_MS, reservingView } from '../../../src/cluster/reservations.js';
+import { reservingView } from '../../../src/cluster/reservations.js';
 import type { ReservingView } from '../../../src/cluster/reservations.js';
 import type { Occupant } from '../../../src/engine/types.js';
 import { hostPort, occupant, pod, podSubject, ref } from '../../fixtures/pods.js';
 
 /** An index, a view over it, and a clock the test moves. */
-function setup(ttlMs?: number): { index: PodIndex; view: ReservingView; clock: { now: number } } {
+function setup(ttlMs = 30_000): { index: PodIndex; view: ReservingView; clock: { now: number } } {
   const clock = { now: 1_000 };
   const index = new PodIndex();
-  const view = reservingView(index, { now: () => clock.now, ...(ttlMs === undefined ? {} : { ttlMs }) });
+  const view = reservingView(index, { now: () => clock.now, ttlMs });
   return { index, view, clock };
 }
 
@@ -40,15 +40,6 @@ describe('ReservingView', () => {
     clock.now += 1;
     expect(view.holdersOfPort(8080)).toEqual([]);
     expect(view.size()).toBe(0);
-  });
-
-  it('defaults the TTL to 30 s', () => {
-    const { view, clock } = setup();
-    view.reserve(admitted);
-    clock.now += DEFAULT_RESERVATION_TTL_MS - 1;
-    expect(view.occupantsOn('worker-1')).toHaveLength(1);
-    clock.now += 1;
-    expect(view.occupantsOn('worker-1')).toHaveLength(0);
   });
 
   it('frees the port of a pod the watch showed and then deleted before any lookup', () => {

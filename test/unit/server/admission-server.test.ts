@@ -22,6 +22,7 @@ const app = createAdmissionApp({
   metrics: { observeReview: () => undefined },
   onAdmit: () => undefined,
   now: () => 0,
+  bodyLimitBytes: 4 * 1024 * 1024,
 });
 
 interface Posted {

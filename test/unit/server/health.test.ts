@@ -39,6 +39,7 @@ describe('health server', () => {
         metrics,
         onAdmit: () => undefined,
         now: () => 0,
+        bodyLimitBytes: 4 * 1024 * 1024,
       }),
     );
   });
