@@ -1,25 +1,32 @@
 /**
- * Plain GET requests and line streams to the API server, authenticated by client-node's
- * KubeConfig (client certificates, tokens, exec plugins, in-cluster token files,
- * proxies: `applyToHTTPSOptions`).
- *
- * Why not client-node's `Watch`: in 2.0.1 it aborts a watch after 30 s without data
- * (a private, fixed `requestTimeoutMs`), while a watch on a quiet resource can get
- * nothing, not even a bookmark, for minutes, so every quiet watch would be torn down and
- * re-established twice a minute. Here the informer's watchdog decides when a stream is
- * stale. Lists use the same path so they can be aborted and asked for metadata only.
+ * Requests to the API server, through client-node's own request machinery: every request
+ * is a client-node RequestContext, authenticated by `KubeConfig.applySecurityAuthentication`
+ * (client certificates, bearer and exec-plugin tokens, the in-cluster token file,
+ * proxies) and sent by client-node's HTTP library. Lists use the generated typed API
+ * (CoreV1Api); a watch needs the response as a stream of lines, which no client-node API
+ * hands over in a form the informer can use (reflector.ts says why), so `streamLines`
+ * reads the body of the same kind of request itself. Every failure becomes an ApiError
+ * naming the request and, when the server answered, its status and message.
  */
-import type { ClientRequest, IncomingMessage } from 'node:http';
-import http from 'node:http';
-import https from 'node:https';
+import { STATUS_CODES } from 'node:http';
 
 import type { KubeConfig } from '@kubernetes/client-node';
+import {
+  ApiException,
+  CoreV1Api,
+  createConfiguration,
+  HttpMethod,
+  IsomorphicFetchHttpLibrary,
+  RequestContext,
+  ServerConfiguration,
+} from '@kubernetes/client-node';
 
 import { KubeConfigError } from './kube-config.js';
+import { LineBuffer } from './lines.js';
 import { ApiError } from './list-watch.js';
 import { isWireStatus } from './object-schema.js';
 
-/** A GET to the API server. */
+/** A GET to the API server whose answer is a stream. */
 export interface KubeRequest {
   /** Path below the server URL, e.g. `/api/v1/pods`. */
   readonly path: string;
@@ -34,41 +41,65 @@ export interface LineHandlers {
   onEnd(error?: Error): void;
 }
 
-/** Raw access to the API server. */
+/** How one typed call is sent. */
+export interface CallOptions {
+  /** The media types asked for (metadata-only lists ask for PartialObjectMetadataList). */
+  readonly accept: string;
+  readonly signal: AbortSignal;
+  /** The whole call, answer included, must be done within this many milliseconds. */
+  readonly timeoutMs: number;
+}
+
+/** Access to one cluster's API server. */
 export interface KubeHttp {
-  /** GETs `request` and parses the JSON body; rejects with ApiError. */
-  getJson(request: KubeRequest, options: { readonly signal: AbortSignal; readonly timeoutMs: number }): Promise<unknown>;
-  /** GETs `request` and hands its body over line by line (a watch). */
+  /** Runs one call of the typed CoreV1Api; rejects with ApiError, `what` naming the request. */
+  core<R>(what: string, call: (api: CoreV1Api) => Promise<R>, options: CallOptions): Promise<R>;
+  /** GETs `request` and hands its body over line by line (a watch); `abort` ends it silently. */
   streamLines(request: KubeRequest, handlers: LineHandlers): { abort(): void };
 }
 
-function describe(request: KubeRequest): string {
-  return `GET ${request.path}`;
-}
+/** The most of an error body that goes into a message. */
+const MAX_BODY_TEXT = 200;
 
-/** The message of a metav1.Status body, else the raw body (shortened). */
-function statusMessage(body: string): string {
+/**
+ * The message of a metav1.Status body, else the raw body (shortened), else the status's
+ * name (client-node drops the body of a 401).
+ */
+export function statusMessage(status: number, body: unknown): string {
+  const text = typeof body === 'string' ? body : body === undefined ? '' : JSON.stringify(body);
+  if (text.trim() === '') return STATUS_CODES[status] ?? 'no message';
   try {
-    const parsed: unknown = JSON.parse(body);
+    const parsed: unknown = JSON.parse(text);
     if (isWireStatus(parsed) && parsed.message !== undefined) return parsed.message;
   } catch {
-    // not JSON: fall through to the raw text
+    // not JSON: the raw text says what there is to say
   }
-  return body.slice(0, 200);
+  return text.slice(0, MAX_BODY_TEXT);
 }
 
-function readBody(res: IncomingMessage, done: (body: string) => void): void {
-  const chunks: Buffer[] = [];
-  res.on('data', (chunk: Buffer) => chunks.push(chunk));
-  res.on('end', () => {
-    done(Buffer.concat(chunks).toString('utf8'));
-  });
+/** An error's message, whichever realm made it (node's socket errors are not this realm's Error). */
+function messageOf(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'message' in error && typeof error.message === 'string' ? error.message : undefined;
 }
 
-function asApiError(request: KubeRequest, error: unknown): ApiError {
+/** `fetch failed: connect ECONNREFUSED 127.0.0.1:6443`: undici keeps the reason in `cause`. */
+function detailOf(error: unknown): string {
+  const message = messageOf(error);
+  if (message === undefined) return String(error);
+  const cause = typeof error === 'object' && error !== null && 'cause' in error ? messageOf(error.cause) : undefined;
+  return cause === undefined || cause === '' ? message : `${message}: ${cause}`;
+}
+
+/**
+ * The ApiError for a failed request. `timedOut` and `aborted` say which of the request's
+ * signals ended it, because an aborted fetch only says "This operation was aborted".
+ */
+export function apiErrorOf(what: string, error: unknown, ended: { readonly timedOutAfterMs?: number; readonly aborted: boolean }): ApiError {
   if (error instanceof ApiError) return error;
-  const detail = error instanceof Error ? error.message : String(error);
-  return new ApiError(describe(request), undefined, detail, { cause: error });
+  if (error instanceof ApiException) return new ApiError(what, error.code, statusMessage(error.code, error.body), { cause: error });
+  if (ended.timedOutAfterMs !== undefined) return new ApiError(what, undefined, `no answer within ${ended.timedOutAfterMs} ms`, { cause: error });
+  if (ended.aborted) return new ApiError(what, undefined, 'aborted', { cause: error });
+  return new ApiError(what, undefined, detailOf(error), { cause: error });
 }
 
 /** Talks to the current cluster of `kubeConfig`. */
@@ -76,108 +107,94 @@ export function kubeHttp(kubeConfig: KubeConfig): KubeHttp {
   const server = kubeConfig.getCurrentCluster()?.server;
   if (server === undefined || server === '') throw new KubeConfigError('the kubeconfig names no current cluster');
   const base = server.replace(/\/+$/, '');
-
-  async function open(request: KubeRequest, onResponse: (res: IncomingMessage) => void): Promise<ClientRequest> {
-    const url = new URL(`${base}${request.path}`);
-    url.search = request.query.toString();
-    const options: https.RequestOptions = { method: 'GET', headers: { Accept: request.accept } };
-    await kubeConfig.applyToHTTPSOptions(options);
-    const send = url.protocol === 'http:' ? http.request : https.request;
-    return send(url, options, onResponse);
-  }
+  const send = new IsomorphicFetchHttpLibrary();
 
   return {
-    getJson(request, { signal, timeoutMs }) {
-      return new Promise((resolve, reject) => {
-        const what = describe(request);
-        const fail = (error: unknown): void => {
-          reject(asApiError(request, error));
-        };
-        open(request, (res) => {
-          res.on('error', fail);
-          readBody(res, (body) => {
-            if (res.statusCode !== 200) {
-              fail(new ApiError(what, res.statusCode, statusMessage(body)));
-              return;
-            }
-            try {
-              const parsed: unknown = JSON.parse(body);
-              resolve(parsed);
-            } catch (error) {
-              fail(new ApiError(what, res.statusCode, 'the response is not JSON', { cause: error }));
-            }
-          });
-        })
-          .then((req) => {
-            const abort = (): void => {
-              req.destroy(new ApiError(what, undefined, 'aborted'));
-            };
-            if (signal.aborted) abort();
-            signal.addEventListener('abort', abort, { once: true });
-            req.on('close', () => {
-              signal.removeEventListener('abort', abort);
-            });
-            req.setTimeout(timeoutMs, () => req.destroy(new ApiError(what, undefined, `no data for ${timeoutMs} ms`)));
-            req.on('error', fail);
-            req.end();
-          })
-          .catch(fail);
-      });
+    async core(what, call, options) {
+      const deadline = AbortSignal.timeout(options.timeoutMs);
+      const signal = AbortSignal.any([options.signal, deadline]);
+      // A configuration per call: the generated API takes the Accept header and the abort
+      // signal only from middleware, and per-call middleware is typed for the wrong flavour.
+      const api = new CoreV1Api(
+        createConfiguration({
+          baseServer: new ServerConfiguration(base, {}),
+          authMethods: { default: kubeConfig },
+          promiseMiddleware: [
+            {
+              pre: (context) => {
+                context.setHeaderParam('Accept', options.accept);
+                context.setSignal(signal);
+                return Promise.resolve(context);
+              },
+              post: (context) => Promise.resolve(context),
+            },
+          ],
+        }),
+      );
+      try {
+        if (signal.aborted) throw signal.reason;
+        return await call(api);
+      } catch (error) {
+        throw apiErrorOf(what, error, {
+          ...(deadline.aborted && !options.signal.aborted ? { timedOutAfterMs: options.timeoutMs } : {}),
+          aborted: options.signal.aborted,
+        });
+      }
     },
 
     streamLines(request, handlers) {
-      const what = describe(request);
-      let aborted = false;
-      let ended = false;
-      let req: ClientRequest | undefined;
-      const end = (error?: unknown): void => {
-        if (aborted || ended) return;
-        ended = true;
-        req?.destroy();
-        handlers.onEnd(error === undefined ? undefined : asApiError(request, error));
+      const what = `GET ${request.path}`;
+      const controller = new AbortController();
+      let done = false;
+      const end = (error?: Error): void => {
+        if (done) return;
+        done = true;
+        controller.abort();
+        handlers.onEnd(error);
       };
-      open(request, (res) => {
-        if (res.statusCode !== 200) {
-          readBody(res, (body) => {
-            end(new ApiError(what, res.statusCode, statusMessage(body)));
-          });
+      const run = async (): Promise<void> => {
+        const url = new URL(`${base}${request.path}`);
+        url.search = request.query.toString();
+        const context = new RequestContext(url.toString(), HttpMethod.GET);
+        context.setHeaderParam('Accept', request.accept);
+        await kubeConfig.applySecurityAuthentication(context);
+        context.setSignal(controller.signal);
+        const response = await send.send(context).toPromise();
+        if (response.httpStatusCode !== 200) {
+          end(new ApiError(what, response.httpStatusCode, statusMessage(response.httpStatusCode, await response.body.text())));
           return;
         }
-        res.setEncoding('utf8');
-        let partial = '';
-        res.on('data', (chunk: string) => {
-          const lines = (partial + chunk).split('\n');
-          partial = lines.pop() ?? '';
-          for (const line of lines) {
-            if (aborted || ended) return;
-            if (line.trim() !== '') handlers.onLine(line);
+        const body = response.body.stream();
+        if (body === null) {
+          end(new ApiError(what, 200, 'the answer has no body'));
+          return;
+        }
+        const lines = new LineBuffer();
+        const decoder = new TextDecoder();
+        for await (const chunk of body) {
+          for (const line of lines.push(decoder.decode(chunk, { stream: true }))) {
+            if (done) return;
+            handlers.onLine(line);
           }
-        });
-        res.on('end', () => {
-          if (partial.trim() !== '' && !aborted && !ended) handlers.onLine(partial);
-          end();
-        });
-        res.on('error', end);
-        res.on('close', () => {
-          end(new ApiError(what, undefined, 'the connection closed before the stream ended'));
-        });
-      })
-        .then((opened) => {
-          req = opened;
-          // Listen before any destroy(): a request destroyed before its response emits
-          // 'error' (socket hang up), which would otherwise be unhandled and end the process.
-          opened.on('error', end);
-          if (aborted) {
-            opened.destroy();
-            return;
-          }
-          opened.end();
-        })
-        .catch(end);
+        }
+        for (const line of lines.push(decoder.decode())) {
+          if (done) return;
+          handlers.onLine(line);
+        }
+        for (const line of lines.end()) {
+          if (done) return;
+          handlers.onLine(line);
+        }
+        end();
+      };
+      // run() never rejects past here: every failure, a throwing handler included, ends the stream.
+      run().catch((error: unknown) => {
+        end(apiErrorOf(what, error, { aborted: controller.signal.aborted }));
+      });
       return {
         abort() {
-          aborted = true;
-          req?.destroy();
+          done = true;
+          controller.abort();
         },
       };
     },

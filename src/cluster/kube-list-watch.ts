@@ -1,25 +1,15 @@
-import type { Decoded } from './convert.js';
 import { nameOf } from './convert.js';
 import type { KubeHttp, KubeRequest } from './kube-http.js';
 import type { ListPage, ListWatch, RejectedObject, WatchEvent } from './list-watch.js';
 import { ApiError } from './list-watch.js';
 import type { WireStatus } from './object-schema.js';
-import { describeErrors, isWireBookmark, isWireList, isWireStatus, isWireWatchEvent } from './object-schema.js';
-
-/** One kind of object to list and watch. */
-export interface ResourceSpec<T> {
-  /** Collection path, e.g. `/api/v1/pods` (all namespaces). */
-  readonly path: string;
-  readonly fieldSelector?: string;
-  readonly labelSelector?: string;
-  /** Ask for PartialObjectMetadata: enough when only names and labels are read. */
-  readonly metadataOnly: boolean;
-  readonly decode: (value: unknown) => Decoded<T>;
-}
+import { describeErrors, isWireBookmark, isWireStatus, isWireWatchEvent } from './object-schema.js';
+import type { PageQuery, ResourceSpec } from './resources.js';
 
 /**
- * Per-page timeout of a list: long enough for a 500-item page of a busy API server,
- * short enough that a hung connection is noticed long before the watchdog.
+ * Per-page timeout of a list, the answer included: the API server's own limit for a
+ * request that is not a watch (--request-timeout, 60 s by default), so a hung connection
+ * is noticed long before the watchdog and a page the server still works on is not cut.
  */
 export const LIST_PAGE_TIMEOUT_MS = 60_000;
 
@@ -33,6 +23,20 @@ function selectors<T>(spec: ResourceSpec<T>, query: URLSearchParams): URLSearchP
   if (spec.fieldSelector !== undefined) query.set('fieldSelector', spec.fieldSelector);
   if (spec.labelSelector !== undefined) query.set('labelSelector', spec.labelSelector);
   return query;
+}
+
+/**
+ * The typed API hands timestamps over as Date objects, while decoding reads objects as
+ * the API server spells them; deletionTimestamp is the only timestamp read.
+ */
+function asSpelled(item: unknown): unknown {
+  if (typeof item !== 'object' || item === null || !('metadata' in item)) return item;
+  const metadata = item.metadata;
+  if (typeof metadata !== 'object' || metadata === null || !('deletionTimestamp' in metadata)) return item;
+  const stamp = metadata.deletionTimestamp;
+  if (!(stamp instanceof Date)) return item;
+  const spelled = Number.isNaN(stamp.getTime()) ? String(stamp) : stamp.toISOString();
+  return { ...item, metadata: { ...metadata, deletionTimestamp: spelled } };
 }
 
 /** Decodes one watch stream line, or says how the line breaks the watch protocol. */
@@ -66,26 +70,34 @@ function decodeEvent<T>(spec: ResourceSpec<T>, line: string): WatchEvent<T> | st
   }
 }
 
+/** Options of kubeListWatch. */
+export interface ListWatchOptions {
+  /** LIST_PAGE_TIMEOUT_MS unless given. */
+  readonly pageTimeoutMs?: number;
+}
+
 /** Lists and watches `spec` through `api`. */
-export function kubeListWatch<T>(api: KubeHttp, spec: ResourceSpec<T>): ListWatch<T> {
+export function kubeListWatch<T>(api: KubeHttp, spec: ResourceSpec<T>, options: ListWatchOptions = {}): ListWatch<T> {
+  const timeoutMs = options.pageTimeoutMs ?? LIST_PAGE_TIMEOUT_MS;
   return {
     async list(request, signal) {
-      const query = selectors(spec, new URLSearchParams());
-      if (request.limit !== undefined) query.set('limit', String(request.limit));
-      if (request.continueToken !== undefined) query.set('continue', request.continueToken);
-      const kubeRequest: KubeRequest = { path: spec.path, query, accept: spec.metadataOnly ? METADATA_LIST : JSON_ONLY };
-      const body = await api.getJson(kubeRequest, { signal, timeoutMs: LIST_PAGE_TIMEOUT_MS });
-      if (!isWireList(body)) {
-        throw new ApiError(`GET ${spec.path}`, 200, `not a list: ${describeErrors(isWireList.errors).join('; ')}`);
-      }
+      const query: PageQuery = {
+        ...(spec.fieldSelector === undefined ? {} : { fieldSelector: spec.fieldSelector }),
+        ...(spec.labelSelector === undefined ? {} : { labelSelector: spec.labelSelector }),
+        ...(request.limit === undefined ? {} : { limit: request.limit }),
+        ...(request.continueToken === undefined ? {} : { _continue: request.continueToken }),
+      };
+      const accept = spec.metadataOnly ? METADATA_LIST : JSON_ONLY;
+      const body = await api.core(`GET ${spec.path}`, (core) => spec.list(core, query), { accept, signal, timeoutMs });
+      if (body.items === undefined) throw new ApiError(`GET ${spec.path}`, 200, 'the answer is not a list');
       const items: T[] = [];
       const rejected: RejectedObject[] = [];
       for (const item of body.items ?? []) {
-        const decoded = spec.decode(item);
+        const decoded = spec.decode(asSpelled(item));
         if (decoded.ok) items.push(decoded.value);
         else rejected.push({ name: nameOf(item), errors: decoded.errors });
       }
-      const next = body.metadata?.continue;
+      const next = body.metadata?._continue;
       const page: ListPage<T> = { items, rejected, resourceVersion: body.metadata?.resourceVersion ?? '' };
       return next === undefined || next === '' ? page : { ...page, continueToken: next };
     },

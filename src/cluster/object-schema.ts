@@ -1,8 +1,8 @@
 /**
  * JSON schemas for the few fields hostport-guard reads from Pods, Nodes and Namespaces
  * as the API server (or `kubectl get -o yaml`) spells them, compiled once with ajv into
- * type guards. Watch events, list pages and cluster-state files are untrusted JSON: they
- * are decoded here, never cast. Unknown fields are allowed, so newer API versions pass.
+ * type guards. Watch events, list items and cluster-state files are untrusted: they are
+ * decoded here, never cast. Unknown fields are allowed, so newer API versions pass.
  */
 import type { ErrorObject, SchemaObject, ValidateFunction } from 'ajv';
 import { Ajv } from 'ajv';
@@ -55,13 +55,6 @@ export interface WirePod {
 export interface WireLabeled {
   readonly kind?: string;
   readonly metadata: WireMeta;
-}
-
-/** A list response: one page of items plus the paging and consistency markers. */
-export interface WireList {
-  readonly metadata?: { readonly resourceVersion?: string; readonly continue?: string };
-  /** Go encodes an empty slice as null in some lists. */
-  readonly items: readonly unknown[] | null;
 }
 
 /** One line of a watch stream, before its object is decoded. */
@@ -154,15 +147,6 @@ const labeledSchema: SchemaObject = {
   properties: { kind: str, metadata },
 };
 
-const listSchema: SchemaObject = {
-  type: 'object',
-  required: ['items'],
-  properties: {
-    metadata: { type: 'object', properties: { resourceVersion: str, continue: str } },
-    items: { type: ['array', 'null'] },
-  },
-};
-
 const watchEventSchema: SchemaObject = {
   type: 'object',
   required: ['type', 'object'],
@@ -186,8 +170,6 @@ const ajv = new Ajv({ allErrors: true });
 export const isWirePod: ValidateFunction<WirePod> = ajv.compile<WirePod>(podSchema);
 /** Type guard for a Node or Namespace. */
 export const isWireLabeled: ValidateFunction<WireLabeled> = ajv.compile<WireLabeled>(labeledSchema);
-/** Type guard for a list response. */
-export const isWireList: ValidateFunction<WireList> = ajv.compile<WireList>(listSchema);
 /** Type guard for a watch stream line. */
 export const isWireWatchEvent: ValidateFunction<WireWatchEvent> = ajv.compile<WireWatchEvent>(watchEventSchema);
 /** Type guard for a BOOKMARK event's object. */

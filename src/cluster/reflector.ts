@@ -51,6 +51,26 @@ export function errorFields(error: unknown): object {
  * the whole list to the sink at once, watch from the list's resourceVersion, resume a
  * watch the server ended normally, and re-list after 410 Gone, errors, or a silent
  * stream, with capped and jittered exponential backoff between failures.
+ *
+ * Why this loop is ours and not client-node's `ListWatch` over its `Watch` (as read in
+ * @kubernetes/client-node 2.0.1, cache.js and watch.js):
+ * - `Watch` aborts a watch after 30 s without data (a private, fixed
+ *   `requestTimeoutMs`), and `ListWatch` then opens a new one. A watch on a quiet
+ *   resource (nodes, labelled namespaces) gets nothing, not even a bookmark, for minutes,
+ *   so every quiet watch would be torn down and re-opened twice a minute.
+ * - `Watch` sends only the headers `applySecurityAuthentication` adds: it cannot ask for
+ *   PartialObjectMetadata (`Accept`), so a node watch would carry whole Node objects.
+ * - `Watch` silently drops a line that is not JSON, and reports an answer other than 200
+ *   by its status text only, without the Status message that says what is wrong.
+ * - `ListWatch` keeps every object whole in a map of its own, where the index keeps
+ *   about 1 KB per pod that holds a host port and nothing for the others.
+ * - `ListWatch` stops for good on any error but 410 and its own timeout (a failed list,
+ *   a 403, a broken stream): it calls the error handlers and never retries.
+ * - `ListWatch` watches with the resourceVersion and selectors only: it never asks for
+ *   bookmarks or a server-side timeoutSeconds, and its reconnect delay doubles from 1 s
+ *   to 30 s without jitter.
+ * The requests themselves go through client-node (kube-http.ts): its authentication,
+ * its HTTP library, and the typed CoreV1Api for lists.
  */
 export class Reflector<T> {
   readonly #deps: ReflectorDeps<T>;

@@ -1,8 +1,41 @@
+import type { CoreV1Api, V1ListMeta } from '@kubernetes/client-node';
+
 import { MODE_LABEL } from '../admission/policy.js';
 import type { PodLike } from '../engine/types.js';
+import type { Decoded } from './convert.js';
 import { decodeNamespace, decodeNode, decodePod } from './convert.js';
-import type { ResourceSpec } from './kube-list-watch.js';
 import type { NamespaceEntry, NodeEntry } from './pod-index.js';
+
+/** One page of a list, as the typed API returns it (its items still to be decoded). */
+export interface TypedList {
+  readonly metadata?: V1ListMeta;
+  /**
+   * The typed API does not check what it deserializes: Go encodes an empty slice as
+   * null, and a body that is no list at all leaves the items undefined.
+   */
+  readonly items: readonly unknown[] | null | undefined;
+}
+
+/** The query of one list page. */
+export interface PageQuery {
+  readonly fieldSelector?: string;
+  readonly labelSelector?: string;
+  readonly limit?: number;
+  readonly _continue?: string;
+}
+
+/** One kind of object to list and watch. */
+export interface ResourceSpec<T> {
+  /** Collection path, e.g. `/api/v1/pods` (all namespaces): where the watch goes, and what errors name. */
+  readonly path: string;
+  readonly fieldSelector?: string;
+  readonly labelSelector?: string;
+  /** Ask for PartialObjectMetadata: enough when only names and labels are read. */
+  readonly metadataOnly: boolean;
+  /** Lists one page through the typed API. */
+  readonly list: (api: CoreV1Api, query: PageQuery) => Promise<TypedList>;
+  readonly decode: (value: unknown) => Decoded<T>;
+}
 
 /**
  * Pods in all namespaces, except finished ones: Succeeded and Failed pods hold no port,
@@ -13,6 +46,7 @@ export const PODS: ResourceSpec<PodLike> = {
   path: '/api/v1/pods',
   fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed',
   metadataOnly: false,
+  list: (api, query) => api.listPodForAllNamespaces(query),
   decode: decodePod,
 };
 
@@ -20,6 +54,7 @@ export const PODS: ResourceSpec<PodLike> = {
 export const NODES: ResourceSpec<NodeEntry> = {
   path: '/api/v1/nodes',
   metadataOnly: true,
+  list: (api, query) => api.listNode(query),
   decode: decodeNode,
 };
 
@@ -31,5 +66,6 @@ export const NAMESPACES: ResourceSpec<NamespaceEntry> = {
   path: '/api/v1/namespaces',
   labelSelector: MODE_LABEL,
   metadataOnly: true,
+  list: (api, query) => api.listNamespace(query),
   decode: decodeNamespace,
 };
