@@ -36,6 +36,13 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
   },
   {
+    // client-node's models (V1Pod, V1ObjectMeta, ...) are classes without behaviour, and
+    // its documentation builds request bodies as object literals: tests and benchmarks
+    // that create objects through the typed API do the same.
+    files: ['test/**/*.ts', 'bench/**/*.ts'],
+    rules: { '@typescript-eslint/no-unsafe-class-instance-assignment': 'off' },
+  },
+  {
     files: ['src/**/*.ts'],
     plugins: { layers: layersPlugin(path.join(import.meta.dirname, 'src')) },
     rules: { 'layers/imports': 'error' },

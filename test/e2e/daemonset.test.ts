@@ -10,7 +10,7 @@ import { kubectlOk } from './support/cluster.js';
 import { daemonSet, pod } from './support/manifests.js';
 import { decodePods, eventsFor, rawPods } from './support/pods.js';
 import { e2eSuite } from './support/suite.js';
-import { done, eventually, notYet } from './support/wait.js';
+import { done, eventually, notYet } from '../support/wait.js';
 
 jest.setTimeout(180_000);
 

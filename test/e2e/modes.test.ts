@@ -12,7 +12,7 @@ import { namespaceName } from './support/namespaces.js';
 import type { RunResult } from './support/process.js';
 import type { Suite } from './support/suite.js';
 import { e2eSuite } from './support/suite.js';
-import { done, eventually, notYet } from './support/wait.js';
+import { done, eventually, notYet } from '../support/wait.js';
 
 jest.setTimeout(120_000);
 

@@ -13,7 +13,7 @@ import { sampleValue } from './support/metrics.js';
 import { waitForNode } from './support/pods.js';
 import type { RunResult } from './support/process.js';
 import { e2eSuite } from './support/suite.js';
-import { done, eventually, notYet } from './support/wait.js';
+import { done, eventually, notYet } from '../support/wait.js';
 
 jest.setTimeout(240_000);
 

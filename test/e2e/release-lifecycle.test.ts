@@ -14,7 +14,7 @@ import { manifestDir, pod } from './support/manifests.js';
 import { createNamespace, deleteNamespaces, namespaceName } from './support/namespaces.js';
 import type { Release } from './support/release.js';
 import { helmUninstall, helmUpgradeInstall, localReleaseValues, release, waitForReadyWebhooks, webhookConfigurations, webhookPods } from './support/release.js';
-import { done, eventually, notYet } from './support/wait.js';
+import { done, eventually, notYet } from '../support/wait.js';
 
 jest.setTimeout(600_000);
 

@@ -25,7 +25,7 @@ import type { Random } from '../support/prng.js';
 import { seededRandom } from '../support/prng.js';
 import { seedFromEnv } from './support/seed.js';
 import { e2eSuite, NODES } from './support/suite.js';
-import { done, eventually, notYet } from './support/wait.js';
+import { done, eventually, notYet } from '../support/wait.js';
 
 jest.setTimeout(300_000);
 

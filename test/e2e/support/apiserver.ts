@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, closeSync, openSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { apiServerReady, clusterEnv } from './cluster.js';
-import { done, eventually, notYet } from './wait.js';
+import { done, eventually, notYet } from '../../support/wait.js';
 
 function alive(pid: number): boolean {
   try {

@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { stringify } from 'yaml';
 import { kubectl, kubectlOk } from './cluster.js';
-import { done, eventually, notYet } from './wait.js';
+import { done, eventually, notYet } from '../../support/wait.js';
 
 /** The label on every namespace the suite creates, so leftovers of a killed run can be found. */
 export const E2E_LABEL = 'hostport-guard.dev/e2e';

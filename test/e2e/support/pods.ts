@@ -3,8 +3,8 @@ import { decodePod } from '../../../src/cluster/convert.js';
 import { occupantOf } from '../../../src/engine/occupancy.js';
 import type { PodLike } from '../../../src/engine/types.js';
 import { kubectl, kubectlJson } from './cluster.js';
-import type { WaitOptions } from './wait.js';
-import { done, eventually, notYet } from './wait.js';
+import type { WaitOptions } from '../../support/wait.js';
+import { done, eventually, notYet } from '../../support/wait.js';
 
 /** What the tests check on a pod: which incarnation it is, where it is, and whether it is going. */
 export interface PodFacts {

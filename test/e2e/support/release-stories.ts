@@ -10,7 +10,7 @@ import type { ManifestDir, PodOptions } from './manifests.js';
 import { pod } from './manifests.js';
 import type { HttpAnswer, RealNode } from './real-nodes.js';
 import { httpGet, httpServer } from './real-nodes.js';
-import { done, eventually, notYet } from './wait.js';
+import { done, eventually, notYet } from '../../support/wait.js';
 
 /** Where the stories run. */
 export interface ReleaseTarget {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { helm, kubectl, kubectlJson, kubectlOk, REPO_ROOT } from './cluster.js';
 import { describeRun } from './process.js';
 import { LOCAL_IMAGES, REAL_NODE_KEY } from './real-nodes.js';
-import { done, eventually, notYet } from './wait.js';
+import { done, eventually, notYet } from '../../support/wait.js';
 
 /** A release of the chart on the local cluster. */
 export interface Release {

@@ -20,7 +20,7 @@ import type { Registration } from './registration.js';
 import { registerWebhook, unregisterWebhook } from './registration.js';
 import type { RunningWebhook, WebhookOptions } from './webhook.js';
 import { freePort, startWebhook } from './webhook.js';
-import { done, eventually, notYet } from './wait.js';
+import { done, eventually, notYet } from '../../support/wait.js';
 
 /** The fake nodes hack/cluster-up.sh registers by default. */
 export const NODES = ['worker-1', 'worker-2', 'worker-3'] as const;

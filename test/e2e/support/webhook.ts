@@ -14,8 +14,8 @@ import type { WebhookCerts } from './certs.js';
 import { clusterEnv, REPO_ROOT } from './cluster.js';
 import type { Sample } from './metrics.js';
 import { parseMetrics } from './metrics.js';
-import type { WaitOptions } from './wait.js';
-import { done, eventually, notYet } from './wait.js';
+import type { WaitOptions } from '../../support/wait.js';
+import { done, eventually, notYet } from '../../support/wait.js';
 
 /** How to run the webhook. */
 export interface WebhookOptions {

@@ -1,79 +1,57 @@
 /**
- * Plain JSON requests to the API server for setting up integration tests: create, read,
- * replace and delete objects as the API documents them, without client-node's model
- * classes (request bodies here are plain objects).
+ * What the cluster integration tests set up and tear down with: client-node's typed
+ * CoreV1Api for the kubeconfig of the local control plane, and the few steps that every
+ * such test repeats.
  */
-import http from 'node:http';
-import https from 'node:https';
+import type { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { ApiException, CoreV1Api as CoreApi } from '@kubernetes/client-node';
 
-import type { KubeConfig } from '@kubernetes/client-node';
+import { loadKubeConfig } from '../../../src/cluster/kube-config.js';
+import { done, eventually, notYet } from '../../support/wait.js';
 
-/** A JSON object as the API returns it. */
-export type Json = Record<string, unknown>;
-
-/** An HTTP answer other than 2xx. */
-export class AdminError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
+/** The kubeconfig file of the cluster under test (KUBECONFIG, as make test-integration sets it). */
+export function testKubeconfigPath(): string {
+  const path = process.env.KUBECONFIG;
+  if (path === undefined || path === '') {
+    throw new Error(
+      'integration tests need a running cluster: set KUBECONFIG to its kubeconfig (make test-integration does), ' +
+        'e.g. start one with hack/cluster-up.sh and use the path it prints',
+    );
   }
+  return path;
 }
 
-function isJsonObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/** The kubeconfig of the cluster under test. */
+export function testKubeConfig(): KubeConfig {
+  return loadKubeConfig({ path: testKubeconfigPath() });
 }
 
-/** Sends `method path` with an optional JSON body and returns the parsed answer. */
-export async function request(kubeConfig: KubeConfig, method: string, path: string, body?: Json): Promise<Json> {
-  const server = kubeConfig.getCurrentCluster()?.server ?? '';
-  const url = new URL(`${server.replace(/\/+$/, '')}${path}`);
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  const options: https.RequestOptions = {
-    method,
-    headers: { Accept: 'application/json', ...(payload === undefined ? {} : { 'Content-Type': 'application/json' }) },
-  };
-  await kubeConfig.applyToHTTPSOptions(options);
-  const send = url.protocol === 'http:' ? http.request : https.request;
-  return new Promise((resolve, reject) => {
-    const req = send(url, options, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        const status = res.statusCode ?? 0;
-        if (status < 200 || status > 299) {
-          reject(new AdminError(status, `${method} ${path}: HTTP ${status}: ${text.slice(0, 300)}`));
-          return;
-        }
-        const parsed: unknown = text === '' ? {} : JSON.parse(text);
-        resolve(isJsonObject(parsed) ? parsed : {});
-      });
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(payload);
+/** The typed core/v1 API of `kubeConfig`. */
+export function coreApi(kubeConfig: KubeConfig): CoreV1Api {
+  return kubeConfig.makeApiClient(CoreApi);
+}
+
+/** True for the API's answer "404 Not Found". */
+export function isNotFound(error: unknown): boolean {
+  return error instanceof ApiException && error.code === 404;
+}
+
+/** Runs `remove`, taking an object that is already gone as success. */
+export async function removed(remove: () => Promise<unknown>): Promise<void> {
+  await remove().catch((error: unknown) => {
+    if (!isNotFound(error)) throw error;
   });
 }
 
-/** The `metadata.labels` of an object read from the API. */
-export function labelsOf(object: Json): Record<string, string> {
-  const metadata = object.metadata;
-  if (!isJsonObject(metadata) || !isJsonObject(metadata.labels)) return {};
-  const labels: Record<string, string> = {};
-  for (const [key, value] of Object.entries(metadata.labels)) if (typeof value === 'string') labels[key] = value;
-  return labels;
-}
-
-/** `object` with `metadata.labels` replaced. */
-export function withLabels(object: Json, labels: Record<string, string>): Json {
-  const metadata = isJsonObject(object.metadata) ? object.metadata : {};
-  return { ...object, metadata: { ...metadata, labels } };
-}
-
-/** `object` with `status.phase` replaced. */
-export function withPhase(object: Json, phase: string): Json {
-  const status = isJsonObject(object.status) ? object.status : {};
-  return { ...object, status: { ...status, phase } };
+/**
+ * Creates namespace `name` and waits for its default ServiceAccount: the ServiceAccount
+ * admission plugin refuses pods until the controller manager has created it.
+ */
+export async function createNamespace(core: CoreV1Api, name: string): Promise<void> {
+  await core.createNamespace({ body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } } });
+  await eventually(
+    `the default service account of ${name} (is the controller manager running?)`,
+    () => core.readNamespacedServiceAccount({ name: 'default', namespace: name }).then(() => done(undefined), () => notYet('none yet')),
+    { timeoutMs: 30_000, intervalMs: 100 },
+  );
 }

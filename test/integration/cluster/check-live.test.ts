@@ -7,23 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
 
 import { realDeps } from '../../../src/cli/main.js';
 import { runCli } from '../../../src/cli/program.js';
-import { request } from './admin.js';
+import { coreApi, createNamespace, removed, testKubeConfig, testKubeconfigPath } from './admin.js';
 
 const NAMESPACE = `hpg-check-${Date.now().toString(36)}`;
 
-function kubeconfigPath(): string {
-  const path = process.env.KUBECONFIG;
-  if (path === undefined || path === '') {
-    throw new Error('integration tests need a running cluster: set KUBECONFIG to its kubeconfig (make test-integration does)');
-  }
-  return path;
-}
-
-function hostNetworkPod(name: string): Record<string, unknown> {
+function hostNetworkPod(name: string): V1Pod {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -37,18 +29,18 @@ function hostNetworkPod(name: string): Record<string, unknown> {
 }
 
 describe('check against the live cluster', () => {
-  const kubeConfig = new KubeConfig();
+  let core: CoreV1Api;
 
   beforeAll(async () => {
-    kubeConfig.loadFromFile(kubeconfigPath());
-    await request(kubeConfig, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } });
-    await request(kubeConfig, 'POST', `/api/v1/namespaces/${NAMESPACE}/pods`, hostNetworkPod('holder'));
+    core = coreApi(testKubeConfig());
+    await createNamespace(core, NAMESPACE);
+    await core.createNamespacedPod({ namespace: NAMESPACE, body: hostNetworkPod('holder') });
   }, 60_000);
 
   afterAll(async () => {
     // Pods on the fake nodes have no kubelet to confirm their end: delete them at once.
-    await request(kubeConfig, 'DELETE', `/api/v1/namespaces/${NAMESPACE}/pods?gracePeriodSeconds=0`).catch(() => undefined);
-    await request(kubeConfig, 'DELETE', `/api/v1/namespaces/${NAMESPACE}`).catch(() => undefined);
+    await removed(() => core.deleteCollectionNamespacedPod({ namespace: NAMESPACE, gracePeriodSeconds: 0 })).catch(() => undefined);
+    await removed(() => core.deleteNamespace({ name: NAMESPACE })).catch(() => undefined);
   }, 60_000);
 
   it('denies a manifest whose port is held on its node, naming the holder', async () => {
@@ -56,7 +48,7 @@ describe('check against the live cluster', () => {
     const file = join(dir, 'pod.json');
     writeFileSync(file, JSON.stringify(hostNetworkPod('newcomer')));
 
-    const result = await runCli(['check', '--kubeconfig', kubeconfigPath(), file], realDeps());
+    const result = await runCli(['check', '--kubeconfig', testKubeconfigPath(), file], realDeps());
 
     expect(result.stderr).toBe('');
     expect(result.exitCode).toBe(1);

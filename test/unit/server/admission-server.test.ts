@@ -10,6 +10,7 @@ import { occupant, viewOf } from '../../fixtures/pods.js';
 import { podReview, REQUEST_UID } from '../../fixtures/reviews.js';
 import type { IssuedPair, SecretVolume, TestPki } from '../../fixtures/tls.js';
 import { createTestPki, secretVolume } from '../../fixtures/tls.js';
+import { asserted, eventually } from '../../support/wait.js';
 import { captureLogger } from './http.js';
 
 const ALLOWED = { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: REQUEST_UID, allowed: true } };
@@ -72,10 +73,6 @@ function handshake(port: number, ca: Buffer, options: tls.ConnectionOptions = {}
       resolve(error.code ?? error.message);
     });
   });
-}
-
-async function eventually(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
 describe('startAdmissionServer', () => {
@@ -153,7 +150,9 @@ describe('startAdmissionServer', () => {
     try {
       const before = await post(port, pki.ca, agent);
       volume.publish(second.cert, second.key);
-      await eventually(() => server?.certificate()?.serialNumber === '1002');
+      await eventually('the new certificate to be in use', asserted(() => {
+        expect(server?.certificate()?.serialNumber).toBe('1002');
+      }), { intervalMs: 5 });
       expect(await handshake(port, pki.ca)).toBe('1002');
       const after = await post(port, pki.ca, agent);
       expect([before, after].map(({ status, serialNumber, reusedSocket }) => ({ status, serialNumber, reusedSocket }))).toEqual([

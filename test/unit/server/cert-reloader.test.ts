@@ -5,15 +5,12 @@ import type { KeyPair } from '../../../src/server/cert-reloader.js';
 import { createCertReloader } from '../../../src/server/cert-reloader.js';
 import type { IssuedPair, SecretVolume, TestPki } from '../../fixtures/tls.js';
 import { createTestPki, secretVolume } from '../../fixtures/tls.js';
+import { asserted, eventually } from '../../support/wait.js';
 import { captureLogger } from './http.js';
 
 /** Checks a pair the way the server does before installing it. */
 function validate(pair: KeyPair): void {
   tls.createSecureContext({ cert: pair.cert, key: pair.key });
-}
-
-async function eventually(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
 describe('createCertReloader', () => {
@@ -129,7 +126,9 @@ describe('createCertReloader', () => {
       reloader.start();
       try {
         volume.publish(second.cert, second.key);
-        await eventually(() => reloader.current()?.serialNumber === '1002');
+        await eventually('the new certificate to be loaded', asserted(() => {
+          expect(reloader.current()?.serialNumber).toBe('1002');
+        }), { intervalMs: 5 });
       } finally {
         reloader.stop();
       }

@@ -4,6 +4,7 @@ import http from 'node:http';
 import { recordOutcome } from '../../../src/server/outcome.js';
 import { requestLog } from '../../../src/server/request-log.js';
 import type { TestServer } from './http.js';
+import { done, eventually, notYet } from '../../support/wait.js';
 import { captureLogger, send, serve } from './http.js';
 
 describe('requestLog', () => {
@@ -37,9 +38,8 @@ describe('requestLog', () => {
   });
 
   /** Waits until the server has logged `count` lines (the log is written when the connection is done). */
-  async function linesAfter(count: number): Promise<Record<string, unknown>[]> {
-    while (log.lines.length < count) await new Promise((resolve) => setTimeout(resolve, 5));
-    return log.lines;
+  function linesAfter(count: number): Promise<Record<string, unknown>[]> {
+    return eventually(`${count} log lines`, () => (log.lines.length >= count ? done(log.lines) : notYet(`${log.lines.length} lines`)), { intervalMs: 5 });
   }
 
   it.each([

@@ -1,7 +1,8 @@
 /**
- * Bounded polling. The cluster is eventually consistent (watches, informers, the
- * scheduler's queue), so tests wait for a state and then assert on it; nothing here
- * asserts how long anything took.
+ * Bounded polling, the one `eventually` of the tests. The cluster is eventually
+ * consistent (watches, informers, the scheduler's queue), and so are servers and
+ * reloaders that work in the background: tests wait for a state and then assert on it;
+ * nothing here asserts how long anything took.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -24,11 +25,20 @@ export function notYet(seen: string): Poll<never> {
   return { done: false, seen };
 }
 
+/** A poll made of assertions: done once `check` stops throwing; until then its error is what was seen. */
+export function asserted(check: () => void): () => Poll<undefined> {
+  return () => {
+    check();
+    return done(undefined);
+  };
+}
+
 /**
  * Calls `poll` until it is done and returns its value, or throws after `timeoutMs`
- * naming `what` and the last state seen. An exception from `poll` counts as "not yet".
+ * (60 s unless given) naming `what` and the last state seen. An exception from `poll`
+ * counts as "not yet".
  */
-export async function eventually<T>(what: string, poll: () => Promise<Poll<T>>, options: WaitOptions = {}): Promise<T> {
+export async function eventually<T>(what: string, poll: () => Poll<T> | Promise<Poll<T>>, options: WaitOptions = {}): Promise<T> {
   const timeoutMs = options.timeoutMs ?? 60_000;
   const intervalMs = options.intervalMs ?? 500;
   const deadline = Date.now() + timeoutMs;
