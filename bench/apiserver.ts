@@ -21,13 +21,14 @@ import { parseArgs } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 
 import type { Kube } from './lib/kube.js';
-import { createNamespace, deleteNamespace, expectStatus, kubeClient, pool, requestWithRetry } from './lib/kube.js';
+import { createNamespace, deleteNamespace, isKubernetesObject, kubeClient, pool, unlessGone, withRetry } from './lib/kube.js';
 import type { Server } from './lib/proc.js';
 import { call, freePort, output, startServer, waitUntil } from './lib/proc.js';
 import type { ApiCell, ApiResult } from './lib/results.js';
 import { percentiles } from './lib/stats.js';
 import { apiPod } from './lib/api-pod.js';
 import type { Json } from './lib/wire.js';
+import type { V1Pod } from '@kubernetes/client-node';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -35,7 +36,6 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 type Setup = 'none' | 'all-pods-sent' | 'match-conditions';
 const SETUPS: readonly Setup[] = ['none', 'all-pods-sent', 'match-conditions'];
 
-const WEBHOOKS_PATH = '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations';
 /** The configuration's name for helm release `hpg-bench` (the chart's fullname). */
 const CONFIGURATION = 'hpg-bench-hostport-guard';
 
@@ -92,14 +92,13 @@ function withoutMatchConditions(configuration: Json): Json {
 }
 
 async function unregister(kube: Kube): Promise<void> {
-  const res = await requestWithRetry(kube, 'DELETE', `${WEBHOOKS_PATH}/${CONFIGURATION}`);
-  expectStatus(res, [200, 404], 'delete the webhook configuration');
+  await withRetry(() => unlessGone(() => kube.admission.deleteValidatingWebhookConfiguration({ name: CONFIGURATION })));
 }
 
 async function register(kube: Kube, configuration: Json): Promise<void> {
   await unregister(kube);
-  const res = await requestWithRetry(kube, 'POST', WEBHOOKS_PATH, configuration);
-  expectStatus(res, [201], 'create the webhook configuration');
+  if (!isKubernetesObject(configuration)) throw new Error('the rendered webhook configuration is not a Kubernetes object');
+  await withRetry(() => kube.objects.create(configuration));
 }
 
 async function main(): Promise<void> {
@@ -126,7 +125,7 @@ async function main(): Promise<void> {
   const perBlock = Math.ceil(Number(values.pods) / rounds);
   const levels = values.concurrency.split(',').map(Number);
   const nodes = values.nodes.split(',');
-  const kube = kubeClient(kubeconfig, Math.max(...levels) + 4);
+  const kube = kubeClient(kubeconfig);
   const port = await freePort();
   const healthPort = await freePort();
   const env: NodeJS.ProcessEnv = {};
@@ -152,26 +151,24 @@ async function main(): Promise<void> {
     const chart = await renderConfiguration(helm, repo, `https://127.0.0.1:${port}/validate`, caBundle, namespace);
     const configurations: Record<Setup, Json | undefined> = { none: undefined, 'all-pods-sent': withoutMatchConditions(chart), 'match-conditions': chart };
 
-    const create = async (name: string, pod: Json): Promise<number> => {
+    const create = async (pod: V1Pod): Promise<number> => {
       const t0 = performance.now();
-      const res = await requestWithRetry(kube, 'POST', `/api/v1/namespaces/${namespace}/pods`, pod);
-      const ms = performance.now() - t0;
-      expectStatus(res, [201], `create pod ${name}`);
-      return ms;
+      await withRetry(() => kube.core.createNamespacedPod({ namespace, body: pod }));
+      return performance.now() - t0;
     };
     /** Creates a plain and a hostNetwork probe pod; says whether the webhook saw each. */
     const probe = async (): Promise<{ plain: boolean; hostNetwork: boolean }> => {
       probes += 1;
       const before = await counters(healthPort);
-      await create(`probe-plain-${probes}`, apiPod(`probe-plain-${probes}`, nodes[0] ?? 'worker-1'));
+      await create(apiPod(`probe-plain-${probes}`, nodes[0] ?? 'worker-1'));
       const middle = await counters(healthPort);
       const hostNetwork = apiPod(`probe-hostnet-${probes}`, nodes[0] ?? 'worker-1');
-      const spec = hostNetwork['spec'];
-      if (typeof spec === 'object' && spec !== null) {
-        // A port nobody else holds, so the probe is allowed whatever the webhook has seen.
-        Object.assign(spec, { hostNetwork: true, containers: [{ name: 'probe', image: 'registry.example/probe:1', ports: [{ containerPort: 20_000 + probes }] }] });
+      // A port nobody else holds, so the probe is allowed whatever the webhook has seen.
+      if (hostNetwork.spec !== undefined) {
+        hostNetwork.spec.hostNetwork = true;
+        hostNetwork.spec.containers = [{ name: 'probe', image: 'registry.example/probe:1', ports: [{ containerPort: 20_000 + probes }] }];
       }
-      await create(`probe-hostnet-${probes}`, hostNetwork);
+      await create(hostNetwork);
       const after = await counters(healthPort);
       return { plain: middle.decisions > before.decisions, hostNetwork: after.decisions > middle.decisions };
     };
@@ -202,7 +199,7 @@ async function main(): Promise<void> {
           const from = created;
           await pool(perBlock, level, async (k) => {
             const i = from + k;
-            list.push(await create(`c-${i}`, apiPod(`c-${i}`, nodes[i % nodes.length] ?? 'worker-1')));
+            list.push(await create(apiPod(`c-${i}`, nodes[i % nodes.length] ?? 'worker-1')));
           });
           created += perBlock;
           const after = await counters(healthPort);
@@ -223,7 +220,7 @@ async function main(): Promise<void> {
     await deleteNamespace(kube, namespace).catch((error: unknown) => {
       process.stderr.write(`[apiserver] could not delete namespace ${namespace}: ${String(error)}\n`);
     });
-    kube.close();
+    await kube.close();
   }
   const cells = [...samples].map(([key, list]): ApiCell => {
     const [setup, level] = key.split('/');

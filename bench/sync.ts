@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
 
-import { createNamespace, deleteNamespace, expectStatus, kubeClient, pool, requestWithRetry } from './lib/kube.js';
+import { createNamespace, deleteNamespace, kubeClient, pool, unlessGone, withRetry } from './lib/kube.js';
 import type { SyncResult, SyncRow } from './lib/results.js';
 import { median } from './lib/stats.js';
 import { apiPod } from './lib/api-pod.js';
@@ -72,7 +72,7 @@ async function main(): Promise<void> {
   const sizes = values.sizes.split(',').map(Number);
   const reps = Number(values.reps);
   const nodes = values.nodes.split(',');
-  const kube = kubeClient(kubeconfig, CREATE_CONCURRENCY + 8);
+  const kube = kubeClient(kubeconfig);
   const results: SyncRow[] = [];
   let created = 0;
   let deleteSeconds = Number.NaN;
@@ -96,8 +96,7 @@ async function main(): Promise<void> {
       await pool(size - from, CREATE_CONCURRENCY, async (k) => {
         const i = from + k;
         const pod = apiPod(`app-${i}`, nodes[i % nodes.length] ?? 'worker-1', i % 10 === 0 ? 8080 : undefined);
-        const res = await requestWithRetry(kube, 'POST', `/api/v1/namespaces/${namespace}/pods`, pod);
-        expectStatus(res, [201], `create pod app-${i}`);
+        await withRetry(() => kube.core.createNamespacedPod({ namespace, body: pod }));
       });
       const createSeconds = (performance.now() - start) / 1000;
       createMs += createSeconds * 1000;
@@ -122,17 +121,16 @@ async function main(): Promise<void> {
   } finally {
     const start = performance.now();
     if (values.cleanup === 'none') {
-      kube.close();
+      await kube.close();
     } else {
       await pool(created, CREATE_CONCURRENCY, async (i) => {
-        const res = await requestWithRetry(kube, 'DELETE', `/api/v1/namespaces/${namespace}/pods/app-${i}?gracePeriodSeconds=0`);
-        expectStatus(res, [200, 404], `delete pod app-${i}`);
+        await withRetry(() => unlessGone(() => kube.core.deleteNamespacedPod({ name: `app-${i}`, namespace, gracePeriodSeconds: 0 })));
       }).catch((error: unknown) => {
         process.stderr.write(`[sync] deleting by name failed (${String(error)}); deleting the namespace's pods at once\n`);
       });
       await deleteNamespace(kube, namespace);
       deleteSeconds = (performance.now() - start) / 1000;
-      kube.close();
+      await kube.close();
     }
   }
   const result: SyncResult = { reps, requestedSizes: sizes, lowered, results, deleteSeconds: Number.isNaN(deleteSeconds) ? null : deleteSeconds };

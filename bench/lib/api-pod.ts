@@ -1,10 +1,10 @@
-import type { Json } from './wire.js';
+import type { V1Pod } from '@kubernetes/client-node';
 
 /**
  * A pod to create through the API (a Deployment-style app pod, ~1.5 KB), bound to `node`
  * by nodeName so the scheduler has nothing to do; `hostPort` makes it hold that port.
  */
-export function apiPod(name: string, node: string, hostPort?: number): Json {
+export function apiPod(name: string, node: string, hostPort?: number): V1Pod {
   return {
     apiVersion: 'v1',
     kind: 'Pod',

@@ -1,127 +1,103 @@
 /**
- * Direct HTTPS to the API server with the admin client certificate of a kubeconfig:
- * kubectl starts a process per call, far too slow to create 50,000 pods or to time a
- * single create. Keep-alive connections, bounded concurrency, retries on 429 and 5xx.
+ * The benchmarks' API client: client-node's typed APIs for the kubeconfig of the bench
+ * cluster (kubectl starts a process per call, far too slow to create 50,000 pods or to
+ * time a single create). Connections are kept alive and shared by every call, bounded
+ * concurrency comes from `pool`, and throttling, server errors and broken connections
+ * are retried a few times.
  */
-import { readFileSync } from 'node:fs';
-import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { parse } from 'yaml';
+import type { KubernetesObject, RequestContext } from '@kubernetes/client-node';
+import {
+  AdmissionregistrationV1Api,
+  ApiException,
+  CoreV1Api,
+  createConfiguration,
+  KubeConfig,
+  KubernetesObjectApi,
+  ServerConfiguration,
+} from '@kubernetes/client-node';
 
-/** A response: status and parsed JSON body (undefined when not JSON). */
-export interface KubeResponse {
-  readonly status: number;
-  readonly body: unknown;
-  readonly text: string;
-}
+/** How long one call may take before it is abandoned (and retried). */
+const CALL_TIMEOUT_MS = 120_000;
 
-/** A tiny API client. */
+/** The typed APIs of one cluster. */
 export interface Kube {
-  readonly server: string;
-  request(method: string, path: string, body?: unknown): Promise<KubeResponse>;
-  /** Closes idle keep-alive connections. */
-  close(): void;
+  readonly core: CoreV1Api;
+  readonly admission: AdmissionregistrationV1Api;
+  /** Any object by its apiVersion and kind (for manifests rendered by helm). */
+  readonly objects: KubernetesObjectApi;
+  /** Closes the kept-alive connections. */
+  close(): Promise<void>;
 }
 
-function field(value: unknown, ...keys: string[]): unknown {
-  let at = value;
-  for (const key of keys) {
-    if (typeof at !== 'object' || at === null) return undefined;
-    const next: unknown = Object.getOwnPropertyDescriptor(at, key)?.value;
-    at = next;
-  }
-  return at;
-}
+type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
 
-function named(list: unknown, name: unknown): unknown {
-  if (!Array.isArray(list)) return undefined;
-  return list.find((entry: unknown) => field(entry, 'name') === name);
-}
-
-function decoded(value: unknown, what: string): Buffer {
-  if (typeof value !== 'string') throw new Error(`the kubeconfig has no ${what}`);
-  return Buffer.from(value, 'base64');
-}
-
-/** A client for the current context of the kubeconfig at `path` (embedded certificates only, as cluster-up writes them). */
-export function kubeClient(path: string, maxSockets: number): Kube {
-  const config: unknown = parse(readFileSync(path, 'utf8'));
-  const contextName = field(config, 'current-context');
-  const context = field(named(field(config, 'contexts'), contextName), 'context');
-  const cluster = field(named(field(config, 'clusters'), field(context, 'cluster')), 'cluster');
-  const user = field(named(field(config, 'users'), field(context, 'user')), 'user');
-  const server = field(cluster, 'server');
-  if (typeof server !== 'string') throw new Error(`${path}: no server for the current context`);
-  const agent = new https.Agent({
-    keepAlive: true,
-    maxSockets,
-    ca: decoded(field(cluster, 'certificate-authority-data'), 'certificate-authority-data'),
-    cert: decoded(field(user, 'client-certificate-data'), 'client-certificate-data'),
-    key: decoded(field(user, 'client-key-data'), 'client-key-data'),
+/**
+ * A client for the current context of the kubeconfig at `path`. client-node builds a
+ * new connection pool (an undici dispatcher) for every call, so a 50,000-pod run would
+ * pay a TLS handshake per create: every call here reuses the pool of the first one,
+ * which carries the same kubeconfig's certificates.
+ */
+export function kubeClient(path: string): Kube {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(path);
+  const server = kubeConfig.getCurrentCluster()?.server;
+  if (server === undefined) throw new Error(`${path}: no server for the current context`);
+  let shared: Dispatcher | undefined;
+  const configuration = createConfiguration({
+    baseServer: new ServerConfiguration(server, {}),
+    authMethods: { default: kubeConfig },
+    promiseMiddleware: [
+      {
+        pre: (context) => {
+          shared ??= context.getDispatcher();
+          if (shared !== undefined) context.setDispatcher(shared);
+          context.setSignal(AbortSignal.timeout(CALL_TIMEOUT_MS));
+          return Promise.resolve(context);
+        },
+        post: (context) => Promise.resolve(context),
+      },
+    ],
   });
-  const base = new URL(server);
   return {
-    server,
-    request(method, path, body) {
-      const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-      return new Promise((resolve, reject) => {
-        const req = https.request(
-          {
-            agent,
-            host: base.hostname,
-            port: base.port,
-            method,
-            path,
-            headers: {
-              Accept: 'application/json',
-              ...(payload === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': payload.length }),
-            },
-            timeout: 120_000,
-          },
-          (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (c: Buffer) => chunks.push(c));
-            res.on('end', () => {
-              const text = Buffer.concat(chunks).toString('utf8');
-              let parsed: unknown;
-              try {
-                parsed = JSON.parse(text);
-              } catch {
-                parsed = undefined;
-              }
-              resolve({ status: res.statusCode ?? 0, body: parsed, text });
-            });
-            res.on('error', reject);
-          },
-        );
-        req.on('timeout', () => req.destroy(new Error(`${method} ${path}: timed out`)));
-        req.on('error', reject);
-        req.end(payload);
-      });
-    },
-    close() {
-      agent.destroy();
+    core: new CoreV1Api(configuration),
+    admission: new AdmissionregistrationV1Api(configuration),
+    objects: new KubernetesObjectApi(configuration),
+    close: async () => {
+      await shared?.close();
     },
   };
 }
 
-/** Whether a status is worth another try (throttled, or the server was busy). */
-function retryable(status: number): boolean {
-  return status === 429 || status >= 500;
+/** The HTTP status of a failed call, or undefined when no answer came. */
+export function statusOf(error: unknown): number | undefined {
+  return error instanceof ApiException ? error.code : undefined;
 }
 
-/** Sends a request, retrying throttling, server errors and broken connections a few times. */
-export async function requestWithRetry(kube: Kube, method: string, path: string, body?: unknown): Promise<KubeResponse> {
+/** Whether a failure is worth another try: throttled, the server busy, or no answer. */
+function retryable(error: unknown): boolean {
+  const status = statusOf(error);
+  return status === undefined || status === 429 || status >= 500;
+}
+
+/** Runs `call`, retrying throttling, server errors and broken connections up to 6 times in all. */
+export async function withRetry<T>(call: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      const res = await kube.request(method, path, body);
-      if (!retryable(res.status) || attempt >= 6) return res;
+      return await call();
     } catch (error) {
-      if (attempt >= 6) throw error;
+      if (attempt >= 6 || !retryable(error)) throw error;
     }
     await sleep(50 * 2 ** attempt);
   }
+}
+
+/** Runs `call`, taking a 404 (already gone) as success. */
+export async function unlessGone(call: () => Promise<unknown>): Promise<void> {
+  await call().catch((error: unknown) => {
+    if (statusOf(error) !== 404) throw error;
+  });
 }
 
 /** Runs `task(i)` for i in [0, count) with at most `concurrency` at once; rejects on the first failure. */
@@ -137,25 +113,44 @@ export async function pool(count: number, concurrency: number, task: (i: number)
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
 }
 
-/** Fails with the response text unless the status is one of `ok`. */
-export function expectStatus(res: KubeResponse, ok: readonly number[], what: string): void {
-  if (!ok.includes(res.status)) throw new Error(`${what}: HTTP ${res.status}: ${res.text.slice(0, 300)}`);
+/** Whether `value` names an object the object API can create: apiVersion, kind and metadata. */
+export function isKubernetesObject(value: unknown): value is KubernetesObject {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'apiVersion' in value &&
+    typeof value.apiVersion === 'string' &&
+    'kind' in value &&
+    typeof value.kind === 'string' &&
+    'metadata' in value &&
+    typeof value.metadata === 'object'
+  );
+}
+
+/** Polls `done` every `intervalMs` until it says yes; fails naming `what` after `timeoutMs`. */
+async function until(what: string, done: () => Promise<boolean>, timeoutMs: number, intervalMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(`${what} after ${timeoutMs} ms`);
+    await sleep(intervalMs);
+  }
 }
 
 /** Creates namespace `name` (labelled as the bench's) and waits for its default ServiceAccount. */
 export async function createNamespace(kube: Kube, name: string): Promise<void> {
-  const res = await requestWithRetry(kube, 'POST', '/api/v1/namespaces', {
-    apiVersion: 'v1',
-    kind: 'Namespace',
-    metadata: { name, labels: { 'hostport-guard.dev/bench': 'true' } },
-  });
-  expectStatus(res, [201, 409], `create namespace ${name}`);
-  const deadline = Date.now() + 60_000;
+  await withRetry(() =>
+    unlessExists(() => kube.core.createNamespace({ body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'hostport-guard.dev/bench': 'true' } } } })),
+  );
   // Pods are refused until the controller-manager has created the default ServiceAccount.
-  while ((await kube.request('GET', `/api/v1/namespaces/${name}/serviceaccounts/default`)).status !== 200) {
-    if (Date.now() > deadline) throw new Error(`namespace ${name}: no default ServiceAccount after 60 s`);
-    await sleep(200);
-  }
+  const hasAccount = (): Promise<boolean> => kube.core.readNamespacedServiceAccount({ name: 'default', namespace: name }).then(() => true, () => false);
+  await until(`namespace ${name}: no default ServiceAccount`, hasAccount, 60_000, 200);
+}
+
+/** Runs `call`, taking a 409 (already there) as success. */
+async function unlessExists(call: () => Promise<unknown>): Promise<void> {
+  await call().catch((error: unknown) => {
+    if (statusOf(error) !== 409) throw error;
+  });
 }
 
 /**
@@ -166,17 +161,15 @@ export async function createNamespace(kube: Kube, name: string): Promise<void> {
 export async function deleteNamespace(kube: Kube, name: string, timeoutMs = 240_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const res = await requestWithRetry(kube, 'DELETE', `/api/v1/namespaces/${name}/pods?gracePeriodSeconds=0`);
-    expectStatus(res, [200, 404], `delete the pods of ${name}`);
-    const left = await requestWithRetry(kube, 'GET', `/api/v1/namespaces/${name}/pods?limit=1`);
-    const items = field(left.body, 'items');
-    if (left.status === 404 || (Array.isArray(items) && items.length === 0)) break;
+    await withRetry(() => unlessGone(() => kube.core.deleteCollectionNamespacedPod({ namespace: name, gracePeriodSeconds: 0 })));
+    const left = await withRetry(() => kube.core.listNamespacedPod({ namespace: name, limit: 1 })).catch((error: unknown) => {
+      if (statusOf(error) === 404) return { items: [] };
+      throw error;
+    });
+    if (left.items.length === 0) break;
     if (Date.now() > deadline) throw new Error(`namespace ${name}: pods still there after ${timeoutMs} ms`);
   }
-  const res = await requestWithRetry(kube, 'DELETE', `/api/v1/namespaces/${name}`);
-  expectStatus(res, [200, 202, 404], `delete namespace ${name}`);
-  while ((await kube.request('GET', `/api/v1/namespaces/${name}`)).status !== 404) {
-    if (Date.now() > deadline) throw new Error(`namespace ${name} still exists after ${timeoutMs} ms`);
-    await sleep(250);
-  }
+  await withRetry(() => unlessGone(() => kube.core.deleteNamespace({ name })));
+  const gone = (): Promise<boolean> => kube.core.readNamespace({ name }).then(() => false, (error: unknown) => statusOf(error) === 404);
+  await until(`namespace ${name} still exists`, gone, Math.max(0, deadline - Date.now()), 250);
 }
