@@ -5,6 +5,7 @@
  */
 import type { ErrorObject } from 'ajv';
 import { Ajv } from 'ajv';
+import { problemOf } from './schema-errors.js';
 import type { AdmissionRequest, AdmissionReviewRequest, Operation } from './schema.js';
 import { admissionReviewSchema, cronJobObjectSchema, podObjectSchema, templateObjectSchema } from './schema.js';
 import type { AdmittedObject, CronJobObject, PodObject, TemplateObject } from './subject.js';
@@ -21,11 +22,11 @@ export const HPG_ERR_UNSUPPORTED_KIND = 'HPG_ERR_UNSUPPORTED_KIND';
 export interface ObjectDecodeError {
   readonly ok: false;
   readonly code: typeof HPG_ERR_INVALID_OBJECT | typeof HPG_ERR_UNSUPPORTED_KIND;
-  /** One line naming the field and the problem, e.g. `/spec/containers/0/name must be string`. */
+  /** One line naming the field and the problem, e.g. `/spec/containers/0/name must be a string`. */
   readonly reason: string;
   /** JSON pointer of the offending value inside the object (empty for the object itself). */
   readonly path: string;
-  /** What is wrong with the value at `path`, e.g. `must be string`. */
+  /** What is wrong with the value at `path`, e.g. `must be a string`. */
   readonly problem: string;
 }
 
@@ -60,19 +61,6 @@ const isPodObject = ajv.compile<PodObject>(podObjectSchema);
 const isTemplateObject = ajv.compile<TemplateObject>(templateObjectSchema);
 const isCronJobObject = ajv.compile<CronJobObject>(cronJobObjectSchema);
 const isReview = ajv.compile<AdmissionReviewRequest>(admissionReviewSchema);
-
-/** `must be one of CREATE, UPDATE` rather than ajv's "must be equal to one of the allowed values". */
-function problemOf(error: ErrorObject): string {
-  if (error.keyword === 'const') {
-    const allowed: unknown = error.params['allowedValue'];
-    return `must be ${JSON.stringify(allowed)}`;
-  }
-  if (error.keyword === 'enum') {
-    const allowed: unknown = error.params['allowedValues'];
-    return Array.isArray(allowed) ? `must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}` : 'has an unknown value';
-  }
-  return error.message ?? 'is invalid';
-}
 
 /** The first validation error, as a JSON pointer and a problem. */
 function firstError(errors: readonly ErrorObject[] | null | undefined): { path: string; problem: string } {
@@ -119,11 +107,11 @@ function decodeObjectOfKind(kind: string, value: unknown): ObjectDecodeResult {
  */
 export function decodeAdmittedObject(value: unknown): ObjectDecodeResult {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return objectError(HPG_ERR_INVALID_OBJECT, '', 'must be object');
+    return objectError(HPG_ERR_INVALID_OBJECT, '', 'must be an object');
   }
   const kind: unknown = 'kind' in value ? value.kind : undefined;
   if (typeof kind !== 'string') {
-    return objectError(HPG_ERR_INVALID_OBJECT, '/kind', kind === undefined ? 'is missing' : 'must be string');
+    return objectError(HPG_ERR_INVALID_OBJECT, '/kind', kind === undefined ? 'is missing' : 'must be a string');
   }
   return decodeObjectOfKind(kind, value);
 }

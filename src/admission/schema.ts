@@ -5,7 +5,9 @@
  * added to Pods in a future Kubernetes release never turns into a refused request.
  *
  * The schemas mirror the TypeScript types they guard (src/engine/types.ts,
- * src/admission/subject.ts, and the envelope types below); review.ts compiles them once.
+ * src/admission/subject.ts, and the envelope types below); review.ts compiles them once,
+ * and src/cluster/object-schema.ts builds the Pod of watch events and lists from the same
+ * fragments, so the pod shape is written once.
  * Optional fields are never `nullable`: a JSON `null` where the type says "string or
  * absent" is refused rather than let through as a lie.
  */
@@ -84,7 +86,7 @@ const ownerReference = {
 } as const;
 
 /** ObjectMetaLike. */
-const metadata = {
+export const metadataSchema = {
   type: 'object',
   properties: {
     name: string,
@@ -120,7 +122,7 @@ const nodeSelectorRequirement = {
 const requirements = { type: 'array', items: nodeSelectorRequirement } as const;
 
 /** PodSpecLike. */
-const podSpec = {
+export const podSpecSchema = {
   type: 'object',
   required: ['containers'],
   properties: {
@@ -152,7 +154,10 @@ const podSpec = {
   },
 } as const;
 
-const template = { type: 'object', required: ['spec'], properties: { spec: podSpec } } as const;
+/** A Pod's `status`, as far as the engine reads it. */
+export const podStatusSchema = { type: 'object', properties: { phase: string } } as const;
+
+const template = { type: 'object', required: ['spec'], properties: { spec: podSpecSchema } } as const;
 
 /** PodObject. */
 export const podObjectSchema = {
@@ -160,9 +165,9 @@ export const podObjectSchema = {
   required: ['kind', 'metadata', 'spec'],
   properties: {
     kind: { const: 'Pod' },
-    metadata,
-    spec: podSpec,
-    status: { type: 'object', properties: { phase: string } },
+    metadata: metadataSchema,
+    spec: podSpecSchema,
+    status: podStatusSchema,
   },
 } as const;
 
@@ -172,7 +177,7 @@ export const templateObjectSchema = {
   required: ['kind', 'metadata', 'spec'],
   properties: {
     kind: { enum: TEMPLATE_KINDS },
-    metadata,
+    metadata: metadataSchema,
     spec: { type: 'object', required: ['template'], properties: { template } },
   },
 } as const;
@@ -183,7 +188,7 @@ export const cronJobObjectSchema = {
   required: ['kind', 'metadata', 'spec'],
   properties: {
     kind: { const: 'CronJob' },
-    metadata,
+    metadata: metadataSchema,
     spec: {
       type: 'object',
       required: ['jobTemplate'],

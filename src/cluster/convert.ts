@@ -6,15 +6,16 @@
  */
 import { MODE_LABEL } from '../admission/policy.js';
 import { HOSTNAME_LABEL } from '../engine/target-node.js';
+import { describeErrors } from '../admission/schema-errors.js';
 import type { ContainerPortSpec, ContainerSpec, ObjectMetaLike, PodLike, PodSpecLike } from '../engine/types.js';
-import type { WireContainer, WireMeta, WirePod, WirePort } from './object-schema.js';
-import { describeErrors, isWireLabeled, isWirePod } from './object-schema.js';
+import type { WireMeta, WirePod } from './object-schema.js';
+import { isWireLabeled, isWirePod } from './object-schema.js';
 import type { NamespaceEntry, NodeEntry } from './pod-index.js';
 
 /** A decoded value, or the reasons it could not be decoded. */
 export type Decoded<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly errors: readonly string[] };
 
-function port(p: WirePort): ContainerPortSpec {
+function port(p: ContainerPortSpec): ContainerPortSpec {
   return {
     containerPort: p.containerPort,
     ...(p.hostPort === undefined ? {} : { hostPort: p.hostPort }),
@@ -23,7 +24,7 @@ function port(p: WirePort): ContainerPortSpec {
   };
 }
 
-function container(c: WireContainer): ContainerSpec {
+function container(c: ContainerSpec): ContainerSpec {
   return {
     name: c.name,
     ...(c.ports === undefined ? {} : { ports: c.ports.map(port) }),

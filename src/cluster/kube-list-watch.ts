@@ -1,9 +1,10 @@
+import { describeErrors } from '../admission/schema-errors.js';
 import { nameOf } from './convert.js';
 import type { KubeHttp, KubeRequest } from './kube-http.js';
 import type { ListPage, ListWatch, RejectedObject, WatchEvent } from './list-watch.js';
 import { ApiError } from './list-watch.js';
 import type { WireStatus } from './object-schema.js';
-import { describeErrors, isWireBookmark, isWireStatus, isWireWatchEvent } from './object-schema.js';
+import { isWireBookmark, isWireStatus, isWireWatchEvent } from './object-schema.js';
 import type { PageQuery, ResourceSpec } from './resources.js';
 
 /**

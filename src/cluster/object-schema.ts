@@ -4,50 +4,23 @@
  * type guards. Watch events, list items and cluster-state files are untrusted: they are
  * decoded here, never cast. Unknown fields are allowed, so newer API versions pass.
  */
-import type { ErrorObject, SchemaObject, ValidateFunction } from 'ajv';
+import type { SchemaObject, ValidateFunction } from 'ajv';
 import { Ajv } from 'ajv';
 
-/** Metadata fields read from any object. */
-export interface WireMeta {
+import { metadataSchema, podSpecSchema, podStatusSchema } from '../admission/schema.js';
+import type { ObjectMetaLike, PodSpecLike } from '../engine/types.js';
+
+/** Metadata as the index reads it: always a name, and the resourceVersion events carry. */
+export interface WireMeta extends ObjectMetaLike {
   readonly name: string;
-  readonly namespace?: string;
-  readonly uid?: string;
   readonly resourceVersion?: string;
-  readonly deletionTimestamp?: string;
-  readonly labels?: Readonly<Record<string, string>>;
-  readonly ownerReferences?: readonly {
-    readonly kind: string;
-    readonly name: string;
-    readonly uid: string;
-    readonly controller?: boolean;
-  }[];
-}
-
-/** A `container.ports` entry. */
-export interface WirePort {
-  readonly containerPort: number;
-  readonly hostPort?: number;
-  readonly protocol?: string;
-  readonly hostIP?: string;
-}
-
-/** The parts of a container that hold host ports. */
-export interface WireContainer {
-  readonly name: string;
-  readonly ports?: readonly WirePort[];
-  readonly restartPolicy?: string;
 }
 
 /** A Pod, as far as the index reads it. */
 export interface WirePod {
   readonly kind?: string;
   readonly metadata: WireMeta;
-  readonly spec: {
-    readonly nodeName?: string;
-    readonly hostNetwork?: boolean;
-    readonly containers: readonly WireContainer[];
-    readonly initContainers?: readonly WireContainer[];
-  };
+  readonly spec: PodSpecLike;
   readonly status?: { readonly phase?: string };
 }
 
@@ -76,69 +49,19 @@ export interface WireStatus {
 }
 
 const str: SchemaObject = { type: 'string' };
-const labels: SchemaObject = { type: 'object', additionalProperties: { type: 'string' } };
 
+/** The admission schema's metadata, with the name an existing object always has. */
 const metadata: SchemaObject = {
-  type: 'object',
+  ...metadataSchema,
   required: ['name'],
-  properties: {
-    name: { type: 'string', minLength: 1 },
-    namespace: str,
-    uid: str,
-    resourceVersion: str,
-    deletionTimestamp: str,
-    labels,
-    ownerReferences: {
-      type: 'array',
-      items: {
-        type: 'object',
-        required: ['kind', 'name', 'uid'],
-        properties: { kind: str, name: str, uid: str, controller: { type: 'boolean' } },
-      },
-    },
-  },
+  properties: { ...metadataSchema.properties, name: { type: 'string', minLength: 1 }, resourceVersion: str },
 };
 
-const container: SchemaObject = {
-  type: 'object',
-  required: ['name'],
-  properties: {
-    name: str,
-    restartPolicy: str,
-    ports: {
-      type: 'array',
-      items: {
-        type: 'object',
-        required: ['containerPort'],
-        properties: {
-          containerPort: { type: 'integer' },
-          hostPort: { type: 'integer' },
-          protocol: str,
-          hostIP: str,
-        },
-      },
-    },
-  },
-};
-
+/** The Pod of the admission schema (src/admission/schema.ts), named and with an optional kind. */
 const podSchema: SchemaObject = {
   type: 'object',
   required: ['metadata', 'spec'],
-  properties: {
-    kind: str,
-    metadata,
-    spec: {
-      type: 'object',
-      required: ['containers'],
-      properties: {
-        nodeName: str,
-        hostNetwork: { type: 'boolean' },
-        containers: { type: 'array', items: container },
-        initContainers: { type: 'array', items: container },
-      },
-    },
-    status: { type: 'object', properties: { phase: str } },
-  },
+  properties: { kind: str, metadata, spec: podSpecSchema, status: podStatusSchema },
 };
 
 const labeledSchema: SchemaObject = {
@@ -176,23 +99,3 @@ export const isWireWatchEvent: ValidateFunction<WireWatchEvent> = ajv.compile<Wi
 export const isWireBookmark: ValidateFunction<WireBookmark> = ajv.compile<WireBookmark>(bookmarkSchema);
 /** Type guard for a metav1.Status. */
 export const isWireStatus: ValidateFunction<WireStatus> = ajv.compile<WireStatus>(statusSchema);
-
-/** A JSON pointer (`/spec/containers/0/name`) as a path a user reads (`spec.containers[0].name`). */
-function readablePath(pointer: string): string {
-  if (pointer === '') return 'object';
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((segment, i) => {
-      if (/^\d+$/.test(segment)) return `[${segment}]`;
-      // RFC 6901: `~1` is `/` and `~0` is `~` (label keys like hostport-guard.io/mode).
-      const key = segment.replaceAll('~1', '/').replaceAll('~0', '~');
-      return i === 0 ? key : `.${key}`;
-    })
-    .join('');
-}
-
-/** Ajv's errors as short sentences: `spec.containers[0].ports[1].hostPort must be integer`. */
-export function describeErrors(errors: readonly ErrorObject[] | null | undefined): string[] {
-  return (errors ?? []).map((e) => `${readablePath(e.instancePath)} ${e.message ?? 'is invalid'}`);
-}

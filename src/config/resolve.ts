@@ -1,4 +1,5 @@
 import type { ErrorObject } from 'ajv';
+import { pointerKeys, problemOf, readablePath } from '../admission/schema-errors.js';
 import type { ConfigIssue } from './errors.js';
 import { HPG_ERR_CONFIG_INVALID_VALUE, HPG_ERR_CONFIG_MISSING, HPG_ERR_CONFIG_UNKNOWN_KEY } from './errors.js';
 import type { Merged } from './layers.js';
@@ -23,54 +24,26 @@ export type ConfigResult =
   | { readonly ok: true; readonly config: Config }
   | { readonly ok: false; readonly issues: readonly ConfigIssue[] };
 
-/** The keys of a JSON pointer, unescaped (RFC 6901: `~1` is `/`, `~0` is `~`). */
-function pathOf(pointer: string): string[] {
-  return pointer.split('/').slice(1).map((k) => k.replaceAll('~1', '/').replaceAll('~0', '~'));
-}
-
 /** `/listen/port` -> `listen.port`, `/exemptNamespaces/1` -> `exemptNamespaces[1]`. */
 export function settingName(pointer: string): string {
-  return pathOf(pointer).reduce((name, k) => (/^[0-9]+$/.test(k) ? `${name}[${k}]` : name === '' ? k : `${name}.${k}`), '');
+  return readablePath(pointer);
 }
-
-const TYPE_WORDS: Readonly<Record<string, string>> = {
-  integer: 'an integer',
-  string: 'a string',
-  array: 'a list',
-  object: 'a mapping',
-};
 
 /** A service-link value such as `tcp://10.96.0.10:443` in HOSTPORT_GUARD_PORT. */
 const SERVICE_LINK_VALUE = /^(tcp|udp|sctp):\/\//;
 
-function problemOf(error: ErrorObject, value: unknown): string {
-  const p = error.params;
-  switch (error.keyword) {
-    case 'enum':
-      return `must be one of ${Array.isArray(p['allowedValues']) ? p['allowedValues'].join(', ') : ''}`;
-    case 'type': {
-      const word = TYPE_WORDS[String(p['type'])] ?? String(p['type']);
-      const link = typeof value === 'string' && SERVICE_LINK_VALUE.test(value)
-        ? ' (this looks like a Kubernetes service link variable: set enableServiceLinks: false on the pod)'
-        : '';
-      return `must be ${word}, not ${JSON.stringify(value)}${link}`;
-    }
-    case 'minimum':
-      return `must be at least ${String(p['limit'])}`;
-    case 'maximum':
-      return `must be at most ${String(p['limit'])}`;
-    case 'minLength':
-      return 'must not be empty';
-    case 'uniqueItems':
-      return 'must not list a value twice';
-    default:
-      return error.message ?? 'is invalid';
-  }
+/** The shared wording, naming the offending value; a service-link value gets a hint. */
+function problemWithValue(error: ErrorObject, value: unknown): string {
+  const problem = problemOf(error, { value });
+  const link = error.keyword === 'type' && typeof value === 'string' && SERVICE_LINK_VALUE.test(value)
+    ? ' (this looks like a Kubernetes service link variable: set enableServiceLinks: false on the pod)'
+    : '';
+  return problem + link;
 }
 
 function valueAt(values: unknown, pointer: string): unknown {
   let at = values;
-  for (const key of pathOf(pointer)) {
+  for (const key of pointerKeys(pointer)) {
     at = Array.isArray(at) ? at[Number(key)] : isValues(at) && Object.hasOwn(at, key) ? at[key] : undefined;
   }
   return at;
@@ -85,12 +58,12 @@ function schemaIssue(error: ErrorObject, merged: Merged): ConfigIssue {
   }
   if (error.keyword === 'required') {
     const pointer = `${error.instancePath}/${pointerSegment(String(p['missingProperty']))}`;
-    return { code: HPG_ERR_CONFIG_MISSING, setting: settingName(pointer), problem: 'is required', origin: howToSet(pathOf(pointer)) };
+    return { code: HPG_ERR_CONFIG_MISSING, setting: settingName(pointer), problem: 'is required', origin: howToSet(pointerKeys(pointer)) };
   }
   return {
     code: HPG_ERR_CONFIG_INVALID_VALUE,
     setting: settingName(error.instancePath),
-    problem: problemOf(error, valueAt(merged.values, error.instancePath)),
+    problem: problemWithValue(error, valueAt(merged.values, error.instancePath)),
     origin: merged.originOf(error.instancePath) ?? 'unknown',
   };
 }

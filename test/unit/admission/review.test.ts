@@ -101,9 +101,9 @@ describe('decodeReview', () => {
   });
 
   const invalid: readonly [string, unknown, Json][] = [
-    ['refuses null', null, { code: HPG_ERR_INVALID_REVIEW, reason: 'body must be object' }],
-    ['refuses an array', [review()], { code: HPG_ERR_INVALID_REVIEW, reason: 'body must be object' }],
-    ['refuses a string', 'AdmissionReview', { code: HPG_ERR_INVALID_REVIEW, reason: 'body must be object' }],
+    ['refuses null', null, { code: HPG_ERR_INVALID_REVIEW, reason: 'body must be an object' }],
+    ['refuses an array', [review()], { code: HPG_ERR_INVALID_REVIEW, reason: 'body must be an object' }],
+    ['refuses a string', 'AdmissionReview', { code: HPG_ERR_INVALID_REVIEW, reason: 'body must be an object' }],
     [
       'refuses admission.k8s.io/v1beta1, echoing the uid',
       { ...review(), apiVersion: 'admission.k8s.io/v1beta1' },
@@ -127,19 +127,19 @@ describe('decodeReview', () => {
     [
       'refuses a numeric uid and does not echo it',
       review(reviewRequest({ uid: 42 })),
-      { code: HPG_ERR_INVALID_REVIEW, reason: '/request/uid must be string' },
+      { code: HPG_ERR_INVALID_REVIEW, reason: '/request/uid must be a string' },
     ],
     [
       'refuses an empty uid',
       review(reviewRequest({ uid: '' })),
-      { code: HPG_ERR_INVALID_REVIEW, reason: '/request/uid must NOT have fewer than 1 characters', uid: '' },
+      { code: HPG_ERR_INVALID_REVIEW, reason: '/request/uid must not be empty', uid: '' },
     ],
     [
       'refuses an unknown operation',
       review(reviewRequest({ operation: 'PATCH' })),
       {
         code: HPG_ERR_INVALID_REVIEW,
-        reason: '/request/operation must be one of "CREATE", "UPDATE", "DELETE", "CONNECT"',
+        reason: '/request/operation must be one of CREATE, UPDATE, DELETE, CONNECT',
         uid: REQUEST_UID,
       },
     ],
@@ -161,7 +161,7 @@ describe('decodeReview', () => {
     [
       'refuses an UPDATE without old object',
       review(reviewRequest({ operation: 'UPDATE' })),
-      { code: HPG_ERR_INVALID_REVIEW, reason: '/request/oldObject must be object', uid: REQUEST_UID },
+      { code: HPG_ERR_INVALID_REVIEW, reason: '/request/oldObject must be an object', uid: REQUEST_UID },
     ],
     [
       'refuses a DELETE carrying a new object',
@@ -173,19 +173,19 @@ describe('decodeReview', () => {
       review(reviewRequest({}, podWithPort({ containerPort: '8080' }))),
       {
         code: HPG_ERR_INVALID_OBJECT,
-        reason: '/request/object/spec/containers/0/ports/0/containerPort must be integer',
+        reason: '/request/object/spec/containers/0/ports/0/containerPort must be an integer',
         uid: REQUEST_UID,
       },
     ],
     [
       'refuses a pod whose hostPort is fractional',
       review(reviewRequest({}, podWithPort({ containerPort: 80, hostPort: 80.5 }))),
-      { code: HPG_ERR_INVALID_OBJECT, reason: '/request/object/spec/containers/0/ports/0/hostPort must be integer', uid: REQUEST_UID },
+      { code: HPG_ERR_INVALID_OBJECT, reason: '/request/object/spec/containers/0/ports/0/hostPort must be an integer', uid: REQUEST_UID },
     ],
     [
       'refuses a pod whose labels are null',
       review(reviewRequest({}, podWithMetadata({ name: 'a', labels: null }))),
-      { code: HPG_ERR_INVALID_OBJECT, reason: '/request/object/metadata/labels must be object', uid: REQUEST_UID },
+      { code: HPG_ERR_INVALID_OBJECT, reason: '/request/object/metadata/labels must be an object', uid: REQUEST_UID },
     ],
     [
       'refuses a pod without containers',
@@ -283,8 +283,8 @@ describe('decodeAdmittedObject', () => {
       { code: HPG_ERR_UNSUPPORTED_KIND, path: '/kind', problem: '"ConfigMap" is not a kind hostport-guard decides' },
     ],
     ['refuses an object without kind', { metadata: {} }, { code: HPG_ERR_INVALID_OBJECT, path: '/kind', problem: 'is missing' }],
-    ['refuses a numeric kind', { kind: 3 }, { code: HPG_ERR_INVALID_OBJECT, path: '/kind', problem: 'must be string' }],
-    ['refuses an array', [podObject()], { code: HPG_ERR_INVALID_OBJECT, path: '', problem: 'must be object' }],
+    ['refuses a numeric kind', { kind: 3 }, { code: HPG_ERR_INVALID_OBJECT, path: '/kind', problem: 'must be a string' }],
+    ['refuses an array', [podObject()], { code: HPG_ERR_INVALID_OBJECT, path: '', problem: 'must be an object' }],
     [
       'refuses a pod without metadata',
       { kind: 'Pod', spec: { containers: [] } },
@@ -298,17 +298,17 @@ describe('decodeAdmittedObject', () => {
     [
       'refuses a hostNetwork that is a string',
       { ...podObject(), spec: { hostNetwork: 'true', containers: [] } },
-      { code: HPG_ERR_INVALID_OBJECT, path: '/spec/hostNetwork', problem: 'must be boolean' },
+      { code: HPG_ERR_INVALID_OBJECT, path: '/spec/hostNetwork', problem: 'must be a boolean' },
     ],
     [
       'refuses a hostIP that is a number',
       podWithPort({ containerPort: 80, hostIP: 10 }),
-      { code: HPG_ERR_INVALID_OBJECT, path: '/spec/containers/0/ports/0/hostIP', problem: 'must be string' },
+      { code: HPG_ERR_INVALID_OBJECT, path: '/spec/containers/0/ports/0/hostIP', problem: 'must be a string' },
     ],
     [
       'refuses a nodeSelector value that is a number, escaping the slash of its key',
       { ...podObject(), spec: { nodeSelector: { 'kubernetes.io/hostname': 1 }, containers: [] } },
-      { code: HPG_ERR_INVALID_OBJECT, path: '/spec/nodeSelector/kubernetes.io~1hostname', problem: 'must be string' },
+      { code: HPG_ERR_INVALID_OBJECT, path: '/spec/nodeSelector/kubernetes.io~1hostname', problem: 'must be a string' },
     ],
     [
       'refuses an owner reference without uid',

@@ -369,14 +369,14 @@ describe('runCheck', () => {
       'an invalid object, with its path',
       options(['manifests/invalid.yaml']),
       deps(),
-      'error: manifests/invalid.yaml: document 2: Pod quoted-port: /spec/containers/0/ports/0/hostPort must be integer\n',
+      'error: manifests/invalid.yaml: document 2: Pod quoted-port: /spec/containers/0/ports/0/hostPort must be an integer\n',
     ],
     [
       'every bad input at once',
       options(['manifests/broken.yaml', 'manifests/invalid.yaml']),
       deps(),
       'error: manifests/broken.yaml: document 2: line 14, column 1: Flow sequence in block collection must be sufficiently indented and end with a ]\n' +
-        'error: manifests/invalid.yaml: document 2: Pod quoted-port: /spec/containers/0/ports/0/hostPort must be integer\n',
+        'error: manifests/invalid.yaml: document 2: Pod quoted-port: /spec/containers/0/ports/0/hostPort must be an integer\n',
     ],
     [
       'a state file with unusable items, each located',
@@ -386,7 +386,7 @@ describe('runCheck', () => {
           'kind: List\nitems:\n- kind: Pod\n  metadata: {name: a, namespace: x}\n  spec: {containers: [{name: 3}]}\n' +
           '---\nkind: Pod\nmetadata: {name: b}\nspec: {containers: []}\n---\nkind: Pod\nmetadata: {name: b}\nspec: {containers: []}\n',
       }),
-      'error: bad-state.yaml: document 1, item 1: Pod x/a: spec.containers[0].name must be string\n' +
+      'error: bad-state.yaml: document 1, item 1: Pod x/a: spec.containers[0].name must be a string\n' +
         'error: bad-state.yaml: document 3: Pod default/b: appears more than once\n',
     ],
     [

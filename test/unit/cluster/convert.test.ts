@@ -64,22 +64,22 @@ describe('decodePod', () => {
   });
 
   const invalid: readonly { readonly name: string; readonly pod: unknown; readonly errors: readonly string[] }[] = [
-    { name: 'rejects a value that is not an object', pod: 'Pod', errors: ['object must be object'] },
+    { name: 'rejects a value that is not an object', pod: 'Pod', errors: ['object must be an object'] },
     { name: 'rejects a pod without spec', pod: { metadata: { name: 'p' } }, errors: ["object must have required property 'spec'"] },
     {
       name: 'rejects a port number written as a string, saying where',
       pod: apiPod({ spec: { containers: [{ name: 'c', ports: [{ containerPort: 80, hostPort: '80' }] }] } }),
-      errors: ['spec.containers[0].ports[0].hostPort must be integer'],
+      errors: ['spec.containers[0].ports[0].hostPort must be an integer'],
     },
     {
       name: 'rejects a label value that is not a string, naming the label key with its slash',
       pod: apiPod({ metadata: { name: 'p', labels: { 'example.com/on': true } } }),
-      errors: ['metadata.labels.example.com/on must be string'],
+      errors: ['metadata.labels.example.com/on must be a string'],
     },
     {
       name: 'reports every problem, not only the first',
       pod: { metadata: {}, spec: { containers: 'web' } },
-      errors: ["metadata must have required property 'name'", 'spec.containers must be array'],
+      errors: ["metadata must have required property 'name'", 'spec.containers must be a list'],
     },
   ];
   for (const { name, pod, errors } of invalid) {

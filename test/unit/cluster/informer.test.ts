@@ -204,7 +204,7 @@ describe('ClusterInformer watch events', () => {
 
   it('counts objects that did not decode and keeps watching', async () => {
     const h = await synced([]);
-    h.pods.lastWatch.emit({ type: 'REJECTED', rejected: { name: 'team-a/odd', errors: ['spec must be object'] } });
+    h.pods.lastWatch.emit({ type: 'REJECTED', rejected: { name: 'team-a/odd', errors: ['spec must be an object'] } });
     expect(h.rejected).toEqual([['pods', 1]]);
     expect(h.pods.lastWatch.open).toBe(true);
   });

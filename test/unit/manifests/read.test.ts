@@ -61,7 +61,7 @@ describe('readManifests', () => {
     [
       'a hostPort that is not a number',
       'kind: Pod\nmetadata: {name: web}\nspec:\n  containers: [{name: c, ports: [{containerPort: 80, hostPort: "80"}]}]\n',
-      'a.yaml: document 1: Pod web: /spec/containers/0/ports/0/hostPort must be integer',
+      'a.yaml: document 1: Pod web: /spec/containers/0/ports/0/hostPort must be an integer',
     ],
     ['a Pod without a spec', 'kind: Pod\nmetadata: {name: web}\n', "a.yaml: document 1: Pod web: object must have required property 'spec'"],
     ['an object without a kind', 'metadata: {name: web}\n', 'a.yaml: document 1: object web: /kind is missing'],

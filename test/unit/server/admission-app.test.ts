@@ -123,7 +123,7 @@ describe('createAdmissionApp', () => {
       refusal(
         400,
         'BadRequest',
-        'HPG_ERR_INVALID_OBJECT: /request/object/spec/containers/0/ports/0/hostPort must be integer',
+        'HPG_ERR_INVALID_OBJECT: /request/object/spec/containers/0/ports/0/hostPort must be an integer',
         REQUEST_UID,
       ),
     ],
