@@ -3,6 +3,7 @@
  * without an API server (`serve --cluster-state FILE`): the parsed output of
  * `kubectl get pods,nodes,namespaces -A -o yaml` (or -o json) turned into a PodIndex.
  */
+import { openList } from '../admission/lists.js';
 import { podRef } from '../engine/occupancy.js';
 import type { PodLike } from '../engine/types.js';
 import type { Decoded } from './convert.js';
@@ -55,8 +56,8 @@ export type SnapshotResult =
 interface Located {
   readonly at: string;
   readonly value: unknown;
-  /** The kind a typed list (PodList) implies for items that carry none (API JSON leaves it out). */
-  readonly impliedKind: string | undefined;
+  /** Why the value cannot be used as it stands (a List whose items are not a list). */
+  readonly problem?: string;
 }
 
 function stringField(value: object, field: string): string | undefined {
@@ -64,31 +65,21 @@ function stringField(value: object, field: string): string | undefined {
   return typeof found === 'string' ? found : undefined;
 }
 
-function arrayField(value: object, field: string): readonly unknown[] | undefined {
-  const found: unknown = Object.getOwnPropertyDescriptor(value, field)?.value;
-  return Array.isArray(found) ? found : undefined;
-}
-
-/** Every object in `input`, with `List`s (and `PodList`, ...) opened up. */
+/** Every object in `input`, with arrays and `List`s (and `PodList`, ...) opened up, however nested. */
 function flatten(input: unknown): Located[] {
   const out: Located[] = [];
-  const visit = (value: unknown, at: string, impliedKind: string | undefined): void => {
+  const visit = (value: unknown, at: string): void => {
     if (Array.isArray(value)) {
       value.forEach((item: unknown, i) => {
-        visit(item, `${at}[${i}]`, impliedKind);
+        visit(item, `${at}[${i}]`);
       });
       return;
     }
-    const kind = typeof value === 'object' && value !== null ? stringField(value, 'kind') : undefined;
-    const items = typeof value === 'object' && value !== null ? arrayField(value, 'items') : undefined;
-    if (kind?.endsWith('List') === true && items !== undefined) {
-      const itemKind = kind === 'List' ? undefined : kind.slice(0, -'List'.length);
-      visit(items, at === '' ? 'items' : `${at}.items`, itemKind);
-      return;
-    }
-    out.push({ at: at === '' ? 'object' : at, value, impliedKind });
+    const list = openList(value);
+    if (list.kind === 'list') visit(list.items, at === '' ? 'items' : `${at}.items`);
+    else out.push({ at: at === '' ? 'object' : at, value, ...(list.kind === 'broken' ? { problem: list.problem } : {}) });
   };
-  visit(input, '', undefined);
+  visit(input, '');
   return out;
 }
 
@@ -124,7 +115,11 @@ export function indexFromObjects(input: unknown): SnapshotResult {
       problems.push({ at: item.at, kind: undefined, name: '(unnamed)', errors: ['is not an object'] });
       continue;
     }
-    const kind = stringField(item.value, 'kind') ?? item.impliedKind;
+    const kind = stringField(item.value, 'kind');
+    if (item.problem !== undefined) {
+      problems.push({ at: item.at, kind, name: nameOf(item.value), errors: [item.problem] });
+      continue;
+    }
     switch (kind) {
       case 'Pod':
         take(item, kind, decodePod(item.value), (p) => podKey(podRef(p)), pods);

@@ -1,5 +1,7 @@
 import { LineCounter, parseAllDocuments } from 'yaml';
 
+import { describeValue, isMapping, openList } from '../admission/lists.js';
+
 /**
  * Multi-document YAML or JSON (JSON is YAML) into plain objects, as `kubectl apply -f`
  * reads a file: empty documents are skipped, and `List` kinds (`List` from
@@ -44,44 +46,21 @@ export function originText(origin: Origin): string {
   return `${origin.file}: document ${origin.document}${item}`;
 }
 
-/** True for a YAML/JSON mapping. */
-export function isMapping(value: unknown): value is Readonly<Record<string, unknown>> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function describe(value: unknown): string {
-  if (Array.isArray(value)) return 'a list';
-  if (value === null) return 'null';
-  return typeof value === 'object' ? 'a mapping' : `a ${typeof value}`;
-}
-
-/** `PodList` -> `Pod`; the generic `List` names no item kind. */
-function itemKindOf(listKind: string): string | undefined {
-  return listKind === 'List' ? undefined : listKind.slice(0, -'List'.length);
-}
-
-/**
- * The items of a List. Items of a typed list (`PodList` read straight from the API) carry
- * no kind or apiVersion of their own, so they get the list's, as client decoders do.
- */
-function listItems(list: Readonly<Record<string, unknown>>, kind: string, origin: Origin, into: RawObject[], errors: ManifestError[]): void {
-  const items = list['items'];
-  if (items === null || items === undefined) return;
-  if (!Array.isArray(items)) {
-    errors.push({ code: HPG_ERR_MANIFEST_NOT_OBJECT, origin, message: `${kind} items must be a list, not ${describe(items)}` });
+/** The objects of one document: the document itself, or the items of a List (numbered from 1). */
+function objectsOf(value: Readonly<Record<string, unknown>>, origin: Origin, into: RawObject[], errors: ManifestError[]): void {
+  const list = openList(value);
+  if (list.kind === 'not-a-list') {
+    into.push({ origin, value });
     return;
   }
-  const itemKind = itemKindOf(kind);
-  items.forEach((item: unknown, i) => {
+  if (list.kind === 'broken') {
+    errors.push({ code: HPG_ERR_MANIFEST_NOT_OBJECT, origin, message: list.problem });
+    return;
+  }
+  list.items.forEach((item: unknown, i) => {
     const at: Origin = { ...origin, item: i + 1 };
-    if (!isMapping(item)) {
-      errors.push({ code: HPG_ERR_MANIFEST_NOT_OBJECT, origin: at, message: `expected a Kubernetes object, not ${describe(item)}` });
-      return;
-    }
-    const filled = itemKind === undefined || item['kind'] !== undefined
-      ? item
-      : { apiVersion: list['apiVersion'], ...item, kind: itemKind };
-    into.push({ origin: at, value: filled });
+    if (isMapping(item)) into.push({ origin: at, value: item });
+    else errors.push({ code: HPG_ERR_MANIFEST_NOT_OBJECT, origin: at, message: `expected a Kubernetes object, not ${describeValue(item)}` });
   });
 }
 
@@ -110,12 +89,10 @@ export function parseDocuments(text: string, file: string): Documents {
     }
     if (value === null || value === undefined) return;
     if (!isMapping(value)) {
-      errors.push({ code: HPG_ERR_MANIFEST_NOT_OBJECT, origin, message: `expected a Kubernetes object, not ${describe(value)}` });
+      errors.push({ code: HPG_ERR_MANIFEST_NOT_OBJECT, origin, message: `expected a Kubernetes object, not ${describeValue(value)}` });
       return;
     }
-    const kind = value['kind'];
-    if (typeof kind === 'string' && kind.endsWith('List') && 'items' in value) listItems(value, kind, origin, objects, errors);
-    else objects.push({ origin, value });
+    objectsOf(value, origin, objects, errors);
   });
   return { objects, errors };
 }

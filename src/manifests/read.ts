@@ -1,7 +1,8 @@
+import { isMapping } from '../admission/lists.js';
 import { decodeAdmittedObject, HPG_ERR_UNSUPPORTED_KIND } from '../admission/review.js';
 import type { AdmittedObject } from '../admission/subject.js';
 import type { Documents, ManifestError, Origin, RawObject } from './documents.js';
-import { isMapping, parseDocuments } from './documents.js';
+import { parseDocuments } from './documents.js';
 
 /** Where `kubectl apply` puts an object that names no namespace (without `-n` or a context namespace). */
 export const DEFAULT_NAMESPACE = 'default';

@@ -77,6 +77,10 @@ describe('indexFromObjects', () => {
     );
   });
 
+  it('reads a typed list with items: null (an empty Go slice) as no items', () => {
+    expect(ok(indexFromObjects([nodeItem('worker-1'), { kind: 'PodList', items: null }])).counts.ignoredKinds).toEqual(new Map());
+  });
+
   it('accepts an empty list', () => {
     expect(ok(indexFromObjects({ kind: 'List', items: [] })).index.size()).toEqual({ pods: 0, nodes: 0, namespaces: 0 });
   });
@@ -99,12 +103,17 @@ describe('indexFromObjects with unusable items', () => {
     expect(error).toBeInstanceOf(ClusterStateError);
     expect(error.code).toBe(HPG_ERR_CLUSTER_STATE);
     expect(error.problems).toEqual([
-      { at: 'items[1]', kind: 'Pod', name: 'team-a/bad-port', errors: ['spec.containers[0].ports[0].containerPort must be integer'] },
+      { at: 'items[1]', kind: 'Pod', name: 'team-a/bad-port', errors: ['spec.containers[0].ports[0].containerPort must be an integer'] },
       { at: 'items[2]', kind: 'Node', name: '(unnamed)', errors: ["metadata must have required property 'name'"] },
       { at: 'items[3]', kind: undefined, name: 'kindless', errors: ['has no kind'] },
       { at: 'items[4]', kind: undefined, name: '(unnamed)', errors: ['is not an object'] },
     ]);
-    expect(error.message).toContain('items[1] (Pod team-a/bad-port): spec.containers[0].ports[0].containerPort must be integer');
+    expect(error.message).toContain('items[1] (Pod team-a/bad-port): spec.containers[0].ports[0].containerPort must be an integer');
+  });
+
+  it('rejects a List whose items are not a list, instead of skipping it as a kind', () => {
+    const error = problemsOf(indexFromObjects([nodeItem('worker-1'), { kind: 'PodList', items: { broken: true } }]));
+    expect(error.problems).toEqual([{ at: '[1]', kind: 'PodList', name: '(unnamed)', errors: ['PodList items must be a list, not a mapping'] }]);
   });
 
   it('rejects the same pod listed twice', () => {
