@@ -102,6 +102,16 @@ export function releaseStories(target: () => ReleaseTarget): void {
       ...(declared ? { ports: [{ containerPort: port }] } : {}),
     }));
   const apply = (t: ReleaseTarget, file: string) => kubectl(['apply', '-f', file], { cwd: t.manifests.dir });
+  /**
+   * Waits until a server-side dry run of `file` gets through: the namespace's mode label
+   * has reached the webhook's watch, which until then answers in its default mode (the
+   * label arrives by a watch event, a moment after the namespace is created).
+   */
+  const admittedOnDryRun = (t: ReleaseTarget, file: string, what: string) =>
+    eventually(what, async () => {
+      const result = await kubectl(['create', '--dry-run=server', '-f', file], { cwd: t.manifests.dir });
+      return result.exitCode === 0 ? done(undefined) : notYet(`exit ${result.exitCode}: ${result.stderr.trim()}`);
+    }, { timeoutMs: 60_000, intervalMs: 500 });
 
   describe('a host-networked pod on a node that really runs it', () => {
     it('runs and answers on its port; a second pod pinned there on that port is denied at apply time, naming the first', async () => {
@@ -186,7 +196,9 @@ export function releaseStories(target: () => ReleaseTarget): void {
       const port = 18184;
 
       expect((await apply(t, serverPod(t, 'warn-1', ns, node, port))).exitCode).toBe(0);
-      expect(await apply(t, serverPod(t, 'warn-2', ns, node, port))).toEqual({
+      const second = serverPod(t, 'warn-2', ns, node, port);
+      await admittedOnDryRun(t, second, `the webhook to see the warn label of ${ns}`);
+      expect(await apply(t, second)).toEqual({
         exitCode: 0,
         stdout: 'pod/warn-2 created\n',
         stderr: `Warning: port ${port}/TCP on node ${node.name} is used by pod ${ns}/warn-1 (container web)\n`,
