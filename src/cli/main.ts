@@ -7,7 +7,6 @@ import { runCli } from './program.js';
 export function realDeps(): CliDeps {
   return {
     version: packageVersion(),
-    env: process.env,
     readConfigFile: readTextFile,
     check: {
       readFile: readTextFile,

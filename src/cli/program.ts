@@ -2,9 +2,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { MODES } from '../admission/decide.js';
 import { isMode } from '../admission/policy.js';
 import { configErrorText, loadConfig } from '../config/load.js';
+import { commandLine, serveOptions } from '../config/options.js';
 import type { Config } from '../config/schema.js';
-import { LOG_LEVELS } from '../config/schema.js';
-import { DEFAULTS } from '../config/settings.js';
 import type { CheckDeps, OutputFormat } from './check.js';
 import { OUTPUT_FORMATS, runCheck } from './check.js';
 import type { CommandResult, ExitCode } from './exit.js';
@@ -13,8 +12,6 @@ import { errorText, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit.js';
 /** The outside world of the CLI, passed in so tests run commands without spawning. */
 export interface CliDeps {
   readonly version: string;
-  /** The environment, for HOSTPORT_GUARD_* settings. */
-  readonly env: Readonly<Record<string, string | undefined>>;
   /** Reads the configuration file. */
   readonly readConfigFile: (path: string) => string;
   readonly check: CheckDeps;
@@ -40,24 +37,14 @@ function stringsOption(opts: Readonly<Record<string, unknown>>, key: string): st
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
 
-/** `serve`: flags mirror the configuration; defaults live in the config layer, not here. */
+/** `serve`: the options and their variables come from the config layer (config/options.ts), defaults too. */
 function addServe(program: Command, deps: CliDeps, done: (result: CommandResult) => void): void {
-  program
-    .command('serve')
-    .description('run the admission webhook server')
-    .option('--config <file>', 'configuration file, YAML or JSON (env HOSTPORT_GUARD_CONFIG)')
-    .option('--mode <mode>', `answer to conflicts: ${MODES.join(', ')} (default: ${DEFAULTS.mode})`)
-    .option('--port <port>', `HTTPS port of the webhook (default: ${DEFAULTS.listen.port})`)
-    .option('--health-port <port>', `HTTP port of the health endpoints (default: ${DEFAULTS.health.port})`)
-    .option('--tls-cert <file>', 'TLS certificate file (required)')
-    .option('--tls-key <file>', 'TLS private key file (required)')
-    .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, else the in-cluster account)')
-    .option('--cluster-state <file>', 'serve from this static snapshot (kubectl get pods,nodes,namespaces -A -o yaml) instead of watching')
-    .option('--exempt-namespace <ns>', `namespace never decided, repeatable (default: ${DEFAULTS.exemptNamespaces.join(', ')})`, collect)
-    .option('--log-level <level>', `${LOG_LEVELS.join(', ')} (default: ${DEFAULTS.logLevel})`)
+  const serve = program.command('serve').description('run the admission webhook server');
+  for (const option of serveOptions()) serve.addOption(option);
+  serve
     .addHelpText('after', '\nEvery setting can also come from the configuration file or a HOSTPORT_GUARD_* variable;\nflags win over variables, variables over the file.')
     .action(async (_options: unknown, command: Command) => {
-      const loaded = loadConfig({ flags: command.opts(), env: deps.env, readFile: deps.readConfigFile });
+      const loaded = loadConfig({ ...commandLine(command), readFile: deps.readConfigFile });
       if (!loaded.ok) {
         done({ exitCode: EXIT_USAGE, stdout: '', stderr: configErrorText(loaded.issues) });
         return;

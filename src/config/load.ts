@@ -1,4 +1,5 @@
 import type { ConfigIssue } from './errors.js';
+import type { FlagSource } from './options.js';
 import { HPG_ERR_CONFIG_FILE_UNREADABLE, issueText } from './errors.js';
 import type { ConfigResult } from './resolve.js';
 import { resolveConfig } from './resolve.js';
@@ -7,8 +8,11 @@ import { configFileOf } from './sources.js';
 
 /** Where loadConfig reads from; tests pass strings and fakes. */
 export interface ConfigLoadOptions {
-  /** Option values as commander parsed them. */
+  /** Option values as commander found them, on the command line or in their variables. */
   readonly flags: Readonly<Record<string, unknown>>;
+  /** Where commander found each value (options.ts, commandLine); the command line unless said. */
+  readonly flagSources?: Readonly<Record<string, FlagSource>>;
+  /** The variables commander does not read (settings without a flag, unknown names). */
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly readFile?: (path: string) => string;
 }
@@ -26,8 +30,10 @@ function readErrorText(error: unknown): string {
 export function loadConfig(options: ConfigLoadOptions): ConfigResult {
   const env = options.env ?? process.env;
   const readFile = options.readFile ?? readTextFile;
-  const ref = configFileOf(options.flags, env);
-  if (ref === undefined) return resolveConfig({ flags: options.flags, env });
+  const flagSources = options.flagSources ?? {};
+  const command = { flags: options.flags, flagSources, env };
+  const ref = configFileOf(options.flags, flagSources);
+  if (ref === undefined) return resolveConfig(command);
   let text: string;
   try {
     text = readFile(ref.path);
@@ -38,9 +44,9 @@ export function loadConfig(options: ConfigLoadOptions): ConfigResult {
       problem: `cannot be read: ${readErrorText(error)}`,
       origin: ref.origin,
     };
-    return resolveConfig({ flags: options.flags, env, file: { ref, issue } });
+    return resolveConfig({ ...command, file: { ref, issue } });
   }
-  return resolveConfig({ flags: options.flags, env, file: { ref, text } });
+  return resolveConfig({ ...command, file: { ref, text } });
 }
 
 /** The lines to print for a refused configuration, one per problem. */

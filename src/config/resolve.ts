@@ -4,6 +4,7 @@ import type { ConfigIssue } from './errors.js';
 import { HPG_ERR_CONFIG_INVALID_VALUE, HPG_ERR_CONFIG_MISSING, HPG_ERR_CONFIG_UNKNOWN_KEY } from './errors.js';
 import type { Merged } from './layers.js';
 import { isValues, mergeLayers, pointerSegment } from './layers.js';
+import type { FlagSource } from './options.js';
 import type { Config } from './schema.js';
 import { validateConfig } from './schema.js';
 import { howToSet } from './settings.js';
@@ -12,8 +13,11 @@ import { defaultsLayer, envLayer, fileLayer, flagsLayer } from './sources.js';
 
 /** The raw inputs of a configuration; reading them is the caller's business. */
 export interface ConfigInputs {
-  /** Option values as commander parsed them (camelCase keys, strings or string lists). */
+  /** Option values as commander found them (camelCase keys, strings or string lists). */
   readonly flags: Readonly<Record<string, unknown>>;
+  /** Where commander found each value; the command line unless said. */
+  readonly flagSources?: Readonly<Record<string, FlagSource>>;
+  /** The variables commander does not read: settings without a flag, and unknown names. */
   readonly env: Readonly<Record<string, string | undefined>>;
   /** The configuration file's text, or the problem that kept it from being read. */
   readonly file?: { readonly ref: ConfigFileRef; readonly text: string } | { readonly ref: ConfigFileRef; readonly issue: ConfigIssue };
@@ -91,7 +95,7 @@ export function resolveConfig(inputs: ConfigInputs): ConfigResult {
   const file = inputs.file;
   const fromFile = file === undefined ? undefined : 'text' in file ? fileLayer(file.ref, file.text) : undefined;
   const fromEnv = envLayer(inputs.env);
-  const layers = [defaultsLayer(), ...(fromFile === undefined ? [] : [fromFile.layer]), fromEnv.layer, flagsLayer(inputs.flags)];
+  const layers = [defaultsLayer(), ...(fromFile === undefined ? [] : [fromFile.layer]), fromEnv.layer, flagsLayer(inputs.flags, inputs.flagSources)];
   const merged = mergeLayers(layers);
   const issues: ConfigIssue[] = [
     ...(file !== undefined && 'issue' in file ? [file.issue] : []),

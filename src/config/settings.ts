@@ -4,8 +4,22 @@
  * one row.
  */
 
+import { MODES } from '../admission/decide.js';
+import { LOG_LEVELS } from './schema.js';
+
 /** How a raw string from the environment or a flag is turned into a value. */
 export type SettingType = 'string' | 'integer' | 'list';
+
+/** A setting's flag on `serve`. */
+export interface Flag {
+  /** As typed, e.g. `--health-port`. */
+  readonly name: string;
+  /** As commander names its value, e.g. `healthPort`. */
+  readonly key: string;
+  /** The value's placeholder in the help, e.g. `<port>`. */
+  readonly arg: string;
+  readonly help: string;
+}
 
 /** One setting reachable from outside the file. */
 export interface Setting {
@@ -13,8 +27,8 @@ export interface Setting {
   readonly path: readonly string[];
   /** The environment variable, e.g. `HOSTPORT_GUARD_PORT`. */
   readonly env: string;
-  /** The flag as typed and as commander names its value, when there is one. */
-  readonly flag?: { readonly name: string; readonly key: string };
+  /** The flag, when there is one; commander then reads the variable too (options.ts). */
+  readonly flag?: Flag;
   readonly type: SettingType;
 }
 
@@ -23,32 +37,6 @@ export const ENV_PREFIX = 'HOSTPORT_GUARD_';
 
 /** The variable naming the configuration file (like `--config`). */
 export const CONFIG_FILE_ENV = `${ENV_PREFIX}CONFIG`;
-
-function setting(path: readonly string[], env: string, type: SettingType, flag?: string): Setting {
-  const row = { path, env: ENV_PREFIX + env, type };
-  if (flag === undefined) return row;
-  const key = flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
-  return { ...row, flag: { name: `--${flag}`, key } };
-}
-
-/** The settings with their variables and flags. */
-export const SETTINGS: readonly Setting[] = [
-  setting(['mode'], 'MODE', 'string', 'mode'),
-  setting(['exemptNamespaces'], 'EXEMPT_NAMESPACES', 'list', 'exempt-namespace'),
-  setting(['listen', 'host'], 'HOST', 'string'),
-  setting(['listen', 'port'], 'PORT', 'integer', 'port'),
-  setting(['health', 'host'], 'HEALTH_HOST', 'string'),
-  setting(['health', 'port'], 'HEALTH_PORT', 'integer', 'health-port'),
-  setting(['tls', 'certFile'], 'TLS_CERT_FILE', 'string', 'tls-cert'),
-  setting(['tls', 'keyFile'], 'TLS_KEY_FILE', 'string', 'tls-key'),
-  setting(['tls', 'reloadIntervalSeconds'], 'TLS_RELOAD_INTERVAL_SECONDS', 'integer'),
-  setting(['kubeconfig'], 'KUBECONFIG', 'string', 'kubeconfig'),
-  setting(['clusterState'], 'CLUSTER_STATE', 'string', 'cluster-state'),
-  setting(['reservationTtlSeconds'], 'RESERVATION_TTL_SECONDS', 'integer'),
-  setting(['watch', 'staleAfterSeconds'], 'WATCH_STALE_AFTER_SECONDS', 'integer'),
-  setting(['logLevel'], 'LOG_LEVEL', 'string', 'log-level'),
-  setting(['maxBodyBytes'], 'MAX_BODY_BYTES', 'integer'),
-];
 
 /**
  * Values used where no source sets one, and the only place they are written: the server
@@ -77,6 +65,44 @@ export const DEFAULTS = {
   // twice), with room for the envelope.
   maxBodyBytes: 4 * 1024 * 1024,
 } as const;
+
+function setting(path: readonly string[], env: string, type: SettingType, flag?: { readonly name: string; readonly arg: string; readonly help: string }): Setting {
+  const row = { path, env: ENV_PREFIX + env, type };
+  if (flag === undefined) return row;
+  const key = flag.name.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+  return { ...row, flag: { name: `--${flag.name}`, key, arg: flag.arg, help: flag.help } };
+}
+
+/** The settings with their variables and flags. */
+export const SETTINGS: readonly Setting[] = [
+  setting(['mode'], 'MODE', 'string', { name: 'mode', arg: '<mode>', help: `answer to conflicts: ${MODES.join(', ')} (default: ${DEFAULTS.mode})` }),
+  setting(['exemptNamespaces'], 'EXEMPT_NAMESPACES', 'list', {
+    name: 'exempt-namespace',
+    arg: '<ns>',
+    help: `namespace never decided, repeatable; the variable takes a comma-separated list (default: ${DEFAULTS.exemptNamespaces.join(', ')})`,
+  }),
+  setting(['listen', 'host'], 'HOST', 'string'),
+  setting(['listen', 'port'], 'PORT', 'integer', { name: 'port', arg: '<port>', help: `HTTPS port of the webhook (default: ${DEFAULTS.listen.port})` }),
+  setting(['health', 'host'], 'HEALTH_HOST', 'string'),
+  setting(['health', 'port'], 'HEALTH_PORT', 'integer', { name: 'health-port', arg: '<port>', help: `HTTP port of the health endpoints (default: ${DEFAULTS.health.port})` }),
+  setting(['tls', 'certFile'], 'TLS_CERT_FILE', 'string', { name: 'tls-cert', arg: '<file>', help: 'TLS certificate file (required)' }),
+  setting(['tls', 'keyFile'], 'TLS_KEY_FILE', 'string', { name: 'tls-key', arg: '<file>', help: 'TLS private key file (required)' }),
+  setting(['tls', 'reloadIntervalSeconds'], 'TLS_RELOAD_INTERVAL_SECONDS', 'integer'),
+  setting(['kubeconfig'], 'KUBECONFIG', 'string', {
+    name: 'kubeconfig',
+    arg: '<path>',
+    help: 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, else the in-cluster account)',
+  }),
+  setting(['clusterState'], 'CLUSTER_STATE', 'string', {
+    name: 'cluster-state',
+    arg: '<file>',
+    help: 'serve from this static snapshot (kubectl get pods,nodes,namespaces -A -o yaml) instead of watching',
+  }),
+  setting(['reservationTtlSeconds'], 'RESERVATION_TTL_SECONDS', 'integer'),
+  setting(['watch', 'staleAfterSeconds'], 'WATCH_STALE_AFTER_SECONDS', 'integer'),
+  setting(['logLevel'], 'LOG_LEVEL', 'string', { name: 'log-level', arg: '<level>', help: `${LOG_LEVELS.join(', ')} (default: ${DEFAULTS.logLevel})` }),
+  setting(['maxBodyBytes'], 'MAX_BODY_BYTES', 'integer'),
+];
 
 const INTEGER = /^[+-]?[0-9]+$/;
 

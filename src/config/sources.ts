@@ -3,6 +3,7 @@ import type { ConfigIssue } from './errors.js';
 import { HPG_ERR_CONFIG_FILE_SYNTAX, HPG_ERR_CONFIG_UNKNOWN_ENV } from './errors.js';
 import type { Layer } from './layers.js';
 import { isValues, mergeLayers, pointerOf, valuesAt } from './layers.js';
+import type { FlagSource } from './options.js';
 import type { Setting } from './settings.js';
 import { CONFIG_FILE_ENV, DEFAULTS, ENV_PREFIX, SETTINGS, settingValue } from './settings.js';
 
@@ -21,16 +22,11 @@ export function defaultsLayer(): Layer {
   return { values: DEFAULTS, originOf: () => 'default' };
 }
 
-/** The configuration file to read: `--config`, else HOSTPORT_GUARD_CONFIG, else none. */
-export function configFileOf(
-  flags: Readonly<Record<string, unknown>>,
-  env: Readonly<Record<string, string | undefined>>,
-): ConfigFileRef | undefined {
-  const flag = flags['config'];
-  if (typeof flag === 'string' && flag !== '') return { path: flag, origin: 'from --config' };
-  const fromEnv = env[CONFIG_FILE_ENV];
-  if (fromEnv !== undefined && fromEnv !== '') return { path: fromEnv, origin: `from ${CONFIG_FILE_ENV}` };
-  return undefined;
+/** The configuration file to read: `--config` or HOSTPORT_GUARD_CONFIG (commander chose), else none. */
+export function configFileOf(flags: Readonly<Record<string, unknown>>, flagSources: Readonly<Record<string, FlagSource>> = {}): ConfigFileRef | undefined {
+  const path = flags['config'];
+  if (typeof path !== 'string' || path === '') return undefined;
+  return { path, origin: flagSources['config'] === 'env' ? `from ${CONFIG_FILE_ENV}` : 'from --config' };
 }
 
 /** The settings in a YAML or JSON file (JSON is YAML); an empty file sets nothing. */
@@ -81,7 +77,10 @@ function settingsLayer(entries: readonly { readonly row: Setting; readonly value
  */
 const SERVICE_LINK = /_SERVICE_HOST$|_SERVICE_PORT(_[A-Z0-9_]+)?$|_PORT(_[0-9]+_(TCP|UDP|SCTP)(_PROTO|_PORT|_ADDR)?)?$/;
 
-/** The HOSTPORT_GUARD_* variables; an unknown one is an error so a typo is not ignored. */
+/**
+ * The HOSTPORT_GUARD_* variables of settings without a flag (commander reads the others,
+ * options.ts); an unknown one is an error so a typo is not ignored.
+ */
 export function envLayer(env: Readonly<Record<string, string | undefined>>): LayerResult {
   const entries = [];
   const issues: ConfigIssue[] = [];
@@ -89,23 +88,31 @@ export function envLayer(env: Readonly<Record<string, string | undefined>>): Lay
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith(ENV_PREFIX) || name === CONFIG_FILE_ENV || raw === undefined) continue;
     const row = byName.get(name);
-    if (row !== undefined) entries.push({ row, value: settingValue(row.type, raw), origin: `from ${name}` });
-    else if (!SERVICE_LINK.test(name)) {
+    if (row !== undefined) {
+      if (row.flag === undefined) entries.push({ row, value: settingValue(row.type, raw), origin: `from ${name}` });
+    } else if (!SERVICE_LINK.test(name)) {
       issues.push({ code: HPG_ERR_CONFIG_UNKNOWN_ENV, setting: name, problem: 'is not a known setting', origin: 'from the environment' });
     }
   }
   return { layer: settingsLayer(entries), issues };
 }
 
-/** Values given as flags (commander's option values, keyed by camelCase flag name). */
-export function flagsLayer(flags: Readonly<Record<string, unknown>>): Layer {
+/**
+ * The values commander found for the options, each named by its flag or its variable. A
+ * list from a flag is one entry per repetition; from its variable, commas separate the
+ * entries.
+ */
+export function flagsLayer(flags: Readonly<Record<string, unknown>>, flagSources: Readonly<Record<string, FlagSource>> = {}): Layer {
   const entries = [];
   for (const row of SETTINGS) {
     if (row.flag === undefined) continue;
     const raw = flags[row.flag.key];
-    const origin = `from ${row.flag.name}`;
-    if (typeof raw === 'string') entries.push({ row, value: row.type === 'list' ? [raw] : settingValue(row.type, raw), origin });
-    else if (Array.isArray(raw)) entries.push({ row, value: raw, origin });
+    const fromEnv = flagSources[row.flag.key] === 'env';
+    const origin = `from ${fromEnv ? row.env : row.flag.name}`;
+    const texts = typeof raw === 'string' ? [raw] : Array.isArray(raw) ? raw.filter((v): v is string => typeof v === 'string') : undefined;
+    if (texts === undefined) continue;
+    const value = row.type !== 'list' ? settingValue(row.type, texts.join('')) : fromEnv ? texts.flatMap((t) => settingValue('list', t)) : texts;
+    entries.push({ row, value, origin });
   }
   return settingsLayer(entries);
 }

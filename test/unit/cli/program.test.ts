@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { CliDeps } from '../../../src/cli/program.js';
 import { runCli } from '../../../src/cli/program.js';
 import type { Config } from '../../../src/config/schema.js';
@@ -7,7 +7,6 @@ function fakeDeps(overrides: Partial<CliDeps> = {}): CliDeps & { served: Config[
   const served: Config[] = [];
   return {
     version: '1.2.3',
-    env: {},
     readConfigFile: (path) => {
       throw new Error(`ENOENT: no such file or directory, open '${path}'`);
     },
@@ -24,7 +23,29 @@ function fakeDeps(overrides: Partial<CliDeps> = {}): CliDeps & { served: Config[
   };
 }
 
+/**
+ * Runs `run` with `variables` set in process.env, which is where commander reads an
+ * option's variable (Jest gives each test file a process.env of its own).
+ */
+async function withEnv<T>(variables: Readonly<Record<string, string>>, run: () => Promise<T>): Promise<T> {
+  const before = { ...process.env };
+  Object.assign(process.env, variables);
+  try {
+    return await run();
+  } finally {
+    for (const name of Object.keys(variables)) {
+      if (before[name] === undefined) Reflect.deleteProperty(process.env, name);
+      else process.env[name] = before[name];
+    }
+  }
+}
+
 describe('runCli', () => {
+  beforeAll(() => {
+    // Only the variables a test sets may reach commander.
+    for (const name of Object.keys(process.env)) if (name.startsWith('HOSTPORT_GUARD_')) Reflect.deleteProperty(process.env, name);
+  });
+
   it('prints the usage with --help and exits 0', async () => {
     const out = await runCli(['--help'], fakeDeps());
     expect([out.exitCode, out.stderr]).toEqual([0, '']);
@@ -76,13 +97,44 @@ describe('runCli', () => {
   });
 
   it('serves with the merged configuration, flags over environment', async () => {
-    const deps = fakeDeps({ env: { HOSTPORT_GUARD_MODE: 'audit', HOSTPORT_GUARD_LOG_LEVEL: 'debug' } });
+    const deps = fakeDeps();
     const args = ['serve', '--tls-cert', 'c.pem', '--tls-key', 'k.pem', '--mode', 'warn', '--exempt-namespace', 'a', '--exempt-namespace', 'b', '--port', '9443'];
-    const out = await runCli(args, deps);
+    const out = await withEnv({ HOSTPORT_GUARD_MODE: 'audit', HOSTPORT_GUARD_LOG_LEVEL: 'debug', HOSTPORT_GUARD_HEALTH_HOST: '127.0.0.1' }, () => runCli(args, deps));
     expect(out).toEqual({ exitCode: 0, stdout: '', stderr: '' });
-    expect(deps.served.map((c) => [c.mode, c.logLevel, c.exemptNamespaces, c.listen.port, c.tls.certFile])).toEqual([
-      ['warn', 'debug', ['a', 'b'], 9443, 'c.pem'],
+    expect(deps.served.map((c) => [c.mode, c.logLevel, c.exemptNamespaces, c.listen.port, c.tls.certFile, c.health.host])).toEqual([
+      ['warn', 'debug', ['a', 'b'], 9443, 'c.pem', '127.0.0.1'],
     ]);
+  });
+
+  it('reads a list from its variable split at commas, and --config from HOSTPORT_GUARD_CONFIG', async () => {
+    const deps = fakeDeps({ readConfigFile: () => 'mode: audit\n' });
+    const env = { HOSTPORT_GUARD_EXEMPT_NAMESPACES: 'kube-system, monitoring', HOSTPORT_GUARD_CONFIG: '/etc/hpg.yaml' };
+    const out = await withEnv(env, () => runCli(['serve', '--tls-cert', 'c', '--tls-key', 'k'], deps));
+    expect(out).toEqual({ exitCode: 0, stdout: '', stderr: '' });
+    expect(deps.served.map((c) => [c.exemptNamespaces, c.mode])).toEqual([[['kube-system', 'monitoring'], 'audit']]);
+  });
+
+  it('prefers --config over HOSTPORT_GUARD_CONFIG, and names the variable a bad value came from', async () => {
+    const read: string[] = [];
+    const deps = fakeDeps({
+      readConfigFile: (path) => {
+        read.push(path);
+        return 'mode: warn\n';
+      },
+    });
+    const out = await withEnv({ HOSTPORT_GUARD_CONFIG: 'b.yaml', HOSTPORT_GUARD_PORT: 'eighty' }, () =>
+      runCli(['serve', '--config', 'a.yaml', '--tls-cert', 'c', '--tls-key', 'k'], deps),
+    );
+    expect([out, read]).toEqual([
+      { exitCode: 2, stdout: '', stderr: 'config: listen.port: must be an integer, not "eighty" (from HOSTPORT_GUARD_PORT)\n' },
+      ['a.yaml'],
+    ]);
+  });
+
+  it('names the variable of each option in the help of serve', async () => {
+    const help = (await runCli(['serve', '--help'], fakeDeps())).stdout.replace(/\s+/g, ' ');
+    expect(help).toContain('--health-port <port> HTTP port of the health endpoints (default: 8080) (env: HOSTPORT_GUARD_HEALTH_PORT)');
+    expect(help).toContain('--config <file> configuration file, YAML or JSON (env: HOSTPORT_GUARD_CONFIG)');
   });
 
   it('refuses to serve with every configuration problem listed, and does not start', async () => {

@@ -31,14 +31,16 @@ describe('loadConfig', () => {
 
   it('reads the file named by HOSTPORT_GUARD_CONFIG', () => {
     const fs = files({ '/etc/hpg/config.yaml': 'mode: audit\n' });
-    const result = loadConfig({ flags: TLS, env: { HOSTPORT_GUARD_CONFIG: '/etc/hpg/config.yaml' }, readFile: fs.readFile });
+    const result = loadConfig({ flags: { ...TLS, config: '/etc/hpg/config.yaml' }, flagSources: { config: 'env' }, env: {}, readFile: fs.readFile });
     expect(result.ok && result.config.mode).toBe('audit');
   });
 
-  it('prefers --config over HOSTPORT_GUARD_CONFIG', () => {
-    const fs = files({ 'a.yaml': 'mode: warn\n', 'b.yaml': 'mode: audit\n' });
-    const result = loadConfig({ flags: { ...TLS, config: 'a.yaml' }, env: { HOSTPORT_GUARD_CONFIG: 'b.yaml' }, readFile: fs.readFile });
-    expect([result.ok && result.config.mode, fs.read]).toEqual(['warn', ['a.yaml']]);
+  it('names HOSTPORT_GUARD_CONFIG as the origin of a file it named that cannot be read', () => {
+    const fs = files({});
+    const result = loadConfig({ flags: { ...TLS, config: 'gone.yaml' }, flagSources: { config: 'env' }, env: {}, readFile: fs.readFile });
+    expect(lines(result)).toEqual([
+      "config: gone.yaml: cannot be read: ENOENT: no such file or directory, open 'gone.yaml' (from HOSTPORT_GUARD_CONFIG)",
+    ]);
   });
 
   it('lists an unreadable file with the other problems, naming where its path came from', () => {

@@ -38,12 +38,12 @@ describe('resolveConfig', () => {
 
   const precedence: [string, Partial<ConfigInputs> & { fileText?: string }, string][] = [
     ['the file overrides a default', { fileText: 'mode: warn\n' }, 'warn'],
-    ['the environment overrides the file', { fileText: 'mode: warn\n', env: { HOSTPORT_GUARD_MODE: 'audit' } }, 'audit'],
     [
-      'a flag overrides the environment and the file',
-      { fileText: 'mode: warn\n', env: { HOSTPORT_GUARD_MODE: 'audit' }, flags: { ...TLS_FLAGS, mode: 'enforce' } },
-      'enforce',
+      'the environment overrides the file',
+      { fileText: 'mode: warn\n', flags: { ...TLS_FLAGS, mode: 'audit' }, flagSources: { mode: 'env' } },
+      'audit',
     ],
+    ['a flag overrides the file', { fileText: 'mode: warn\n', flags: { ...TLS_FLAGS, mode: 'enforce' } }, 'enforce'],
   ];
   it.each(precedence)('%s', (_name, given, mode) => {
     expect(config(resolveConfig(inputs(given))).mode).toBe(mode);
@@ -52,7 +52,8 @@ describe('resolveConfig', () => {
   it('merges nested settings key by key across sources', () => {
     const result = config(resolveConfig(inputs({
       fileText: 'listen:\n  host: 127.0.0.1\ntls:\n  reloadIntervalSeconds: 60\n',
-      env: { HOSTPORT_GUARD_PORT: '9443' },
+      flags: { ...TLS_FLAGS, port: '9443' },
+      flagSources: { port: 'env' },
     })));
     expect(result.listen).toEqual({ host: '127.0.0.1', port: 9443 });
     expect(result.tls).toEqual({ certFile: '/tls/tls.crt', keyFile: '/tls/tls.key', reloadIntervalSeconds: 60 });
@@ -67,9 +68,9 @@ describe('resolveConfig', () => {
   });
 
   it('reads a comma-separated list from the environment and an empty one as no exemptions', () => {
-    expect(config(resolveConfig(inputs({ env: { HOSTPORT_GUARD_EXEMPT_NAMESPACES: 'kube-system, monitoring' } }))).exemptNamespaces)
-      .toEqual(['kube-system', 'monitoring']);
-    expect(config(resolveConfig(inputs({ env: { HOSTPORT_GUARD_EXEMPT_NAMESPACES: '' } }))).exemptNamespaces).toEqual([]);
+    const fromEnv = (value: string): Partial<ConfigInputs> => ({ flags: { ...TLS_FLAGS, exemptNamespace: [value] }, flagSources: { exemptNamespace: 'env' } });
+    expect(config(resolveConfig(inputs(fromEnv('kube-system, monitoring')))).exemptNamespaces).toEqual(['kube-system', 'monitoring']);
+    expect(config(resolveConfig(inputs(fromEnv('')))).exemptNamespaces).toEqual([]);
   });
 
   it('reads the file as JSON too', () => {
@@ -83,8 +84,8 @@ describe('resolveConfig', () => {
 
   it('takes optional paths from their sources', () => {
     const result = config(resolveConfig(inputs({
-      env: { HOSTPORT_GUARD_KUBECONFIG: '/home/me/.kube/config' },
-      flags: { ...TLS_FLAGS, clusterState: 'state.yaml' },
+      flags: { ...TLS_FLAGS, kubeconfig: '/home/me/.kube/config', clusterState: 'state.yaml' },
+      flagSources: { kubeconfig: 'env' },
     })));
     expect([result.kubeconfig, result.clusterState]).toEqual(['/home/me/.kube/config', 'state.yaml']);
   });
@@ -92,8 +93,9 @@ describe('resolveConfig', () => {
   it('lists every problem at once, each with the source of its value', () => {
     const result = resolveConfig({
       file: { ref: { path: 'hpg.yaml', origin: 'from --config' }, text: 'logLevel: loud\nlisten:\n  port: 70000\nwatch:\n  staleAfterSeconds: 0\n' },
-      env: { HOSTPORT_GUARD_MAX_BODY_BYTES: '1048576', HOSTPORT_GUARD_HEALTH_PORT: 'eighty' },
-      flags: { mode: 'block', tlsKey: '/tls/tls.key' },
+      env: { HOSTPORT_GUARD_MAX_BODY_BYTES: '1048576' },
+      flags: { mode: 'block', tlsKey: '/tls/tls.key', healthPort: 'eighty' },
+      flagSources: { healthPort: 'env' },
     });
     expect(lines(result).sort()).toEqual([
       'config: health.port: must be an integer, not "eighty" (from HOSTPORT_GUARD_HEALTH_PORT)',
@@ -129,7 +131,11 @@ describe('resolveConfig', () => {
       ['config: exemptNamespaces[1]: must be a string, not 7 (from file hpg.yaml)'],
     ],
     ['a namespace listed twice', { flags: { ...TLS_FLAGS, exemptNamespace: ['a', 'a'] } }, ['config: exemptNamespaces: must not list a value twice (from --exempt-namespace)']],
-    ['an empty path', { env: { HOSTPORT_GUARD_KUBECONFIG: '' } }, ['config: kubeconfig: must not be empty (from HOSTPORT_GUARD_KUBECONFIG)']],
+    [
+      'an empty path',
+      { flags: { ...TLS_FLAGS, kubeconfig: '' }, flagSources: { kubeconfig: 'env' } },
+      ['config: kubeconfig: must not be empty (from HOSTPORT_GUARD_KUBECONFIG)'],
+    ],
     ['a fractional port', { flags: { ...TLS_FLAGS, port: '84.5' } }, ['config: listen.port: must be an integer, not "84.5" (from --port)']],
     [
       'a mapping where a scalar belongs',
@@ -148,7 +154,7 @@ describe('resolveConfig', () => {
     ],
     [
       'a service link variable in place of the port',
-      { env: { HOSTPORT_GUARD_PORT: 'tcp://10.96.0.10:443' } },
+      { flags: { ...TLS_FLAGS, port: 'tcp://10.96.0.10:443' }, flagSources: { port: 'env' } },
       [
         'config: listen.port: must be an integer, not "tcp://10.96.0.10:443" (this looks like a Kubernetes service link variable: ' +
           'set enableServiceLinks: false on the pod) (from HOSTPORT_GUARD_PORT)',

@@ -24,7 +24,7 @@ describe('SETTINGS', () => {
   });
 
   it('names the commander key of a dashed flag in camelCase', () => {
-    expect(SETTINGS.find((s) => s.env === 'HOSTPORT_GUARD_HEALTH_PORT')?.flag).toEqual({ name: '--health-port', key: 'healthPort' });
+    expect(SETTINGS.find((s) => s.env === 'HOSTPORT_GUARD_HEALTH_PORT')?.flag).toMatchObject({ name: '--health-port', key: 'healthPort', arg: '<port>' });
   });
 
   it('says how to set a setting without a flag', () => {
