@@ -106,34 +106,22 @@ export class ClusterInformer {
     this.#synced.catch(() => undefined);
     const index = deps.index;
     const pods: Sink<PodLike> = {
-      replaceAll: (items) => {
-        index.replaceAllPods(items);
-      },
-      upsert: (pod) => {
-        index.upsertPod(pod);
-      },
+      replaceAll: index.replaceAllPods.bind(index),
+      upsert: index.upsertPod.bind(index),
       remove: (pod) => {
         index.deletePod(podRef(pod));
       },
     };
     const nodes: Sink<NodeEntry> = {
-      replaceAll: (items) => {
-        index.replaceAllNodes(items);
-      },
-      upsert: (node) => {
-        index.upsertNode(node);
-      },
+      replaceAll: index.replaceAllNodes.bind(index),
+      upsert: index.upsertNode.bind(index),
       remove: (node) => {
         index.deleteNode(node.name);
       },
     };
     const namespaces: Sink<NamespaceEntry> = {
-      replaceAll: (items) => {
-        index.replaceAllNamespaces(items);
-      },
-      upsert: (namespace) => {
-        index.upsertNamespace(namespace);
-      },
+      replaceAll: index.replaceAllNamespaces.bind(index),
+      upsert: index.upsertNamespace.bind(index),
       remove: (namespace) => {
         index.deleteNamespace(namespace.name);
       },

@@ -65,7 +65,7 @@ const MAX_BODY_TEXT = 200;
  * The message of a metav1.Status body, else the raw body (shortened), else the status's
  * name (client-node drops the body of a 401).
  */
-export function statusMessage(status: number, body: unknown): string {
+function statusMessage(status: number, body: unknown): string {
   const text = typeof body === 'string' ? body : body === undefined ? '' : JSON.stringify(body);
   if (text.trim() === '') return STATUS_CODES[status] ?? 'no message';
   try {
@@ -94,7 +94,7 @@ function detailOf(error: unknown): string {
  * The ApiError for a failed request. `timedOut` and `aborted` say which of the request's
  * signals ended it, because an aborted fetch only says "This operation was aborted".
  */
-export function apiErrorOf(what: string, error: unknown, ended: { readonly timedOutAfterMs?: number; readonly aborted: boolean }): ApiError {
+function apiErrorOf(what: string, error: unknown, ended: { readonly timedOutAfterMs?: number; readonly aborted: boolean }): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof ApiException) return new ApiError(what, error.code, statusMessage(error.code, error.body), { cause: error });
   if (ended.timedOutAfterMs !== undefined) return new ApiError(what, undefined, `no answer within ${ended.timedOutAfterMs} ms`, { cause: error });
@@ -171,20 +171,14 @@ export function kubeHttp(kubeConfig: KubeConfig): KubeHttp {
         }
         const lines = new LineBuffer();
         const decoder = new TextDecoder();
+        const hand = (complete: readonly string[]): void => {
+          for (const line of complete) if (!done) handlers.onLine(line);
+        };
         for await (const chunk of body) {
-          for (const line of lines.push(decoder.decode(chunk, { stream: true }))) {
-            if (done) return;
-            handlers.onLine(line);
-          }
-        }
-        for (const line of lines.push(decoder.decode())) {
+          hand(lines.push(decoder.decode(chunk, { stream: true })));
           if (done) return;
-          handlers.onLine(line);
         }
-        for (const line of lines.end()) {
-          if (done) return;
-          handlers.onLine(line);
-        }
+        hand([...lines.push(decoder.decode()), ...lines.end()]);
         end();
       };
       // run() never rejects past here: every failure, a throwing handler included, ends the stream.

@@ -1,12 +1,11 @@
 import type { BackoffBounds } from './backoff.js';
 import { backoffDelay } from './backoff.js';
-import type { ListWatch, Sink } from './list-watch.js';
+import type { RestartReason } from './informer-events.js';
 import { ApiError } from './list-watch.js';
 import { listAll } from './pager.js';
-import type { InformerEvents, ResourceName, RestartReason } from './informer-events.js';
-import type { Logger } from './logger.js';
 import type { Timers } from './timers.js';
 import { sleep } from './timers.js';
+import type { WatchDeps } from './watch-once.js';
 import { watchOnce } from './watch-once.js';
 
 /** Tuning of a reflector; informer.ts holds the defaults and why. */
@@ -20,13 +19,8 @@ export interface ReflectorOptions {
   readonly random: () => number;
 }
 
-/** Collaborators of a reflector. */
-export interface ReflectorDeps<T> {
-  readonly resource: ResourceName;
-  readonly listWatch: ListWatch<T>;
-  readonly sink: Sink<T>;
-  readonly events: InformerEvents;
-  readonly logger: Logger;
+/** Collaborators of a reflector: those of its watches, and who to tell when it first synced. */
+export interface ReflectorDeps<T> extends WatchDeps<T> {
   /** Called once, when the first full list has reached the sink. */
   readonly onSynced: () => void;
 }
