@@ -10,69 +10,17 @@
  * unhandled rejection (process-wide handlers it installs outside the test sandbox), so
  * the tests that wait after an abort fail if anything escapes during the wait.
  */
-import http from 'node:http';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { KubeConfig } from '@kubernetes/client-node';
 
 import type { LineHandlers } from '../../../src/cluster/kube-http.js';
 import { kubeHttp } from '../../../src/cluster/kube-http.js';
 import { kubeListWatch } from '../../../src/cluster/kube-list-watch.js';
 import { ApiError, isGone } from '../../../src/cluster/list-watch.js';
 import { NAMESPACES, NODES, PODS } from '../../../src/cluster/resources.js';
-
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-
-/** What the server saw of one request. */
-interface Seen {
-  readonly url: string;
-  readonly accept: string | undefined;
-  readonly authorization: string | undefined;
-}
-
-/** A local HTTP server whose answer each test sets. */
-class LocalServer {
-  readonly seen: Seen[] = [];
-  handler: Handler = () => undefined;
-  readonly #server = http.createServer((req, res) => {
-    this.seen.push({ url: req.url ?? '', accept: req.headers.accept, authorization: req.headers.authorization });
-    this.handler(req, res);
-  });
-
-  async start(): Promise<number> {
-    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
-    return (this.#server.address() as AddressInfo).port;
-  }
-
-  async stop(): Promise<void> {
-    this.#server.closeAllConnections();
-    await new Promise((resolve) => this.#server.close(resolve));
-  }
-}
-
-/** A kubeconfig for plain HTTP on 127.0.0.1 with a bearer token (client-node requires skipTLSVerify for http). */
-function kubeConfigFor(port: number): KubeConfig {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromOptions({
-    clusters: [{ name: 'local', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-    users: [{ name: 'tester', token: 't0k3n' }],
-    contexts: [{ name: 'local', cluster: 'local', user: 'tester' }],
-    currentContext: 'local',
-  });
-  return kubeConfig;
-}
-
-function json(res: ServerResponse, status: number, body: unknown, type = 'application/json'): void {
-  res.writeHead(status, { 'Content-Type': type });
-  res.end(JSON.stringify(body));
-}
-
-function status(code: number, reason: string, message: string): object {
-  return { kind: 'Status', apiVersion: 'v1', status: 'Failure', code, reason, message };
-}
+import type { Handler } from './local-server.js';
+import { json, kubeConfigFor, LocalServer, status } from './local-server.js';
 
 const signal = (): AbortSignal => new AbortController().signal;
 
