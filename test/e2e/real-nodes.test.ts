@@ -52,6 +52,18 @@ describe('the chart installed on the real nodes', () => {
   it('runs its webhook pods on the real nodes, ready only once synced, with the ServiceAccount token and no kubeconfig', async () => {
     const pods = await waitForReadyWebhooks(hpg, 2);
     expect(new Set(pods.map((p) => p.node))).toEqual(new Set(nodes.map((n) => n.name)));
+    for (const p of pods) {
+      // The kubelet's readiness probe turned the pod Ready no earlier than the second in
+      // which the server logged its first sync: /readyz is gated on it.
+      const log = await kubectlOk(['logs', p.name, '-n', hpg.namespace]);
+      const synced = log.split('\n').filter((l) => l.includes('"cluster index synced"')).flatMap((l) => {
+        const entry: unknown = JSON.parse(l);
+        return typeof entry === 'object' && entry !== null && 'time' in entry && typeof entry.time === 'number' ? [entry.time] : [];
+      });
+      const readySince = await kubectlOk(['get', 'pod', p.name, '-n', hpg.namespace, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].lastTransitionTime}']);
+      expect(synced.length).toBeGreaterThan(0);
+      expect(Date.parse(readySince)).toBeGreaterThanOrEqual(Math.floor((synced[0] ?? Infinity) / 1000) * 1000);
+    }
     const deployment = await kubectlJson(['get', 'deployment', hpg.fullname, '-n', hpg.namespace]);
     expect(JSON.stringify(deployment)).not.toContain('kubeconfig');
     expect(await webhookConfigurations()).toContain(hpg.fullname);
