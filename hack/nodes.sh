@@ -44,13 +44,27 @@ BRIDGE_ALIAS="hostport-guard:$HPG_CLUSTER_DIR"
 kubectl_admin() { "$HPG_KUBECTL" --kubeconfig "$HPG_KUBECONFIG" --request-timeout=10s "$@"; }
 
 # ------------------------------------------------------------------ network
+# The cluster dir named by the bridge's alias, or nothing when there is no bridge.
+bridge_owner() {
+  ip -o link show "$HPG_BRIDGE" 2>/dev/null | sed -n 's/.* alias hostport-guard:\(.*\)$/\1/p'
+}
+
+# True unless the bridge exists and belongs to another cluster: then every name derived
+# from HPG_NET_ID (namespaces, veths, cgroup folders, routes) is that cluster's.
+network_is_ours() {
+  ip link show "$HPG_BRIDGE" >/dev/null 2>&1 || return 0
+  [[ "$(bridge_owner)" == "$HPG_CLUSTER_DIR" ]]
+}
+
+refuse_foreign_network() {
+  network_is_ours ||
+    die "bridge $HPG_BRIDGE belongs to the cluster in $(bridge_owner); this one ($HPG_CLUSTER_DIR) must use another HPG_NET_ID"
+}
+
 network_up() {
   ((HPG_REAL_NODES > 0)) || return 0
-  if ip link show "$HPG_BRIDGE" >/dev/null 2>&1; then
-    local alias
-    alias=$(ip -o link show "$HPG_BRIDGE" | sed -n 's/.* alias \(.*\)$/\1/p')
-    [[ "$alias" == "$BRIDGE_ALIAS" ]] || die "bridge $HPG_BRIDGE belongs to another cluster (${alias:-no alias}); pick another HPG_NET_ID"
-  else
+  refuse_foreign_network
+  if ! ip link show "$HPG_BRIDGE" >/dev/null 2>&1; then
     ip link add "$HPG_BRIDGE" type bridge
     ip link set dev "$HPG_BRIDGE" alias "$BRIDGE_ALIAS"
     ip addr add "$HPG_BRIDGE_IP/24" dev "$HPG_BRIDGE"
@@ -60,6 +74,7 @@ network_up() {
 }
 
 network_down() {
+  network_is_ours || return 0
   if ip link show "$HPG_BRIDGE" >/dev/null 2>&1; then
     ip link del "$HPG_BRIDGE"
     log "removed bridge $HPG_BRIDGE"
@@ -459,6 +474,7 @@ node_down() {
 
 nodes_down() {
   local i pids=() status=0
+  refuse_foreign_network
   # Every node this cluster may have made, not only HPG_REAL_NODES of today; side by
   # side, since each waits for its own processes.
   for ((i = 1; i <= 9; i++)); do
@@ -490,6 +506,10 @@ leftovers() {
     printf '%s\n' "$*"
   }
   local p exe cmdline
+  # Names derived from HPG_NET_ID belong to whichever cluster owns the bridge: when that
+  # is another one, only this cluster's processes and mounts are looked for.
+  local net_ours=1
+  network_is_ours || net_ours=0
   for p in /proc/[0-9]*; do
     cmdline=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
     [[ "$cmdline" == *"$HPG_CLUSTER_DIR/"* ]] || continue
@@ -497,6 +517,10 @@ leftovers() {
     report "process ${p#/proc/} ($exe): $cmdline"
   done
   while read -r line; do report "mount: $line"; done < <(grep -F "$HPG_CLUSTER_DIR" /proc/mounts || true)
+  ((net_ours)) || {
+    ((found == 0))
+    return
+  }
   local h i
   while read -r h; do
     for ((i = 1; i <= 9; i++)); do

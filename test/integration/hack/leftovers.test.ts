@@ -43,6 +43,7 @@ describe('hack/nodes.sh leftovers', () => {
     try {
       ip('netns', 'add', 'hpg15-node-3');
       ip('link', 'add', 'hpg15', 'type', 'bridge');
+      ip('link', 'set', 'dev', 'hpg15', 'alias', `hostport-guard:${clusterDir}`);
       ip('link', 'set', 'hpg15', 'up');
       ip('route', 'add', '10.244.243.0/24', 'dev', 'hpg15');
       if (existsSync('/sys/fs/cgroup/pids')) mkdirSync(cgroup);
@@ -62,5 +63,22 @@ describe('hack/nodes.sh leftovers', () => {
     }
     await new Promise((resolve) => sleeper.once('exit', resolve));
     expect(await leftovers()).toEqual({ exitCode: 0, stdout: '', stderr: '' });
+  });
+
+  it("leaves another cluster's network alone: not reported, and `down` refuses to touch it", async () => {
+    ip('link', 'add', 'hpg15', 'type', 'bridge');
+    try {
+      ip('link', 'set', 'dev', 'hpg15', 'alias', 'hostport-guard:/elsewhere/cluster');
+      expect(await leftovers()).toEqual({ exitCode: 0, stdout: '', stderr: '' });
+      const down = await run(path.join(REPO_ROOT, 'hack/nodes.sh'), ['down'], { env });
+      expect(down).toEqual({
+        exitCode: 1,
+        stdout: '',
+        stderr: `[nodes] ERROR: bridge hpg15 belongs to the cluster in /elsewhere/cluster; this one (${clusterDir}) must use another HPG_NET_ID\n`,
+      });
+      expect(execFileSync('ip', ['-o', 'link', 'show', 'hpg15'], { encoding: 'utf8' })).toContain('hpg15');
+    } finally {
+      ip('link', 'del', 'hpg15');
+    }
   });
 });
