@@ -101,7 +101,7 @@ node_network() {
   nsenter --net="/run/netns/$ns" sh -c 'echo 1 >/proc/sys/net/ipv4/ip_forward'
   # The stand-in for kube-proxy's one rule that matters here: the `kubernetes` Service
   # (the webhook pods' in-cluster API address) leads to the API server on the bridge.
-  local svc
+  local svc o1 o2 o3 o4
   IFS=./ read -r o1 o2 o3 o4 _ <<<"$SERVICE_CIDR"
   svc="$o1.$o2.$o3.$((o4 + 1))"
   local chain
@@ -173,10 +173,10 @@ start_in_node() {
 write_node_files() {
   local i=$1 dir name ip cidr
   dir=$(hpg_node_path "$i") name=$(hpg_node_name "$i") ip=$(hpg_node_ip "$i") cidr=$(hpg_node_pod_cidr "$i")
-  mkdir -p "$dir"/{var-lib,var-log,sysctl,manifests,cni,pki}
+  mkdir -p "$dir"/{var-lib,var-log,sysctl,manifests,cni}
   chmod 700 "$dir"
-  # What the kubelet "sets" lands in these files (bind-mounted over /proc/sys in the
-  # node's mount namespace); the values are those it wants, so it is content.
+  # Bind-mounted over /proc/sys in the node's mount namespace: they hold the values the
+  # kubelet checks for (protectKernelDefaults), and anything written there stays here.
   echo 1 >"$dir/sysctl/overcommit_memory"
   echo 10 >"$dir/sysctl/panic"
   echo 1 >"$dir/sysctl/panic_on_oops"
