@@ -87,7 +87,7 @@ function timeCell(view: ReservingView, list: readonly Subject[]): { stats: Perce
     const subject = list[i % list.length];
     if (subject === undefined) throw new Error('no subjects');
     const t0 = process.hrtime.bigint();
-    const decision = decide(subject, MODE, view);
+    const decision = decide(subject, MODE, view, DEFAULTS);
     const t1 = process.hrtime.bigint();
     samples.push(Number(t1 - t0) / 1000);
     kinds.add(decision.kind);

@@ -23,6 +23,7 @@ import { decide } from '../src/admission/decide.js';
 import { decodeReview } from '../src/admission/review.js';
 import { subjectOf } from '../src/admission/subject.js';
 import { PodIndex } from '../src/cluster/pod-index.js';
+import { DEFAULTS } from '../src/config/settings.js';
 import type { Server } from './lib/proc.js';
 import { call, CLIENT_CPU, cpuSeconds, freePort, output, pinned, SERVER_CPU, startServer, waitUntil } from './lib/proc.js';
 import type { HttpResult, HttpTarget } from './lib/results.js';
@@ -175,8 +176,9 @@ async function main(): Promise<void> {
       const body = reviewBody(s, true);
       const decoded = decodeReview(JSON.parse(body));
       if (!decoded.ok || decoded.review.target.kind !== 'decide') throw new Error('a check subject does not decode');
-      const engine = decide(subjectOf(decoded.review.target.object, s.spec.namespace), 'enforce', index);
-      const engineHolders = [...new Set(engine.conflicts.map((c) => `${c.holder.namespace}/${c.holder.name}`))].sort();
+      // The served webhook runs with the default configuration, so the engine does too.
+      const engine = decide(subjectOf(decoded.review.target.object, s.spec.namespace), 'enforce', index, DEFAULTS);
+      const engineHolders = [...new Set(engine.conflicts.map((c) => (c.kind === 'pod' ? `${c.holder.namespace}/${c.holder.name}` : `reserved/${c.held.owner}`)))].sort();
       const served = allowedOf((await call(p1, 'POST', '/validate', body, ca)).text);
       const opaNode = opaHolders((await call(p4, 'POST', '/v1/data/hostports/deny', opaBody(s), ca)).text);
       const opaInventory = opaHolders((await call(p4, 'POST', '/v1/data/hostports_inventory/deny', opaBody(s), ca)).text);

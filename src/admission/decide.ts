@@ -1,12 +1,22 @@
-import type { Conflict } from '../engine/conflicts.js';
-import { collision, conflictsOn, samePod, schedulerAgrees } from '../engine/conflicts.js';
+import type { Conflict, PodConflict } from '../engine/conflicts.js';
+import { conflictsOn, podConflicts, reservedConflicts, samePod, schedulerAgrees } from '../engine/conflicts.js';
 import { hostPortsOf } from '../engine/host-ports.js';
-import { occupantWithPorts } from '../engine/occupancy.js';
+import { controllerOf, occupantWithPorts } from '../engine/occupancy.js';
 import type { TargetNode } from '../engine/target-node.js';
 import { targetNodeOf } from '../engine/target-node.js';
-import type { HostPort, Occupant, PodSpecLike } from '../engine/types.js';
+import type { HostPort, Occupant, PodSpecLike, ReservedPort } from '../engine/types.js';
 import type { PortView } from '../engine/view.js';
-import { conflictWarning, denialMessage, MAX_WARNINGS, spreadWarning } from './messages.js';
+import {
+  conflictWarning,
+  denialMessage,
+  MAX_WARNINGS,
+  maxSurgeWarning,
+  mirrorWarning,
+  spreadWarning,
+  SURGE_WARNING,
+  undeclaredWarning,
+  waitWarning,
+} from './messages.js';
 import type { Subject } from './subject.js';
 import { ownedBy } from './subject.js';
 
@@ -16,11 +26,29 @@ export type Mode = 'enforce' | 'warn' | 'audit';
 /** Every mode, in the order the docs list them. */
 export const MODES: readonly Mode[] = ['enforce', 'warn', 'audit'];
 
+/** Whether a hostNetwork pod or template that declares no ports gets a warning. */
+export type UndeclaredPorts = 'ignore' | 'warn';
+
+/** Every undeclaredPorts setting. */
+export const UNDECLARED_PORTS: readonly UndeclaredPorts[] = ['ignore', 'warn'];
+
+/** What decisions apply besides the pods of the cluster. */
+export interface Rules {
+  /** Ports node daemons hold on every node, outside any pod (the kubelet's 10250, ...). */
+  readonly reservedPorts: readonly ReservedPort[];
+  readonly undeclaredPorts: UndeclaredPorts;
+}
+
 interface DecisionBase {
   readonly mode: Mode;
   /** The node the subject is known to land on, or null when the scheduler decides later. */
   readonly node: string | null;
   readonly conflicts: readonly Conflict[];
+  /**
+   * The conflicts already exist on the node: the subject is a static pod's mirror, which
+   * the kubelet runs whatever the answer. Counted apart in metrics and the log.
+   */
+  readonly existing: boolean;
   /**
    * A pod that this answer lets in and that holds ports on a known node: the caller
    * reserves its ports until the watch shows it, so a twin created at the same moment
@@ -47,45 +75,23 @@ export function messagesOf(decision: Decision): readonly string[] {
   }
 }
 
-function nodeOf(target: TargetNode): string | null {
-  return target.kind === 'pinned' ? target.node : null;
-}
-
 /** Conflicts of `ports` on every node where some pod already holds them. */
-function conflictsAnywhere(
-  subject: Subject,
-  ports: readonly HostPort[],
-  view: PortView,
-): Conflict[] {
-  const found: Conflict[] = [];
+function conflictsAnywhere(subject: Subject, ports: readonly HostPort[], view: PortView): PodConflict[] {
+  const found: PodConflict[] = [];
   const seen = new Set<Occupant>();
   for (const port of new Set(ports.map((p) => p.port))) {
     for (const occupant of view.holdersOfPort(port)) {
       if (seen.has(occupant)) continue;
       seen.add(occupant);
       if (samePod(occupant.pod, subject.ref) || ownedBy(subject, occupant)) continue;
-      for (const mine of ports) {
-        for (const held of occupant.ports) {
-          const rule = collision(mine, held);
-          if (rule !== undefined) {
-            found.push({
-              node: occupant.node,
-              port: mine,
-              held,
-              holder: occupant.pod,
-              holderTerminating: occupant.terminating,
-              rule,
-            });
-          }
-        }
-      }
+      found.push(...podConflicts(occupant.node, ports, occupant));
     }
   }
   return found;
 }
 
-/** One warning per incoming port, naming a few of the nodes where it is taken. */
-function spreadWarnings(subject: Subject, conflicts: readonly Conflict[], nodeCount: number): string[] {
+/** One warning per incoming port, naming a few of the nodes where pods hold it. */
+function spreadWarnings(subject: Subject, conflicts: readonly PodConflict[], nodeCount: number): string[] {
   const byPort = new Map<HostPort, { nodes: Set<string>; stricter: boolean }>();
   for (const c of conflicts) {
     const entry = byPort.get(c.port) ?? { nodes: new Set<string>(), stricter: false };
@@ -106,36 +112,104 @@ function specOf(subject: Subject): PodSpecLike {
   return subject.kind === 'Pod' ? subject.pod.spec : subject.spec;
 }
 
+/** Live pods first, then node daemons, then pods on their way out: a denial names the live holder first. */
+function rank(c: Conflict): number {
+  if (c.kind === 'reserved') return 1;
+  return c.holderTerminating ? 2 : 0;
+}
+
+/** Whether a conflict's holder is an older, live pod of the incoming pod's own DaemonSet. */
+function isSurge(subject: Subject, c: Conflict): boolean {
+  if (subject.kind !== 'Pod' || c.kind !== 'pod' || c.holderTerminating) return false;
+  const mine = controllerOf(subject.pod);
+  return mine?.kind === 'DaemonSet' && c.holderOwner?.uid === mine.uid;
+}
+
 /**
- * Decides one subject against the pods already holding host ports.
- *
- * A pod pinned to a node (nodeName, DaemonSet affinity, hostname selector) whose ports
- * are taken there is denied in `enforce`, warned about in `warn`, and only recorded in
- * `audit`. Pods the scheduler will place, and workloads, are never denied (their pods
- * are, once a node is known): they get one warning per port taken on some node.
+ * A pod the scheduler places that collides only with terminating pods: the scheduler
+ * keeps it Pending and binds it once they are gone, so it waits rather than fails. A
+ * `nodeName` pod bypasses the scheduler, and the kubelet refuses it meanwhile.
  */
-export function decide(subject: Subject, mode: Mode, view: PortView): Decision {
+function waits(subject: Subject, target: TargetNode, conflicts: readonly Conflict[]): boolean {
+  return (
+    subject.kind === 'Pod' &&
+    target.kind === 'pinned' &&
+    target.via !== 'nodeName' &&
+    conflicts.length > 0 &&
+    conflicts.every((c) => c.kind === 'pod' && c.holderTerminating)
+  );
+}
+
+/**
+ * Whether `enforce` denies a pod: any node daemon's port (the scheduler cannot see them,
+ * so the pod would take or lose that port on whatever node it lands), and any pod
+ * holding its port on its known node, unless the pod only waits for terminating pods.
+ */
+function denied(subject: Subject, target: TargetNode, conflicts: readonly Conflict[]): boolean {
+  if (subject.kind !== 'Pod') return false;
+  if (conflicts.some((c) => c.kind === 'reserved')) return true;
+  return target.kind === 'pinned' && conflicts.some((c) => c.kind === 'pod') && !waits(subject, target, conflicts);
+}
+
+/** The warnings for conflicts that are not denied, at most MAX_WARNINGS. */
+function warningsFor(subject: Subject, target: TargetNode, conflicts: readonly Conflict[], nodeCount: number): string[] {
+  // One line per reserved port, however many of the subject's ports meet it.
+  const reserved = [...new Set(conflicts.filter((c) => c.kind === 'reserved').map(conflictWarning))];
+  const onPods = conflicts.filter((c): c is PodConflict => c.kind === 'pod');
+  let warnings: string[];
+  if (target.kind !== 'pinned') warnings = [...spreadWarnings(subject, onPods, nodeCount), ...reserved];
+  else if (waits(subject, target, conflicts)) warnings = onPods.map(waitWarning);
+  else warnings = [...onPods.map(conflictWarning), ...reserved];
+  if (conflicts.some((c) => isSurge(subject, c))) warnings.unshift(SURGE_WARNING);
+  return warnings.slice(0, MAX_WARNINGS);
+}
+
+/** The decision for a subject that holds no host port: allowed, or warned about when hostNetwork hides its ports. */
+function undeclared(subject: Subject, spec: PodSpecLike, mode: Mode, node: string | null, rules: Rules): Decision {
+  const base = { mode, node, conflicts: [], existing: false };
+  // A mirror's static pod already runs from a file on the node: nobody reading the warning could act on it.
+  const mirror = subject.kind === 'Pod' && subject.mirror;
+  if (mode === 'audit' || mirror || rules.undeclaredPorts !== 'warn' || spec.hostNetwork !== true) return { ...base, kind: 'allow' };
+  return { ...base, kind: 'warn', warnings: [undeclaredWarning(subject.kind === 'Workload')] };
+}
+
+/**
+ * Decides one subject against the pods holding host ports and the node daemons' ports.
+ *
+ * In `enforce` a pod is denied when it takes a node daemon's port (wherever it lands) or
+ * a port held on its known node, except that a pod the scheduler places only waits for
+ * terminating holders (admitted with a warning) and a static pod's mirror is never
+ * denied (the kubelet runs it anyway). Pods the scheduler places and workloads are
+ * otherwise warned about, never denied; `warn` turns every denial into warnings and
+ * `audit` only records conflicts.
+ */
+export function decide(subject: Subject, mode: Mode, view: PortView, rules: Rules): Decision {
   const spec = specOf(subject);
   const ports = hostPortsOf(spec);
   const isDaemonSet = subject.kind === 'Workload' && subject.workloadKind === 'DaemonSet';
   const target: TargetNode = isDaemonSet ? { kind: 'unpinned' } : targetNodeOf(spec, (h) => view.nodeForHostname(h));
-  const node = nodeOf(target);
-  if (ports.length === 0) return { mode, node, kind: 'allow', conflicts: [] };
+  const node = target.kind === 'pinned' ? target.node : null;
+  if (ports.length === 0) return undeclared(subject, spec, mode, node, rules);
   const admits =
     subject.kind === 'Pod' && node !== null ? occupantWithPorts({ ...subject.pod, spec: { ...spec, nodeName: node } }, ports) : undefined;
-  const base = admits === undefined ? { mode, node } : { mode, node, admits };
 
-  if (node !== null) {
-    const conflicts = conflictsOn(node, ports, view.occupantsOn(node), subject.ref, (o) => ownedBy(subject, o));
-    if (conflicts.length === 0 || mode === 'audit') return { ...base, kind: 'allow', conflicts };
-    if (mode === 'enforce' && subject.kind === 'Pod') {
-      const { admits: _dropped, ...denied } = base;
-      return { ...denied, kind: 'deny', conflicts, message: denialMessage(spec.hostNetwork === true, conflicts) };
-    }
-    return { ...base, kind: 'warn', conflicts, warnings: conflicts.slice(0, MAX_WARNINGS).map(conflictWarning) };
+  const onPods =
+    node === null
+      ? conflictsAnywhere(subject, ports, view)
+      : conflictsOn(node, ports, view.occupantsOn(node), subject.ref, (o) => ownedBy(subject, o));
+  const conflicts = [...onPods, ...reservedConflicts(node, ports, rules.reservedPorts)].sort((a, b) => rank(a) - rank(b));
+  const mirror = subject.kind === 'Pod' && subject.mirror;
+  const base = { mode, node, conflicts, existing: mirror && conflicts.length > 0, ...(admits === undefined ? {} : { admits }) };
+  const notes = subject.kind === 'Workload' && subject.maxSurge !== undefined ? [maxSurgeWarning(subject.maxSurge)] : [];
+
+  if (mode === 'audit' || (conflicts.length === 0 && notes.length === 0)) return { ...base, kind: 'allow' };
+  if (mirror) return { ...base, kind: 'warn', warnings: conflicts.slice(0, MAX_WARNINGS).map(mirrorWarning) };
+  if (mode === 'enforce' && denied(subject, target, conflicts)) {
+    const { admits: _dropped, ...denial } = base;
+    const surge = conflicts.some((c) => isSurge(subject, c));
+    // Where the scheduler will pick the node, only the node daemons' ports are the reason.
+    const named = node === null ? conflicts.filter((c) => c.kind === 'reserved') : conflicts;
+    return { ...denial, kind: 'deny', message: denialMessage(spec.hostNetwork === true, named, { surge }) };
   }
-
-  const conflicts = conflictsAnywhere(subject, ports, view);
-  if (conflicts.length === 0 || mode === 'audit') return { ...base, kind: 'allow', conflicts };
-  return { ...base, kind: 'warn', conflicts, warnings: spreadWarnings(subject, conflicts, view.nodeCount()).slice(0, MAX_WARNINGS) };
+  return { ...base, kind: 'warn', warnings: [...notes, ...warningsFor(subject, target, conflicts, view.nodeCount())].slice(0, MAX_WARNINGS) };
 }

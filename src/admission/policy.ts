@@ -1,11 +1,11 @@
-import type { Mode } from './decide.js';
+import type { Mode, Rules } from './decide.js';
 import { MODES } from './decide.js';
 
 /** The namespace label that overrides the configured mode, e.g. `hostport-guard.io/mode: warn`. */
 export const MODE_LABEL = 'hostport-guard.io/mode';
 
-/** The configured answer to conflicts, before namespace overrides. */
-export interface Policy {
+/** The configured answer to conflicts, before namespace overrides, and the rules decisions apply. */
+export interface Policy extends Rules {
   readonly defaultMode: Mode;
   /** Namespaces never decided (the chart also keeps them out of the webhook's namespaceSelector). */
   readonly exemptNamespaces: ReadonlySet<string>;

@@ -104,7 +104,7 @@ export function respond(review: DecodedReview, policy: Policy, namespaceModes: N
   const namespace = nonEmpty(request.namespace) ?? nonEmpty(target.object.metadata.namespace) ?? 'default';
   const mode = modeFor(namespace, policy, namespaceModes);
   if (mode === 'exempt') return { kind: 'exempt', namespace, review: allowed };
-  const decision = decide(subjectOf(target.object, namespace), mode, view);
+  const decision = decide(subjectOf(target.object, namespace, request.userInfo), mode, view, policy);
   return { kind: 'decided', mode, decision, review: reviewOf(responseOf(request.uid, decision)) };
 }
 

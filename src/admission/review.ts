@@ -56,7 +56,8 @@ export interface ReviewDecodeError {
 export type ReviewDecodeResult = { readonly ok: true; readonly review: DecodedReview } | ReviewDecodeError;
 
 // allErrors stays off: the first problem is enough to answer, and validation stops early.
-const ajv = new Ajv({ strict: true, allErrors: false });
+// Union types are allowed for Kubernetes' IntOrString fields (a DaemonSet's maxSurge).
+const ajv = new Ajv({ strict: true, allErrors: false, allowUnionTypes: true });
 const isPodObject = ajv.compile<PodObject>(podObjectSchema);
 const isTemplateObject = ajv.compile<TemplateObject>(templateObjectSchema);
 const isCronJobObject = ajv.compile<CronJobObject>(cronJobObjectSchema);

@@ -39,6 +39,12 @@ export interface GroupVersionResource {
   readonly resource: string;
 }
 
+/** `request.userInfo`: who sent the request (only the name and groups are read). */
+export interface UserInfo {
+  readonly username?: string;
+  readonly groups?: readonly string[];
+}
+
 interface RequestCommon {
   readonly uid: string;
   readonly kind: GroupVersionKind;
@@ -50,6 +56,7 @@ interface RequestCommon {
   readonly namespace?: string;
   /** True for `--dry-run=server`: the object will not be persisted. */
   readonly dryRun?: boolean;
+  readonly userInfo?: UserInfo;
 }
 
 /**
@@ -95,6 +102,7 @@ export const metadataSchema = {
     uid: string,
     deletionTimestamp: string,
     labels: stringMap,
+    annotations: stringMap,
     ownerReferences: { type: 'array', items: ownerReference },
   },
 } as const;
@@ -159,6 +167,19 @@ export const podStatusSchema = { type: 'object', properties: { phase: string } }
 
 const template = { type: 'object', required: ['spec'], properties: { spec: podSpecSchema } } as const;
 
+/** UpdateStrategy: maxSurge is an int or a percentage string. */
+const updateStrategy = {
+  type: 'object',
+  properties: {
+    type: string,
+    rollingUpdate: {
+      type: 'object',
+      // IntOrString (review.ts allows this one union type).
+      properties: { maxSurge: { type: ['integer', 'string'] } },
+    },
+  },
+} as const;
+
 /** PodObject. */
 export const podObjectSchema = {
   type: 'object',
@@ -178,7 +199,7 @@ export const templateObjectSchema = {
   properties: {
     kind: { enum: TEMPLATE_KINDS },
     metadata: metadataSchema,
-    spec: { type: 'object', required: ['template'], properties: { template } },
+    spec: { type: 'object', required: ['template'], properties: { template, updateStrategy } },
   },
 } as const;
 
@@ -242,6 +263,7 @@ export const admissionReviewSchema = {
         namespace: string,
         operation: { enum: OPERATIONS },
         dryRun: { type: 'boolean' },
+        userInfo: { type: 'object', properties: { username: string, groups: stringList } },
         object: objectOrNull,
         oldObject: objectOrNull,
       },

@@ -13,13 +13,21 @@ export interface CheckedObject {
   readonly exempt: boolean;
 }
 
-/** One conflict in `check -o json`. The port is the checked object's; the holder's container holds it. */
+/** Who holds a port in `check -o json`: a pod's container, or a node daemon's reserved port. */
+export type HolderJson =
+  | { readonly namespace: string; readonly name: string; readonly container: string }
+  | { readonly reserved: true; readonly name: string };
+
+/**
+ * One conflict in `check -o json`. The port is the checked object's. `node` is null for
+ * a node daemon's port when the object's node is not known: it is held on every node.
+ */
 export interface ConflictJson {
-  readonly node: string;
+  readonly node: string | null;
   readonly protocol: string;
   readonly hostIP: string;
   readonly port: number;
-  readonly holder: { readonly namespace: string; readonly name: string; readonly container: string };
+  readonly holder: HolderJson;
 }
 
 /** One object in `check -o json`. */
@@ -43,7 +51,10 @@ export function resultJson(checked: CheckedObject): ResultJson {
         protocol: c.port.protocol,
         hostIP: c.port.hostIP,
         port: c.port.port,
-        holder: { namespace: c.holder.namespace, name: c.holder.name, container: c.held.container },
+        holder:
+          c.kind === 'pod'
+            ? { namespace: c.holder.namespace, name: c.holder.name, container: c.held.container }
+            : { reserved: true as const, name: c.held.owner },
       }));
   return {
     kind: checked.kind,

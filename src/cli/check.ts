@@ -1,8 +1,9 @@
-import type { Mode } from '../admission/decide.js';
+import type { Mode, UndeclaredPorts } from '../admission/decide.js';
 import { decide } from '../admission/decide.js';
 import { modeFor } from '../admission/policy.js';
 import { subjectOf } from '../admission/subject.js';
 import { ReservingView } from '../cluster/reservations.js';
+import type { ReservedPort } from '../engine/types.js';
 import type { ManifestError } from '../manifests/documents.js';
 import { originText } from '../manifests/documents.js';
 import type { ManifestInput, Manifests } from '../manifests/read.js';
@@ -31,6 +32,9 @@ export interface CheckOptions {
   readonly output: OutputFormat;
   /** Namespaces not decided; none unless given, unlike the server. */
   readonly exemptNamespaces: readonly string[];
+  /** Node daemons' ports on every node (the kubelet's by default, as on the server). */
+  readonly reservedPorts: readonly ReservedPort[];
+  readonly undeclaredPorts: UndeclaredPorts;
 }
 
 /** The outside world of `check`, passed in so tests use strings and fakes. */
@@ -84,17 +88,25 @@ function manifestErrorText(error: ManifestError): string {
   return `${originText(error.origin)}: ${error.message}`;
 }
 
+/** The options decideAll reads. */
+export type DecideOptions = Pick<CheckOptions, 'mode' | 'exemptNamespaces' | 'reservedPorts' | 'undeclaredPorts'>;
+
 /**
  * Decides the objects in order. An object let in on a known node holds its ports for the
  * objects after it (the server's reservation, without expiry), so two colliding pods in
  * one input are caught. Exempt objects are not decided, but their ports count too.
  */
-export function decideAll(manifests: Manifests, state: ClusterState, options: Pick<CheckOptions, 'mode' | 'exemptNamespaces'>): CheckedObject[] {
+export function decideAll(manifests: Manifests, state: ClusterState, options: DecideOptions): CheckedObject[] {
   const view = new ReservingView(state.view, { now: () => 0, ttlMs: Number.POSITIVE_INFINITY });
-  const policy = { defaultMode: options.mode, exemptNamespaces: new Set(options.exemptNamespaces) };
+  const policy = {
+    defaultMode: options.mode,
+    exemptNamespaces: new Set(options.exemptNamespaces),
+    reservedPorts: options.reservedPorts,
+    undeclaredPorts: options.undeclaredPorts,
+  };
   return manifests.objects.map((m) => {
     const mode = modeFor(m.namespace, policy, state.namespaces);
-    const decision = decide(subjectOf(m.object, m.namespace), mode === 'exempt' ? 'audit' : mode, view);
+    const decision = decide(subjectOf(m.object, m.namespace), mode === 'exempt' ? 'audit' : mode, view, policy);
     if (decision.admits !== undefined) view.reserve(decision.admits);
     return { kind: m.object.kind, namespace: m.namespace, name: m.name, decision, exempt: mode === 'exempt' };
   });

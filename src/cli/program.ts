@@ -1,9 +1,11 @@
 import { Command, CommanderError, Option } from 'commander';
-import { MODES } from '../admission/decide.js';
+import { MODES, UNDECLARED_PORTS } from '../admission/decide.js';
 import { isMode } from '../admission/policy.js';
 import { configErrorText, loadConfig } from '../config/load.js';
 import { commandLine, serveOptions } from '../config/options.js';
 import type { Config } from '../config/schema.js';
+import { NO_RESERVED_PORTS, RESERVED_PORT_FORMAT, reservedPortsFromFlags, reservedPortText } from '../config/reserved-ports.js';
+import { DEFAULTS } from '../config/settings.js';
 import type { CheckDeps, OutputFormat } from './check.js';
 import { OUTPUT_FORMATS, runCheck } from './check.js';
 import type { CommandResult, ExitCode } from './exit.js';
@@ -21,6 +23,18 @@ export interface CliDeps {
 
 function collect(value: string, previous: readonly string[] | undefined): string[] {
   return [...(previous ?? []), value];
+}
+
+/** check's `--reserved-port` (serve's comes with its variable from config/settings.ts). */
+const RESERVED_PORT_HELP =
+  `node daemon's port held on every node, ${RESERVED_PORT_FORMAT}, repeatable; replaces the defaults, ` +
+  `\`${NO_RESERVED_PORTS}\` for none (default: ${DEFAULTS.reservedPorts.map(reservedPortText).join(' ')})`;
+
+/** check's `--undeclared-ports`. */
+const UNDECLARED_PORTS_HELP = `${UNDECLARED_PORTS.join(' or ')} hostNetwork pods that declare no ports (default: ${DEFAULTS.undeclaredPorts})`;
+
+function isUndeclaredPorts(value: unknown): value is (typeof UNDECLARED_PORTS)[number] {
+  return UNDECLARED_PORTS.some((u) => u === value);
 }
 
 function isOutputFormat(value: unknown): value is OutputFormat {
@@ -69,14 +83,23 @@ function addCheck(program: Command, deps: CliDeps, done: (result: CommandResult)
     .option('--kubeconfig <path>', 'kubeconfig for the live cluster')
     .addOption(new Option('--mode <mode>', 'answer to conflicts; a namespace label hostport-guard.io/mode overrides it').choices(MODES).default('enforce'))
     .option('--exempt-namespace <ns>', 'namespace not decided, repeatable (default: none)', collect)
+    .option('--reserved-port <port>', RESERVED_PORT_HELP, collect)
+    .addOption(new Option('--undeclared-ports <what>', UNDECLARED_PORTS_HELP).choices(UNDECLARED_PORTS).default(DEFAULTS.undeclaredPorts))
     .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('text'))
     .addHelpText('after', '\nExit status: 0 when nothing would be denied, 1 when something would, 2 on bad input or usage.')
     .action(async (files: string[], _options: unknown, command: Command) => {
       const opts: Readonly<Record<string, unknown>> = command.opts();
       const mode = stringOption(opts, 'mode') ?? 'enforce';
       const output = opts['output'];
-      if (!isMode(mode) || !isOutputFormat(output)) {
-        done({ exitCode: EXIT_USAGE, stdout: '', stderr: 'error: invalid --mode or --output\n' });
+      const undeclaredPorts = opts['undeclaredPorts'];
+      if (!isMode(mode) || !isOutputFormat(output) || !isUndeclaredPorts(undeclaredPorts)) {
+        done({ exitCode: EXIT_USAGE, stdout: '', stderr: 'error: invalid --mode, --output or --undeclared-ports\n' });
+        return;
+      }
+      const flagged = stringsOption(opts, 'reservedPort');
+      const reserved = flagged.length === 0 ? { ok: true as const, ports: [...DEFAULTS.reservedPorts] } : reservedPortsFromFlags(flagged);
+      if (!reserved.ok) {
+        done({ exitCode: EXIT_USAGE, stdout: '', stderr: reserved.problems.map((p) => `error: --reserved-port ${p}\n`).join('') });
         return;
       }
       const state = stringOption(opts, 'state');
@@ -86,6 +109,8 @@ function addCheck(program: Command, deps: CliDeps, done: (result: CommandResult)
         mode,
         output,
         exemptNamespaces: stringsOption(opts, 'exemptNamespace'),
+        reservedPorts: reserved.ports,
+        undeclaredPorts,
         ...(state === undefined ? {} : { state }),
         ...(kubeconfig === undefined ? {} : { kubeconfig }),
       };

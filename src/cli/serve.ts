@@ -113,7 +113,12 @@ export async function runServe(config: Config): Promise<void> {
     nodes: () => cluster.index.size().nodes,
   });
 
-  const policy: Policy = { defaultMode: config.mode, exemptNamespaces: new Set(config.exemptNamespaces) };
+  const policy: Policy = {
+    defaultMode: config.mode,
+    exemptNamespaces: new Set(config.exemptNamespaces),
+    reservedPorts: config.reservedPorts,
+    undeclaredPorts: config.undeclaredPorts,
+  };
   const app = createAdmissionApp({
     respond: responderFor(policy, cluster.index, cluster.view),
     logger,

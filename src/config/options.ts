@@ -9,7 +9,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 
-import { CONFIG_FILE_ENV, SETTINGS } from './settings.js';
+import { CONFIG_FILE_ENV, isRepeatable, SETTINGS } from './settings.js';
 
 /** Where commander found an option's value: on the command line or in its variable. */
 export type FlagSource = 'cli' | 'env';
@@ -31,7 +31,7 @@ export function serveOptions(): Option[] {
   const settings = SETTINGS.flatMap((row) => {
     if (row.flag === undefined) return [];
     const option = new Option(`${row.flag.name} ${row.flag.arg}`, row.flag.help).env(row.env);
-    return [row.type === 'list' ? option.argParser(collect) : option];
+    return [isRepeatable(row.type) ? option.argParser(collect) : option];
   });
   return [config, ...settings];
 }

@@ -7,6 +7,7 @@ import { isValues, mergeLayers, pointerSegment } from './layers.js';
 import type { FlagSource } from './options.js';
 import type { Config } from './schema.js';
 import { validateConfig } from './schema.js';
+import { isIPAddress, parseReservedPort } from './reserved-ports.js';
 import { howToSet } from './settings.js';
 import type { ConfigFileRef } from './sources.js';
 import { defaultsLayer, envLayer, fileLayer, flagsLayer } from './sources.js';
@@ -36,8 +37,15 @@ export function settingName(pointer: string): string {
 /** A service-link value such as `tcp://10.96.0.10:443` in HOSTPORT_GUARD_PORT. */
 const SERVICE_LINK_VALUE = /^(tcp|udp|sctp):\/\//;
 
+/** A reserved port from a flag or variable that did not parse stays text; say what is wrong with it. */
+const RESERVED_PORT_ENTRY = /^\/reservedPorts\/[0-9]+$/;
+
 /** The shared wording, naming the offending value; a service-link value gets a hint. */
 function problemWithValue(error: ErrorObject, value: unknown): string {
+  if (error.keyword === 'type' && typeof value === 'string' && RESERVED_PORT_ENTRY.test(error.instancePath)) {
+    const parsed = parseReservedPort(value);
+    if (!parsed.ok) return parsed.problem;
+  }
   const problem = problemOf(error, { value });
   const link = error.keyword === 'type' && typeof value === 'string' && SERVICE_LINK_VALUE.test(value)
     ? ' (this looks like a Kubernetes service link variable: set enableServiceLinks: false on the pod)'
@@ -75,6 +83,15 @@ function schemaIssue(error: ErrorObject, merged: Merged): ConfigIssue {
 /** Checks that need two settings at once: the schema sees one value at a time. */
 function crossChecks(config: Config, merged: Merged): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
+  config.reservedPorts.forEach((p, i) => {
+    if (p.hostIP === undefined || isIPAddress(p.hostIP)) return;
+    issues.push({
+      code: HPG_ERR_CONFIG_INVALID_VALUE,
+      setting: `reservedPorts[${i}].hostIP`,
+      problem: `must be an IP address, not ${JSON.stringify(p.hostIP)}`,
+      origin: merged.originOf(`/reservedPorts/${i}/hostIP`) ?? 'unknown',
+    });
+  });
   if (config.listen.port !== 0 && config.listen.port === config.health.port) {
     issues.push({
       code: HPG_ERR_CONFIG_INVALID_VALUE,

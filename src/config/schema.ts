@@ -1,6 +1,8 @@
 import { Ajv } from 'ajv';
-import type { Mode } from '../admission/decide.js';
-import { MODES } from '../admission/decide.js';
+import type { Mode, UndeclaredPorts } from '../admission/decide.js';
+import { MODES, UNDECLARED_PORTS } from '../admission/decide.js';
+import type { ReservedPort } from '../engine/types.js';
+import { PROTOCOLS } from './reserved-ports.js';
 
 /** pino's level names; `silent` turns logging off. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -37,6 +39,10 @@ export interface Config {
   readonly mode: Mode;
   /** Namespaces never decided. */
   readonly exemptNamespaces: readonly string[];
+  /** Ports node daemons hold on every node outside any pod; a pod taking one is denied wherever it lands. */
+  readonly reservedPorts: readonly ReservedPort[];
+  /** Whether hostNetwork pods and templates that declare no ports are warned about. */
+  readonly undeclaredPorts: UndeclaredPorts;
   /** The webhook's HTTPS address. */
   readonly listen: ListenAddress;
   /** The plain-HTTP address for probes and metrics. */
@@ -69,6 +75,18 @@ export interface Config {
 const name = { type: 'string', minLength: 1 } as const;
 const port = { type: 'integer', minimum: 0, maximum: 65535 } as const;
 const seconds = { type: 'integer', minimum: 1 } as const;
+const reservedPort = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['owner', 'protocol', 'port'],
+  properties: {
+    owner: name,
+    protocol: { type: 'string', enum: PROTOCOLS },
+    // Checked to be an IP address after the schema (resolve.ts crossChecks).
+    hostIP: name,
+    port: { type: 'integer', minimum: 1, maximum: 65535 },
+  },
+} as const;
 const address = {
   type: 'object',
   additionalProperties: false,
@@ -80,10 +98,12 @@ const address = {
 export const CONFIG_SCHEMA = {
   type: 'object',
   additionalProperties: false,
-  required: ['mode', 'exemptNamespaces', 'listen', 'health', 'tls', 'reservationTtlSeconds', 'watch', 'logLevel', 'maxBodyBytes'],
+  required: ['mode', 'exemptNamespaces', 'reservedPorts', 'undeclaredPorts', 'listen', 'health', 'tls', 'reservationTtlSeconds', 'watch', 'logLevel', 'maxBodyBytes'],
   properties: {
     mode: { type: 'string', enum: MODES },
     exemptNamespaces: { type: 'array', items: name, uniqueItems: true },
+    reservedPorts: { type: 'array', items: reservedPort },
+    undeclaredPorts: { type: 'string', enum: UNDECLARED_PORTS },
     listen: address,
     health: address,
     tls: {

@@ -4,11 +4,12 @@
  * one row.
  */
 
-import { MODES } from '../admission/decide.js';
+import { MODES, UNDECLARED_PORTS } from '../admission/decide.js';
+import { NO_RESERVED_PORTS, RESERVED_PORT_FORMAT, reservedPortText, reservedPortValues } from './reserved-ports.js';
 import { LOG_LEVELS } from './schema.js';
 
 /** How a raw string from the environment or a flag is turned into a value. */
-export type SettingType = 'string' | 'integer' | 'list';
+export type SettingType = 'string' | 'integer' | 'list' | 'reserved-ports';
 
 /** A setting's flag on `serve`. */
 export interface Flag {
@@ -46,6 +47,12 @@ export const CONFIG_FILE_ENV = `${ENV_PREFIX}CONFIG`;
 export const DEFAULTS = {
   mode: 'enforce',
   exemptNamespaces: ['kube-system'],
+  // The kubelet on every node: its API on all addresses, its healthz on loopback.
+  reservedPorts: [
+    { owner: 'kubelet', protocol: 'TCP', port: 10250 },
+    { owner: 'kubelet', protocol: 'TCP', hostIP: '127.0.0.1', port: 10248 },
+  ],
+  undeclaredPorts: 'warn',
   listen: { host: '0.0.0.0', port: 8443 },
   health: { host: '0.0.0.0', port: 8080 },
   // controller-runtime's certwatcher polls every 10 s too: Secret volumes swap files without notice.
@@ -81,6 +88,18 @@ export const SETTINGS: readonly Setting[] = [
     arg: '<ns>',
     help: `namespace never decided, repeatable; the variable takes a comma-separated list (default: ${DEFAULTS.exemptNamespaces.join(', ')})`,
   }),
+  setting(['reservedPorts'], 'RESERVED_PORTS', 'reserved-ports', {
+    name: 'reserved-port',
+    arg: '<port>',
+    help:
+      `a node daemon's port on every node, ${RESERVED_PORT_FORMAT}, repeatable; replaces the defaults, \`${NO_RESERVED_PORTS}\` for none; ` +
+      `the variable takes a comma-separated list (default: ${DEFAULTS.reservedPorts.map(reservedPortText).join(' ')})`,
+  }),
+  setting(['undeclaredPorts'], 'UNDECLARED_PORTS', 'string', {
+    name: 'undeclared-ports',
+    arg: '<what>',
+    help: `${UNDECLARED_PORTS.join(' or ')} hostNetwork pods that declare no ports (default: ${DEFAULTS.undeclaredPorts})`,
+  }),
   setting(['listen', 'host'], 'HOST', 'string'),
   setting(['listen', 'port'], 'PORT', 'integer', { name: 'port', arg: '<port>', help: `HTTPS port of the webhook (default: ${DEFAULTS.listen.port})` }),
   setting(['health', 'host'], 'HEALTH_HOST', 'string'),
@@ -106,10 +125,21 @@ export const SETTINGS: readonly Setting[] = [
 
 const INTEGER = /^[+-]?[0-9]+$/;
 
+/** Whether a setting's flag can be given more than once, each time adding an entry. */
+export function isRepeatable(type: SettingType): boolean {
+  return type === 'list' || type === 'reserved-ports';
+}
+
+/** The entries of a comma-separated list; an empty string is an empty list. */
+export function listEntries(raw: string): string[] {
+  return raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+}
+
 /**
  * The value of a raw string for a setting. A string that is not an integer is kept as it
  * is, so the schema reports it with its source instead of a parse error hiding the rest.
  * Lists from the environment are comma-separated; an empty variable is an empty list.
+ * Reserved ports are `OWNER=[HOSTIP:]PORT/PROTOCOL` each, or `none`.
  */
 export function settingValue(type: SettingType, raw: string): unknown {
   switch (type) {
@@ -118,8 +148,15 @@ export function settingValue(type: SettingType, raw: string): unknown {
     case 'integer':
       return INTEGER.test(raw.trim()) ? Number(raw.trim()) : raw;
     case 'list':
-      return raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+      return listEntries(raw);
+    case 'reserved-ports':
+      return reservedPortValues(listEntries(raw));
   }
+}
+
+/** The value of a repeatable setting from its entries (one per flag, or from a comma-separated variable). */
+export function repeatedValue(type: SettingType, entries: readonly string[]): unknown {
+  return type === 'reserved-ports' ? reservedPortValues(entries) : [...entries];
 }
 
 /** How to give a setting: `the config file, HOSTPORT_GUARD_TLS_KEY_FILE or --tls-key`. */

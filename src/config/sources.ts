@@ -5,7 +5,7 @@ import type { Layer } from './layers.js';
 import { isValues, mergeLayers, pointerOf, valuesAt } from './layers.js';
 import type { FlagSource } from './options.js';
 import type { Setting } from './settings.js';
-import { CONFIG_FILE_ENV, DEFAULTS, ENV_PREFIX, SETTINGS, settingValue } from './settings.js';
+import { CONFIG_FILE_ENV, DEFAULTS, ENV_PREFIX, isRepeatable, listEntries, repeatedValue, SETTINGS, settingValue } from './settings.js';
 
 /** A layer, or the problems that kept a source from becoming one. */
 export type LayerResult = { readonly layer: Layer; readonly issues: readonly ConfigIssue[] };
@@ -111,7 +111,9 @@ export function flagsLayer(flags: Readonly<Record<string, unknown>>, flagSources
     const origin = `from ${fromEnv ? row.env : row.flag.name}`;
     const texts = typeof raw === 'string' ? [raw] : Array.isArray(raw) ? raw.filter((v): v is string => typeof v === 'string') : undefined;
     if (texts === undefined) continue;
-    const value = row.type !== 'list' ? settingValue(row.type, texts.join('')) : fromEnv ? texts.flatMap((t) => settingValue('list', t)) : texts;
+    const value = !isRepeatable(row.type)
+      ? settingValue(row.type, texts.join(''))
+      : repeatedValue(row.type, fromEnv ? texts.flatMap(listEntries) : texts);
     entries.push({ row, value, origin });
   }
   return settingsLayer(entries);

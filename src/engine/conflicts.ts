@@ -1,6 +1,6 @@
 import { DEFAULT_PROTOCOL } from './host-ports.js';
 import { canonicalIP, IPV4_ANY } from './ip.js';
-import type { HostPort, Occupant, PodRef } from './types.js';
+import type { HostPort, Occupant, OwnerRef, PodRef, PortTriple, ReservedPort } from './types.js';
 
 /**
  * Why two ports collide. The first two are the scheduler's own HostPortInfo rule; the
@@ -22,9 +22,6 @@ export type CollisionRule =
 export function schedulerAgrees(rule: CollisionRule): boolean {
   return rule === 'same-ip' || rule === 'ipv4-wildcard';
 }
-
-/** The port triple as the scheduler keys it, before any normalisation. */
-type PortTriple = Pick<HostPort, 'protocol' | 'hostIP' | 'port'>;
 
 /**
  * Whether two host ports collide on one node, and by which rule; undefined when they can
@@ -53,8 +50,9 @@ function protocolOf(port: PortTriple): string {
   return port.protocol === '' ? DEFAULT_PROTOCOL : port.protocol;
 }
 
-/** One collision between a port of the incoming pod and a port held on a node. */
-export interface Conflict {
+/** One collision between a port of the incoming pod and a port a pod holds on a node. */
+export interface PodConflict {
+  readonly kind: 'pod';
   readonly node: string;
   /** The incoming pod's port. */
   readonly port: HostPort;
@@ -62,7 +60,60 @@ export interface Conflict {
   readonly held: HostPort;
   readonly holder: PodRef;
   readonly holderTerminating: boolean;
+  /** The holder's controller, so a DaemonSet pod can tell its own predecessor apart. */
+  readonly holderOwner?: OwnerRef;
   readonly rule: CollisionRule;
+}
+
+/** One collision between a port of the incoming pod and a node daemon's reserved port. */
+export interface ReservedConflict {
+  readonly kind: 'reserved';
+  /** The pod's node, or null when it is not known yet: a reserved port is held on every node. */
+  readonly node: string | null;
+  readonly port: HostPort;
+  readonly held: ReservedPort;
+  readonly rule: CollisionRule;
+}
+
+/** A collision with a pod on the node, or with a node daemon's port. */
+export type Conflict = PodConflict | ReservedConflict;
+
+/** The conflicts of `ports` with the pod `occupant` on `node`, one per colliding pair. */
+export function podConflicts(node: string, ports: readonly HostPort[], occupant: Occupant): PodConflict[] {
+  const found: PodConflict[] = [];
+  for (const port of ports) {
+    for (const held of occupant.ports) {
+      const rule = collision(port, held);
+      if (rule === undefined) continue;
+      const conflict: PodConflict = {
+        kind: 'pod',
+        node,
+        port,
+        held,
+        holder: occupant.pod,
+        holderTerminating: occupant.terminating,
+        rule,
+      };
+      found.push(occupant.owner === undefined ? conflict : { ...conflict, holderOwner: occupant.owner });
+    }
+  }
+  return found;
+}
+
+/**
+ * The conflicts of `ports` with node daemons' reserved ports, under the same collision
+ * rule as pods: `0.0.0.0:10248` takes the kubelet's `127.0.0.1:10248`, `10.0.0.5:10248`
+ * does not, and UDP 10250 never meets TCP 10250. `node` is the pod's node when known.
+ */
+export function reservedConflicts(node: string | null, ports: readonly HostPort[], reserved: readonly ReservedPort[]): ReservedConflict[] {
+  const found: ReservedConflict[] = [];
+  for (const port of ports) {
+    for (const held of reserved) {
+      const rule = collision(port, { protocol: held.protocol, hostIP: held.hostIP ?? IPV4_ANY, port: held.port });
+      if (rule !== undefined) found.push({ kind: 'reserved', node, port, held, rule });
+    }
+  }
+  return found;
 }
 
 /** True when two references name the same pod: same uid, or same namespace and name. */
@@ -81,26 +132,12 @@ export function conflictsOn(
   occupants: Iterable<Occupant>,
   self: PodRef,
   exclude: (occupant: Occupant) => boolean = () => false,
-): Conflict[] {
-  const found: Conflict[] = [];
+): PodConflict[] {
+  const found: PodConflict[] = [];
   if (ports.length === 0) return found;
   for (const occupant of occupants) {
     if (occupant.node !== node || samePod(occupant.pod, self) || exclude(occupant)) continue;
-    for (const port of ports) {
-      for (const held of occupant.ports) {
-        const rule = collision(port, held);
-        if (rule !== undefined) {
-          found.push({
-            node,
-            port,
-            held,
-            holder: occupant.pod,
-            holderTerminating: occupant.terminating,
-            rule,
-          });
-        }
-      }
-    }
+    found.push(...podConflicts(node, ports, occupant));
   }
   return found;
 }

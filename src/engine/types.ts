@@ -59,6 +59,8 @@ export interface ObjectMetaLike {
   readonly uid?: string;
   readonly deletionTimestamp?: string;
   readonly labels?: Readonly<Record<string, string>>;
+  /** Only `kubernetes.io/config.mirror` is read: it marks the mirror of a static pod. */
+  readonly annotations?: Readonly<Record<string, string>>;
   readonly ownerReferences?: readonly {
     readonly kind: string;
     readonly name: string;
@@ -83,6 +85,22 @@ export interface HostPort {
   readonly hostIP: string;
   readonly port: number;
   readonly container: string;
+}
+
+/** The scheduler's key of a held port: (protocol, hostIP, hostPort). */
+export type PortTriple = Pick<HostPort, 'protocol' | 'hostIP' | 'port'>;
+
+/**
+ * A port that a node daemon (the kubelet, kube-proxy, a CNI agent) holds on every node
+ * outside any pod. Neither the scheduler nor the kubelet's admission knows these ports.
+ */
+export interface ReservedPort {
+  /** Who holds it, e.g. `kubelet`: named in messages. */
+  readonly owner: string;
+  readonly protocol: string;
+  /** Absent means every address (`0.0.0.0`). */
+  readonly hostIP?: string;
+  readonly port: number;
 }
 
 /** Identifies a pod in messages and in the index. */

@@ -12,6 +12,8 @@ export interface ReviewObservation {
   readonly decision: DecisionLabel;
   /** Whether the decision found a conflict, even one only recorded (audit mode). */
   readonly conflicting: boolean;
+  /** Whether that conflict already exists on the node (a static pod's mirror). */
+  readonly existing: boolean;
   readonly seconds: number;
 }
 
@@ -62,6 +64,12 @@ export function createMetrics(registry: Registry, index: IndexSizes): Metrics {
     labelNames: ['mode'] as const,
     registers,
   });
+  const existing = new Counter({
+    name: 'hostport_guard_existing_conflicts_total',
+    help: "Reviews of static pods' mirrors whose ports collide on their node: admitted, since the kubelet runs them anyway, by mode.",
+    labelNames: ['mode'] as const,
+    registers,
+  });
   const duration = new Histogram({
     name: 'hostport_guard_admission_duration_seconds',
     help: 'Time from receiving an admission request to answering it.',
@@ -91,9 +99,10 @@ export function createMetrics(registry: Registry, index: IndexSizes): Metrics {
     registers,
   });
   return {
-    observeReview: ({ mode, decision, conflicting: found, seconds }) => {
+    observeReview: ({ mode, decision, conflicting: found, existing: already, seconds }) => {
       decisions.inc({ mode, decision });
       if (found) conflicting.inc({ mode });
+      if (already) existing.inc({ mode });
       duration.observe(seconds);
     },
     watchRestarted: (resource, reason) => {

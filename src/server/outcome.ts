@@ -24,6 +24,10 @@ export interface Outcome {
   readonly decision?: DecisionLabel;
   /** How many conflicts the decision found. */
   readonly conflicts?: number;
+  /** The conflicts already exist on the node (a static pod's mirror, admitted whatever they are). */
+  readonly existing?: boolean;
+  /** The warnings sent back: for pods a controller creates, the log is the only place they show. */
+  readonly warnings?: readonly string[];
   /** The HPG_ERR_* code of a refused or failed request. */
   readonly code?: string;
 }

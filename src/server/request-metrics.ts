@@ -24,6 +24,7 @@ export function requestMetrics(options: RequestMetricsOptions): RequestHandler {
         mode: outcome.mode ?? 'none',
         decision: outcome.decision ?? 'error',
         conflicting: (outcome.conflicts ?? 0) > 0,
+        existing: outcome.existing === true,
         seconds: (now() - start) / 1000,
       });
     });

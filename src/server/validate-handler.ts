@@ -35,8 +35,16 @@ function subjectFacts(review: DecodedReview): Outcome {
 
 function answerFacts(answer: Answer): Outcome {
   switch (answer.kind) {
-    case 'decided':
-      return { mode: answer.mode, decision: answer.decision.kind, conflicts: answer.decision.conflicts.length };
+    case 'decided': {
+      const { decision } = answer;
+      return {
+        mode: answer.mode,
+        decision: decision.kind,
+        conflicts: decision.conflicts.length,
+        ...(decision.existing ? { existing: true } : {}),
+        ...(decision.kind === 'warn' ? { warnings: decision.warnings } : {}),
+      };
+    }
     case 'exempt':
       return { mode: 'exempt', decision: 'allow' };
     case 'skipped':

@@ -11,12 +11,13 @@
  * expected to disagree.
  */
 import { describe, expect, it, jest } from '@jest/globals';
+import type { Rules } from '../../src/admission/decide.js';
 import { decide } from '../../src/admission/decide.js';
 import { portLabel } from '../../src/admission/messages.js';
 import { decodeAdmittedObject } from '../../src/admission/review.js';
 import { subjectOf } from '../../src/admission/subject.js';
 import { indexFromObjects } from '../../src/cluster/snapshot.js';
-import type { Conflict } from '../../src/engine/conflicts.js';
+import type { PodConflict } from '../../src/engine/conflicts.js';
 import { kubectlJson } from './support/cluster.js';
 import type { Manifest, PortSpec } from './support/manifests.js';
 import { pod } from './support/manifests.js';
@@ -90,9 +91,12 @@ function scheduledCondition(raw: unknown): Scheduled | undefined {
 }
 
 /** `19001/UDP vs p-07's 0.0.0.0:19001/UDP (ipv4-wildcard)`, for readable failures. */
-function describeConflicts(conflicts: readonly Conflict[]): string {
+function describeConflicts(conflicts: readonly PodConflict[]): string {
   return conflicts.map((c) => `${portLabel(c.port)} vs ${c.holder.name}'s ${portLabel(c.held)} (${c.rule})`).join(', ');
 }
+
+/** The scheduler knows only pods: no node daemon's port is compared here. */
+const SCHEDULER_RULES: Rules = { reservedPorts: [], undeclaredPorts: 'ignore' };
 
 function decodedPod(raw: unknown): ReturnType<typeof subjectOf> {
   const decoded = decodeAdmittedObject(raw);
@@ -142,8 +146,9 @@ describe('pods placed by the kube-scheduler', () => {
       const name = subject.ref.name;
       if (node !== '') {
         bound += 1;
-        const decision = decide(subject, 'enforce', view);
-        if (decision.conflicts.length > 0) disagreements.push(`${name}: bound to ${node} by the scheduler, but the engine finds ${describeConflicts(decision.conflicts)}`);
+        const decision = decide(subject, 'enforce', view, SCHEDULER_RULES);
+        const onPods = decision.conflicts.filter((c) => c.kind === 'pod');
+        if (decision.conflicts.length > 0) disagreements.push(`${name}: bound to ${node} by the scheduler, but the engine finds ${describeConflicts(onPods)}`);
         continue;
       }
       refused += 1;
@@ -153,7 +158,7 @@ describe('pods placed by the kube-scheduler', () => {
       }
       for (const candidate of NODES) {
         const pinned = { ...subject, pod: { ...subject.pod, spec: { ...subject.pod.spec, nodeName: candidate } } };
-        const decision = decide(pinned, 'enforce', view);
+        const decision = decide(pinned, 'enforce', view, SCHEDULER_RULES);
         if (decision.kind !== 'deny') disagreements.push(`${name}: the scheduler found no free ports, but the engine would admit it on ${candidate}`);
       }
     }

@@ -10,6 +10,7 @@ import type { PortView } from '../../../src/engine/view.js';
 import {
   container,
   daemonSetTerm,
+  DEFAULT_RULES,
   hostPort,
   occupant,
   pod,
@@ -62,7 +63,7 @@ function summary(d: Decision) {
     kind: d.kind,
     node: d.node,
     messages: messagesOf(d),
-    conflicts: d.conflicts.map((c) => `${c.node} ${c.holder.namespace}/${c.holder.name} ${c.rule}`),
+    conflicts: d.conflicts.map((c) => `${c.node ?? '*'} ${c.kind === 'pod' ? `${c.holder.namespace}/${c.holder.name}` : `reserved/${c.held.owner}`} ${c.rule}`),
     admitsOn: d.admits?.node ?? null,
   };
 }
@@ -428,11 +429,11 @@ const rows: readonly Row[] = [
 
 describe('decide', () => {
   it.each(rows)('$name ($mode)', ({ subject, mode, view, want }) => {
-    expect(summary(decide(subject, mode, view))).toEqual(want);
+    expect(summary(decide(subject, mode, view, DEFAULT_RULES))).toEqual(want);
   });
 
   it('reserves exactly what the admitted pinned pod holds', () => {
-    const d = decide(podSubject(EXPORTER_POD), 'warn', viewOf([AGENT], NODES));
+    const d = decide(podSubject(EXPORTER_POD), 'warn', viewOf([AGENT], NODES), DEFAULT_RULES);
     const want: Occupant = {
       pod: { namespace: 'monitoring', name: 'node-exporter-x2x8k', uid: 'uid-exporter' },
       node: 'worker-2',
@@ -446,7 +447,7 @@ describe('decide', () => {
   });
 
   it('leaves admits out of a denial altogether', () => {
-    const d = decide(podSubject(edge()), 'enforce', viewOf([API], NODES));
+    const d = decide(podSubject(edge()), 'enforce', viewOf([API], NODES), DEFAULT_RULES);
     expect(d.kind).toBe('deny');
     expect('admits' in d).toBe(false);
   });
@@ -460,14 +461,14 @@ describe('decide', () => {
       workloadSubject('CronJob', 'team-b/edge', unboundSpec()),
     ];
     for (const subject of subjects) {
-      for (const mode of MODES) expect(decide(subject, mode, viewOf([API], NODES)).kind).not.toBe('deny');
+      for (const mode of MODES) expect(decide(subject, mode, viewOf([API], NODES), DEFAULT_RULES).kind).not.toBe('deny');
     }
   });
 
   it('caps the warnings of a pinned pod at MAX_WARNINGS while keeping every conflict', () => {
     const ports = Array.from({ length: MAX_WARNINGS + 6 }, (_, i) => portSpec(10000 + i));
     const holders = ports.map((p, i) => occupant({ pod: ref(`team-a/holder-${i}`), ports: [hostPort({ port: p.hostPort ?? 0 })] }));
-    const d = decide(podSubject(edge({ containers: [container('proxy', ports)] })), 'warn', viewOf(holders, NODES));
+    const d = decide(podSubject(edge({ containers: [container('proxy', ports)] })), 'warn', viewOf(holders, NODES), DEFAULT_RULES);
     expect(messagesOf(d)).toHaveLength(MAX_WARNINGS);
     expect(d.conflicts).toHaveLength(MAX_WARNINGS + 6);
   });
@@ -475,7 +476,7 @@ describe('decide', () => {
   it('says a warning about an IPv6 wildcard conflict is stricter than the scheduler', () => {
     // SEMANTICS: every deliberate difference from the scheduler is named in the message it produces.
     const incoming = podSubject(edge({ hostNetwork: false, containers: [container('proxy', [portSpec(8080, { hostIP: '::' })])] }));
-    const d = decide(incoming, 'warn', viewOf([occupant({ ports: [hostPort({ hostIP: '10.0.0.1' })] })], NODES));
+    const d = decide(incoming, 'warn', viewOf([occupant({ ports: [hostPort({ hostIP: '10.0.0.1' })] })], NODES), DEFAULT_RULES);
     expect(d.kind).toBe('warn');
     expect(messagesOf(d).join(' ')).toContain('stricter');
   });

@@ -8,14 +8,20 @@ import {
   MAX_NAMED_CONFLICTS,
   MAX_NAMED_NODES,
   MAX_WARNING_LENGTH,
+  maxSurgeWarning,
+  mirrorWarning,
   oneLine,
   podName,
   portLabel,
   spreadWarning,
   stricterNote,
+  SURGE_WARNING,
+  undeclaredWarning,
+  reservedWarning,
+  waitWarning,
   warningText,
 } from '../../../src/admission/messages.js';
-import type { CollisionRule, Conflict } from '../../../src/engine/conflicts.js';
+import type { CollisionRule, PodConflict, ReservedConflict } from '../../../src/engine/conflicts.js';
 import { hostPort, ref } from '../../fixtures/pods.js';
 
 /** C0 and C1 control characters, which the API server drops warnings for. */
@@ -28,12 +34,25 @@ function controlCharsIn(text: string): string[] {
   return found;
 }
 
+/** A conflict of an incoming 10250/TCP with the kubelet's reserved port, the pod's node not known. */
+function reserved(overrides: Partial<ReservedConflict> = {}): ReservedConflict {
+  return {
+    kind: 'reserved',
+    node: null,
+    port: hostPort({ port: 10250, container: 'proxy' }),
+    held: { owner: 'kubelet', protocol: 'TCP', port: 10250 },
+    rule: 'ipv4-wildcard',
+    ...overrides,
+  };
+}
+
 /** Text with every kind of character, control characters included. */
 const anyText = fc.string({ unit: 'binary-ascii', maxLength: 80 });
 
 /** A conflict on worker-1: the incoming 8080/TCP of `proxy` against team-a/api-7d9f's `web`. */
-function conflict(overrides: Partial<Conflict> = {}): Conflict {
+function conflict(overrides: Partial<PodConflict> = {}): PodConflict {
   return {
+    kind: 'pod',
     node: 'worker-1',
     port: hostPort({ container: 'proxy' }),
     held: hostPort(),
@@ -245,6 +264,26 @@ describe('warnings', () => {
     );
   });
 
+  it("about waits, mirrors, node daemons and surges never exceed the limit nor carry a control character", () => {
+    fc.assert(
+      fc.property(longText, longText, longText, longText, longText, (namespace, name, node, containerName, owner) => {
+        const onPod = conflict({ node, holder: { namespace, name }, held: hostPort({ container: containerName }), holderTerminating: true });
+        const onDaemon = reserved({ node, held: { owner, protocol: 'TCP', hostIP: '127.0.0.1', port: 10248 } });
+        for (const text of [waitWarning(onPod), mirrorWarning(onPod), mirrorWarning(onDaemon), reservedWarning(onDaemon), maxSurgeWarning(owner), SURGE_WARNING]) {
+          expect(text.length).toBeLessThanOrEqual(MAX_WARNING_LENGTH);
+          expect(controlCharsIn(text)).toEqual([]);
+        }
+      }),
+    );
+  });
+
+  it('say the undeclared-ports advice within the limit, for pods and for workloads', () => {
+    for (const workload of [false, true]) {
+      expect(undeclaredWarning(workload).length).toBeLessThanOrEqual(MAX_WARNING_LENGTH);
+      expect(undeclaredWarning(workload)).toContain('declare containers[].ports');
+    }
+  });
+
   it('keep a Kubernetes-sized name whole when it fits', () => {
     // Pod names are DNS subdomains; a 40-character name still fits with room to spare.
     const name = `api-${'a'.repeat(36)}`;
@@ -261,5 +300,9 @@ describe('conflictsAnnotation', () => {
 
   it('stays on one line', () => {
     expect(controlCharsIn(conflictsAnnotation([conflict({ holder: { namespace: 'a\nb', name: 'c\td' } })]))).toEqual([]);
+  });
+
+  it("names a node daemon's port as reserved, on every node when the pod's node is not known", () => {
+    expect(conflictsAnnotation([reserved(), reserved({ node: 'worker-2' })])).toBe('every-node 10250/TCP reserved/kubelet; worker-2 10250/TCP reserved/kubelet');
   });
 });

@@ -4,13 +4,14 @@ import type { Mode } from '../../../src/admission/decide.js';
 import { MODES } from '../../../src/admission/decide.js';
 import type { NamespaceModes, Policy } from '../../../src/admission/policy.js';
 import { isMode, MODE_LABEL, modeFor } from '../../../src/admission/policy.js';
+import { DEFAULT_RULES } from '../../fixtures/pods.js';
 
 /** Namespace labels as a fixed map: namespace -> value of MODE_LABEL. */
 function labels(values: Readonly<Record<string, string>>): NamespaceModes {
   return { modeLabelOf: (namespace) => values[namespace] };
 }
 
-const POLICY: Policy = { defaultMode: 'enforce', exemptNamespaces: new Set(['kube-system']) };
+const POLICY: Policy = { defaultMode: 'enforce', exemptNamespaces: new Set(['kube-system']), ...DEFAULT_RULES };
 
 interface Row {
   readonly name: string;

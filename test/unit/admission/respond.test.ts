@@ -5,11 +5,11 @@ import type { Answer } from '../../../src/admission/respond.js';
 import { MAX_ANNOTATED_CONFLICTS, respond, responderFor } from '../../../src/admission/respond.js';
 import type { DecodedReview } from '../../../src/admission/review.js';
 import { decodeReview } from '../../../src/admission/review.js';
-import { occupant, ref, unboundSpec, viewOf } from '../../fixtures/pods.js';
+import { DEFAULT_RULES, occupant, ref, unboundSpec, viewOf } from '../../fixtures/pods.js';
 import type { Json } from '../../fixtures/reviews.js';
 import { podObject, podReview, REQUEST_UID, review, reviewRequest, workloadObject } from '../../fixtures/reviews.js';
 
-const policy: Policy = { defaultMode: 'enforce', exemptNamespaces: new Set(['kube-system']) };
+const policy: Policy = { defaultMode: 'enforce', exemptNamespaces: new Set(['kube-system']), ...DEFAULT_RULES };
 
 function labels(modes: Readonly<Record<string, string>>): NamespaceModes {
   return { modeLabelOf: (namespace) => modes[namespace] };
@@ -28,6 +28,17 @@ const DENIAL =
   'hostNetwork port 8080/TCP on node worker-1 is already used by pod team-a/api-7d9f (container web); pick another port or node';
 const WARNING = 'port 8080/TCP on node worker-1 is used by pod team-a/api-7d9f (container web)';
 const CONFLICTS = 'worker-1 8080/TCP team-a/api-7d9f/web';
+
+/** A DaemonSet template holding 9100 on hostNetwork. */
+const AGENT_SPEC = unboundSpec({ containers: [{ name: 'a', ports: [{ containerPort: 9100 }] }] });
+
+/** The mirror of a static pod on worker-1, as its kubelet creates it. */
+const MIRROR = {
+  metadata: {
+    annotations: { 'kubernetes.io/config.mirror': '6f1d2c3b' },
+    ownerReferences: [{ kind: 'Node', name: 'worker-1', uid: 'node-1', controller: true }],
+  },
+};
 
 function reviewJson(response: Json): Json {
   return { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: REQUEST_UID, ...response } };
@@ -142,6 +153,74 @@ describe('respond', () => {
         }),
       },
     ],
+    [
+      "warns about a static pod's mirror from its node's kubelet, never denying it",
+      podReview(MIRROR, { userInfo: { username: 'system:node:worker-1', groups: ['system:nodes', 'system:authenticated'] } }),
+      {},
+      {
+        kind: 'decided',
+        mode: 'enforce',
+        decision: 'warn',
+        review: reviewJson({
+          allowed: true,
+          warnings: ['static pod already running on node worker-1: port 8080/TCP is also used by pod team-a/api-7d9f (container web)'],
+          auditAnnotations: { mode: 'enforce', decision: 'warn', conflicts: CONFLICTS },
+        }),
+      },
+    ],
+    [
+      'denies the same mirror-annotated pod when anyone else sends it',
+      podReview(MIRROR),
+      {},
+      {
+        kind: 'decided',
+        mode: 'enforce',
+        decision: 'deny',
+        review: reviewJson({
+          allowed: false,
+          status: { code: 403, reason: 'Forbidden', message: DENIAL },
+          auditAnnotations: { mode: 'enforce', decision: 'deny', conflicts: CONFLICTS },
+        }),
+      },
+    ],
+    [
+      "denies a pod on the kubelet's port wherever it lands, listing it in the audit annotation",
+      review(reviewRequest({}, { ...podObject(), spec: { hostNetwork: true, containers: [{ name: 'web', ports: [{ containerPort: 10250 }] }] } })),
+      {},
+      {
+        kind: 'decided',
+        mode: 'enforce',
+        decision: 'deny',
+        review: reviewJson({
+          allowed: false,
+          status: {
+            code: 403,
+            reason: 'Forbidden',
+            message:
+              "hostNetwork port 10250/TCP is a node daemon's port: kubelet holds it on every node, and the scheduler cannot see it;" +
+              ' the container could not bind it: pick another port',
+          },
+          auditAnnotations: { mode: 'enforce', decision: 'deny', conflicts: 'every-node 10250/TCP reserved/kubelet' },
+        }),
+      },
+    ],
+    [
+      'warns about a surging DaemonSet read from its update strategy',
+      review(reviewRequest({}, {
+        ...workloadObject('DaemonSet', 'agent', AGENT_SPEC),
+        spec: { template: { spec: AGENT_SPEC }, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '20%', maxUnavailable: 0 } } },
+      })),
+      {},
+      {
+        kind: 'decided',
+        mode: 'enforce',
+        decision: 'warn',
+        review: reviewJson({
+          allowed: true,
+          warnings: ['maxSurge 20%: with host ports the old pod must go first, so surge pods never start; set maxSurge 0, maxUnavailable 1'],
+        }),
+      },
+    ],
   ];
 
   it.each(cases)('%s', (_name, body, modes, expected) => {
@@ -173,7 +252,7 @@ describe('responderFor', () => {
     ['enforce', false],
     ['warn', true],
   ])('binds the policy: default mode %s answers allowed=%s', (defaultMode, allowed) => {
-    const responder = responderFor({ defaultMode, exemptNamespaces: new Set() }, labels({}), view);
+    const responder = responderFor({ defaultMode, exemptNamespaces: new Set(), ...DEFAULT_RULES }, labels({}), view);
     expect(responder(decoded(podReview())).review.response.allowed).toBe(allowed);
   });
 });

@@ -188,6 +188,11 @@ describe('decodeReview', () => {
       { code: HPG_ERR_INVALID_OBJECT, reason: '/request/object/metadata/labels must be an object', uid: REQUEST_UID },
     ],
     [
+      'refuses a userInfo whose groups are not strings',
+      review(reviewRequest({ userInfo: { username: 'system:node:worker-1', groups: [7] } })),
+      { code: HPG_ERR_INVALID_REVIEW, reason: '/request/userInfo/groups/0 must be a string', uid: REQUEST_UID },
+    ],
+    [
       'refuses a pod without containers',
       review(reviewRequest({}, { ...podObject(), spec: { nodeName: 'worker-1' } })),
       { code: HPG_ERR_INVALID_OBJECT, reason: "/request/object/spec must have required property 'containers'", uid: REQUEST_UID },
@@ -338,6 +343,16 @@ describe('decodeAdmittedObject', () => {
       'refuses a Deployment without template',
       { ...workloadObject('Deployment', 'api', unboundSpec()), spec: { replicas: 2 } },
       { code: HPG_ERR_INVALID_OBJECT, path: '/spec', problem: "must have required property 'template'" },
+    ],
+    [
+      'refuses an annotation value that is not a string',
+      podWithMetadata({ name: 'a', annotations: { 'kubernetes.io/config.mirror': true } }),
+      { code: HPG_ERR_INVALID_OBJECT, path: '/metadata/annotations/kubernetes.io~1config.mirror', problem: 'must be a string' },
+    ],
+    [
+      'refuses a DaemonSet maxSurge that is neither an integer nor a string',
+      { ...workloadObject('DaemonSet', 'agent', unboundSpec()), spec: { template: { spec: unboundSpec() }, updateStrategy: { rollingUpdate: { maxSurge: 1.5 } } } },
+      { code: HPG_ERR_INVALID_OBJECT, path: '/spec/updateStrategy/rollingUpdate/maxSurge', problem: 'must be an integer or a string' },
     ],
   ];
 

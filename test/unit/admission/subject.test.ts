@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 
-import type { AdmittedObject, Subject } from '../../../src/admission/subject.js';
-import { ownedBy, subjectOf, SUPPORTED_KINDS, TEMPLATE_KINDS } from '../../../src/admission/subject.js';
+import type { AdmittedObject, Requester, Subject, TemplateObject, UpdateStrategy } from '../../../src/admission/subject.js';
+import { isMirrorPod, MIRROR_ANNOTATION, ownedBy, subjectOf, SUPPORTED_KINDS, TEMPLATE_KINDS } from '../../../src/admission/subject.js';
 import type { Occupant, OwnerRef } from '../../../src/engine/types.js';
 import { occupant, podSubject, ref, unboundSpec, workloadSubject } from '../../fixtures/pods.js';
 
@@ -19,6 +19,7 @@ describe('subjectOf', () => {
       kind: 'Pod',
       ref: { namespace: 'team-a', name: 'api-7d9f', uid: 'u1' },
       pod: { metadata: { name: 'api-7d9f', namespace: 'team-a', uid: 'u1' }, spec: SPEC, status: { phase: 'Pending' } },
+      mirror: false,
     });
   });
 
@@ -178,5 +179,52 @@ describe('ownedBy', () => {
 
   it.each(rows)('$name', ({ subject, occupant: o, owned }) => {
     expect(ownedBy(subject, o)).toBe(owned);
+  });
+});
+
+describe('isMirrorPod', () => {
+  const MIRROR = { [MIRROR_ANNOTATION]: '6f1d2c3b' };
+  const bound = (annotations: Record<string, string> | undefined, nodeName = 'worker-1') => ({
+    metadata: { name: 'etcd-worker-1', namespace: 'kube-system', ...(annotations === undefined ? {} : { annotations }) },
+    spec: { ...SPEC, nodeName },
+  });
+  const KUBELET_1: Requester = { username: 'system:node:worker-1', groups: ['system:nodes', 'system:authenticated'] };
+
+  it.each<[string, ReturnType<typeof bound>, Requester | undefined, boolean]>([
+    ['takes an annotated pod from the kubelet of the node it is bound to as a mirror', bound(MIRROR), KUBELET_1, true],
+    ['takes a pod without the annotation from that kubelet as an ordinary pod', bound(undefined), KUBELET_1, false],
+    ['does not honour the annotation from a user who is not a node', bound(MIRROR), { username: 'kubernetes-admin', groups: ['system:masters'] }, false],
+    ['does not honour the annotation from the kubelet of another node', bound(MIRROR, 'worker-2'), KUBELET_1, false],
+    ['does not honour a node name without the system:nodes group', bound(MIRROR), { username: 'system:node:worker-1', groups: ['system:authenticated'] }, false],
+    ['does not honour the annotation without a requester (a manifest checked offline)', bound(MIRROR), undefined, false],
+  ])('%s', (_name, pod, requester, mirror) => {
+    expect(isMirrorPod(pod, requester)).toBe(mirror);
+    const subject = subjectOf({ kind: 'Pod', ...pod }, 'kube-system', requester);
+    expect(subject.kind === 'Pod' && subject.mirror).toBe(mirror);
+  });
+});
+
+describe('the maxSurge of a DaemonSet', () => {
+  const daemonSet = (updateStrategy?: UpdateStrategy, kind: TemplateObject['kind'] = 'DaemonSet'): AdmittedObject => ({
+    kind,
+    metadata: { name: 'agent', namespace: 'team-a' },
+    spec: { template: { spec: SPEC }, ...(updateStrategy === undefined ? {} : { updateStrategy }) },
+  });
+  const maxSurgeOf = (object: AdmittedObject): string | undefined => {
+    const subject = subjectOf(object, 'team-a');
+    return subject.kind === 'Workload' ? subject.maxSurge : undefined;
+  };
+
+  it.each<[string, AdmittedObject, string | undefined]>([
+    ['is absent without an update strategy (the default does not surge)', daemonSet(), undefined],
+    ['is kept as written for an integer above 0', daemonSet({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1 } }), '1'],
+    ['is kept for a percentage above 0, which is rounded up', daemonSet({ rollingUpdate: { maxSurge: '10%' } }), '10%'],
+    ['is absent for 0', daemonSet({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 0 } }), undefined],
+    ['is absent for 0%', daemonSet({ rollingUpdate: { maxSurge: '0%' } }), undefined],
+    ['is absent for OnDelete, where maxSurge means nothing', daemonSet({ type: 'OnDelete', rollingUpdate: { maxSurge: 1 } }), undefined],
+    ['is absent for a string the API server would refuse', daemonSet({ rollingUpdate: { maxSurge: 'one' } }), undefined],
+    ['is never read from a Deployment', daemonSet({ rollingUpdate: { maxSurge: 1 } }, 'Deployment'), undefined],
+  ])('%s', (_name, object, want) => {
+    expect(maxSurgeOf(object)).toBe(want);
   });
 });

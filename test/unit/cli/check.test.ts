@@ -4,6 +4,7 @@ import type { ResultJson } from '../../../src/cli/check-output.js';
 import type { CheckDeps, CheckOptions } from '../../../src/cli/check.js';
 import { runCheck } from '../../../src/cli/check.js';
 import { stateFromText } from '../../../src/cli/state-file.js';
+import { KUBELET_PORTS } from '../../fixtures/pods.js';
 
 const FIXTURES = new URL('../../fixtures/', import.meta.url);
 const STATE = 'states/cluster.yaml';
@@ -25,7 +26,7 @@ function deps(extra: Record<string, string> = {}, stdin = ''): CheckDeps & { std
 }
 
 function options(files: string[], overrides: Partial<CheckOptions> = {}): CheckOptions {
-  return { files, state: STATE, mode: 'enforce', output: 'json', exemptNamespaces: [], ...overrides };
+  return { files, state: STATE, mode: 'enforce', output: 'json', exemptNamespaces: [], reservedPorts: KUBELET_PORTS, undeclaredPorts: 'warn', ...overrides };
 }
 
 async function results(files: string[], overrides: Partial<CheckOptions> = {}): Promise<{ exitCode: number; results: unknown }> {
@@ -424,5 +425,68 @@ describe('runCheck', () => {
     const { state: _none, ...live } = options(['manifests/mixed.yaml']);
     const out = await runCheck(live, { ...deps(), liveState: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6443')) });
     expect(out).toEqual({ exitCode: 2, stdout: '', stderr: 'error: cannot read the cluster: connect ECONNREFUSED 127.0.0.1:6443\n' });
+  });
+});
+
+describe('runCheck on what a real node does', () => {
+  /** `count` hostNetwork pods `agent-N` in default that declare no ports. */
+  function undeclaredPods(count: number): string {
+    return Array.from({ length: count }, (_, i) =>
+      `apiVersion: v1\nkind: Pod\nmetadata: {name: agent-${i}}\nspec:\n  hostNetwork: true\n  containers: [{name: agent, image: agent}]\n`,
+    ).join('---\n');
+  }
+
+  const UNDECLARED = 'hostNetwork pod declares no ports: no check here or in the scheduler sees what it binds; declare containers[].ports';
+
+  it('keeps the warning in every result of -o json, where nobody reads line by line', async () => {
+    const out = await runCheck(options(['agents.yaml']), deps({ 'agents.yaml': undeclaredPods(3) }));
+    const parsed: unknown = JSON.parse(out.stdout);
+    expect(parsed).toEqual({ results: [0, 1, 2].map((i) => ({ ...allow('Pod', 'default', `agent-${i}`, null), decision: 'warn', messages: [UNDECLARED] })) });
+  });
+
+  it('says nothing about undeclared ports with --undeclared-ports ignore', async () => {
+    const out = await runCheck(options(['agents.yaml'], { undeclaredPorts: 'ignore' }), deps({ 'agents.yaml': undeclaredPods(1) }));
+    expect(JSON.parse(out.stdout)).toEqual({ results: [allow('Pod', 'default', 'agent-0', null)] });
+  });
+
+  const KUBELET_POD = 'apiVersion: v1\nkind: Pod\nmetadata: {name: probe}\nspec:\n  hostNetwork: true\n  containers: [{name: probe, image: probe, ports: [{containerPort: 10250}]}]\n';
+
+  it("names a node daemon's port in JSON as reserved, with no node for a pod the scheduler would place", async () => {
+    const out = await runCheck(options(['probe.yaml']), deps({ 'probe.yaml': KUBELET_POD }));
+    expect([out.exitCode, JSON.parse(out.stdout)]).toEqual([
+      1,
+      {
+        results: [
+          {
+            kind: 'Pod',
+            namespace: 'default',
+            name: 'probe',
+            decision: 'deny',
+            node: null,
+            conflicts: [{ node: null, protocol: 'TCP', hostIP: '0.0.0.0', port: 10250, holder: { reserved: true, name: 'kubelet' } }],
+            messages: [
+              "hostNetwork port 10250/TCP is a node daemon's port: kubelet holds it on every node, and the scheduler cannot see it;" +
+                ' the container could not bind it: pick another port',
+            ],
+          },
+        ],
+      },
+    ]);
+  });
+
+  it('allows the same pod once the reserved list is emptied', async () => {
+    const out = await runCheck(options(['probe.yaml'], { reservedPorts: [] }), deps({ 'probe.yaml': KUBELET_POD }));
+    expect([out.exitCode, JSON.parse(out.stdout)]).toEqual([0, { results: [allow('Pod', 'default', 'probe', null)] }]);
+  });
+
+  it('decides a manifest carrying the mirror annotation as any pod: only a node sends mirror pods', async () => {
+    const mirror =
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: copy, annotations: {kubernetes.io/config.mirror: abc}}\n' +
+      'spec:\n  nodeName: worker-1\n  hostNetwork: true\n  containers: [{name: web, image: web, ports: [{containerPort: 8080}]}]\n';
+    const out = await runCheck(options(['mirror.yaml'], { output: 'text' }), deps({ 'mirror.yaml': mirror }));
+    expect([out.exitCode, out.stdout.split('\n')[0]]).toEqual([
+      1,
+      'deny  Pod default/copy on worker-1: hostNetwork port 8080/TCP on node worker-1 is already used by pod default/ingress-7d9f8b6c4-x2x7k (container nginx); pick another port or node',
+    ]);
   });
 });

@@ -137,6 +137,56 @@ describe('runCli', () => {
     expect(help).toContain('--config <file> configuration file, YAML or JSON (env: HOSTPORT_GUARD_CONFIG)');
   });
 
+  it('reads reserved ports from HOSTPORT_GUARD_RESERVED_PORTS split at commas, and none as the empty list', async () => {
+    const deps = fakeDeps();
+    const serve = ['serve', '--tls-cert', 'c', '--tls-key', 'k'];
+    await withEnv({ HOSTPORT_GUARD_RESERVED_PORTS: 'kubelet=10250/TCP, kube-proxy=10256/TCP' }, () => runCli(serve, deps));
+    await withEnv({ HOSTPORT_GUARD_RESERVED_PORTS: 'none' }, () => runCli(serve, deps));
+    expect(deps.served.map((c) => c.reservedPorts)).toEqual([
+      [{ owner: 'kubelet', protocol: 'TCP', port: 10250 }, { owner: 'kube-proxy', protocol: 'TCP', port: 10256 }],
+      [],
+    ]);
+  });
+
+  it('serves with reserved ports and undeclaredPorts from repeated flags', async () => {
+    const deps = fakeDeps();
+    const args = ['serve', '--tls-cert', 'c', '--tls-key', 'k', '--reserved-port', 'kubelet=10250/TCP', '--reserved-port', 'kube-proxy=127.0.0.1:10249/TCP', '--undeclared-ports', 'ignore'];
+    expect(await runCli(args, deps)).toEqual({ exitCode: 0, stdout: '', stderr: '' });
+    expect(deps.served.map((c) => [c.reservedPorts, c.undeclaredPorts])).toEqual([
+      [[{ owner: 'kubelet', protocol: 'TCP', port: 10250 }, { owner: 'kube-proxy', protocol: 'TCP', hostIP: '127.0.0.1', port: 10249 }], 'ignore'],
+    ]);
+  });
+
+  it('refuses to serve with a reserved port it cannot read, naming the flag', async () => {
+    const deps = fakeDeps();
+    const out = await runCli(['serve', '--tls-cert', 'c', '--tls-key', 'k', '--reserved-port', 'kubelet:10250'], deps);
+    expect(out).toEqual({
+      exitCode: 2,
+      stdout: '',
+      stderr: 'config: reservedPorts[0]: "kubelet:10250" must be OWNER=[HOSTIP:]PORT/PROTOCOL, e.g. kubelet=10250/TCP or kubelet=127.0.0.1:10248/TCP (from --reserved-port)\n',
+    });
+    expect(deps.served).toEqual([]);
+  });
+
+  it('shows the default reserved ports in the help of serve and check', async () => {
+    for (const command of ['serve', 'check']) {
+      const out = await runCli([command, '--help'], fakeDeps());
+      expect(out.stdout.replace(/\s+/g, ' ')).toContain('(default: kubelet=10250/TCP kubelet=127.0.0.1:10248/TCP)');
+    }
+  });
+
+  it('refuses check with a bad --reserved-port or --undeclared-ports before reading anything', async () => {
+    expect(await runCli(['check', '--state', 's.yaml', '--reserved-port', 'kubelet=10250/tcp', '--reserved-port', 'x', 'a.yaml'], fakeDeps())).toEqual({
+      exitCode: 2,
+      stdout: '',
+      stderr:
+        'error: --reserved-port "kubelet=10250/tcp": the protocol must be one of TCP, UDP, SCTP\n' +
+        'error: --reserved-port "x" must be OWNER=[HOSTIP:]PORT/PROTOCOL, e.g. kubelet=10250/TCP or kubelet=127.0.0.1:10248/TCP\n',
+    });
+    const out = await runCli(['check', '--undeclared-ports', 'deny', 'a.yaml'], fakeDeps());
+    expect([out.exitCode, out.stderr]).toEqual([2, expect.stringContaining("argument 'deny' is invalid. Allowed choices are ignore, warn.")]);
+  });
+
   it('refuses to serve with every configuration problem listed, and does not start', async () => {
     const deps = fakeDeps();
     const out = await runCli(['serve', '--config', 'hpg.yaml', '--mode', 'block'], deps);

@@ -5,7 +5,7 @@ import { PodIndex, podKey } from '../../../src/cluster/pod-index.js';
 import { reservingView } from '../../../src/cluster/reservations.js';
 import type { ReservingView } from '../../../src/cluster/reservations.js';
 import type { Occupant } from '../../../src/engine/types.js';
-import { hostPort, occupant, pod, podSubject, ref } from '../../fixtures/pods.js';
+import { DEFAULT_RULES, hostPort, occupant, pod, podSubject, ref } from '../../fixtures/pods.js';
 
 /** An index, a view over it, and a clock the test moves. */
 function setup(ttlMs = 30_000): { index: PodIndex; view: ReservingView; clock: { now: number } } {
@@ -115,13 +115,13 @@ describe('ReservingView', () => {
     const first = pod({ metadata: { name: 'first', uid: 'uid-first' } });
     const second = pod({ metadata: { name: 'second', uid: 'uid-second' } });
 
-    const firstDecision = decide(podSubject(first), 'enforce', view);
+    const firstDecision = decide(podSubject(first), 'enforce', view, DEFAULT_RULES);
     expect(firstDecision.kind).toBe('allow');
     if (firstDecision.admits === undefined) throw new Error('the first pod should be reserved');
     view.reserve(firstDecision.admits);
 
-    const secondDecision = decide(podSubject(second), 'enforce', view);
+    const secondDecision = decide(podSubject(second), 'enforce', view, DEFAULT_RULES);
     expect(secondDecision.kind).toBe('deny');
-    expect(secondDecision.conflicts.map((c) => c.holder.name)).toEqual(['first']);
+    expect(secondDecision.conflicts.map((c) => (c.kind === 'pod' ? c.holder.name : c.held.owner))).toEqual(['first']);
   });
 });

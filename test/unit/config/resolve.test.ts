@@ -26,6 +26,11 @@ describe('resolveConfig', () => {
     expect(config(resolveConfig(inputs()))).toEqual({
       mode: 'enforce',
       exemptNamespaces: ['kube-system'],
+      reservedPorts: [
+        { owner: 'kubelet', protocol: 'TCP', port: 10250 },
+        { owner: 'kubelet', protocol: 'TCP', hostIP: '127.0.0.1', port: 10248 },
+      ],
+      undeclaredPorts: 'warn',
       listen: { host: '0.0.0.0', port: 8443 },
       health: { host: '0.0.0.0', port: 8080 },
       tls: { certFile: '/tls/tls.crt', keyFile: '/tls/tls.key', reloadIntervalSeconds: 10 },
@@ -224,5 +229,101 @@ describe('settingName', () => {
     ['/a~1b/c~0d', 'a/b.c~d'],
   ])('names %s as %s', (pointer, name) => {
     expect(settingName(pointer)).toBe(name);
+  });
+});
+
+describe('reservedPorts and undeclaredPorts', () => {
+  const KUBELET = [
+    { owner: 'kubelet', protocol: 'TCP', port: 10250 },
+    { owner: 'kubelet', protocol: 'TCP', hostIP: '127.0.0.1', port: 10248 },
+  ];
+  const PROXY = [
+    { owner: 'kube-proxy', protocol: 'TCP', hostIP: '127.0.0.1', port: 10249 },
+    { owner: 'kube-proxy', protocol: 'TCP', port: 10256 },
+  ];
+
+  const accepted: [string, Partial<ConfigInputs> & { fileText?: string }, unknown][] = [
+    ['reserves the kubelet API and healthz by default', {}, KUBELET],
+    [
+      'takes a list of entries from the file, replacing the defaults',
+      { fileText: 'reservedPorts:\n  - {owner: kube-proxy, protocol: TCP, hostIP: 127.0.0.1, port: 10249}\n  - {owner: kube-proxy, protocol: TCP, port: 10256}\n' },
+      PROXY,
+    ],
+    ['takes an empty list from the file', { fileText: 'reservedPorts: []\n' }, []],
+    [
+      'takes repeated --reserved-port flags as OWNER=[HOSTIP:]PORT/PROTOCOL',
+      { flags: { ...TLS_FLAGS, reservedPort: ['kube-proxy=127.0.0.1:10249/TCP', 'kube-proxy=10256/TCP'] } },
+      PROXY,
+    ],
+    ['takes --reserved-port none as no reserved ports', { flags: { ...TLS_FLAGS, reservedPort: ['none'] } }, []],
+    [
+      'takes a bracketed IPv6 hostIP',
+      { flags: { ...TLS_FLAGS, reservedPort: ['cilium=[fd00::1]:4240/TCP'] } },
+      [{ owner: 'cilium', protocol: 'TCP', hostIP: 'fd00::1', port: 4240 }],
+    ],
+    [
+      'takes a comma-separated HOSTPORT_GUARD_RESERVED_PORTS',
+      { flags: { ...TLS_FLAGS, reservedPort: ['kube-proxy=127.0.0.1:10249/TCP, kube-proxy=10256/TCP'] }, flagSources: { reservedPort: 'env' } },
+      PROXY,
+    ],
+    ['takes an empty HOSTPORT_GUARD_RESERVED_PORTS as no reserved ports', { flags: { ...TLS_FLAGS, reservedPort: [''] }, flagSources: { reservedPort: 'env' } }, []],
+  ];
+  it.each(accepted)('%s', (_name, given, want) => {
+    expect(config(resolveConfig(inputs(given))).reservedPorts).toEqual(want);
+  });
+
+  const refused: [string, Partial<ConfigInputs> & { fileText?: string }, string[]][] = [
+    [
+      'a flag that is not OWNER=[HOSTIP:]PORT/PROTOCOL',
+      { flags: { ...TLS_FLAGS, reservedPort: ['kubelet:10250'] } },
+      ['config: reservedPorts[0]: "kubelet:10250" must be OWNER=[HOSTIP:]PORT/PROTOCOL, e.g. kubelet=10250/TCP or kubelet=127.0.0.1:10248/TCP (from --reserved-port)'],
+    ],
+    [
+      'a flag with a lower-case protocol',
+      { flags: { ...TLS_FLAGS, reservedPort: ['kubelet=10250/tcp'] } },
+      ['config: reservedPorts[0]: "kubelet=10250/tcp": the protocol must be one of TCP, UDP, SCTP (from --reserved-port)'],
+    ],
+    [
+      'a variable entry with a port out of range',
+      { flags: { ...TLS_FLAGS, reservedPort: ['kubelet=10250/TCP,x=70000/UDP'] }, flagSources: { reservedPort: 'env' } },
+      ['config: reservedPorts[1]: "x=70000/UDP": the port must be 1 to 65535 (from HOSTPORT_GUARD_RESERVED_PORTS)'],
+    ],
+    [
+      'a flag whose hostIP is not an address',
+      { flags: { ...TLS_FLAGS, reservedPort: ['kubelet=localhost:10248/TCP'] } },
+      ['config: reservedPorts[0]: "kubelet=localhost:10248/TCP": "localhost" is not an IP address (from --reserved-port)'],
+    ],
+    [
+      'a file entry without a protocol',
+      { fileText: 'reservedPorts:\n  - {owner: kubelet, port: 10250}\n' },
+      ['config: reservedPorts[0].protocol: is required (set it in the config file)'],
+    ],
+    [
+      'a file entry with an unknown key and a bad protocol',
+      { fileText: 'reservedPorts:\n  - {owner: kubelet, protocol: ICMP, port: 10250, node: a}\n' },
+      [
+        'config: reservedPorts[0].node: is not a known setting (from file hpg.yaml)',
+        'config: reservedPorts[0].protocol: must be one of TCP, UDP, SCTP (from file hpg.yaml)',
+      ],
+    ],
+    [
+      'a file entry whose hostIP is not an address',
+      { fileText: 'reservedPorts:\n  - {owner: kubelet, protocol: TCP, hostIP: node-1, port: 10248}\n' },
+      ['config: reservedPorts[0].hostIP: must be an IP address, not "node-1" (from file hpg.yaml)'],
+    ],
+    [
+      'an unknown undeclaredPorts',
+      { flags: { ...TLS_FLAGS, undeclaredPorts: 'deny' } },
+      ['config: undeclaredPorts: must be one of ignore, warn (from --undeclared-ports)'],
+    ],
+  ];
+  it.each(refused)('refuses %s', (_name, given, expected) => {
+    expect(lines(resolveConfig(inputs(given))).sort()).toEqual(expected);
+  });
+
+  it('warns about undeclared ports by default, and takes ignore from a flag or the environment', () => {
+    expect(config(resolveConfig(inputs())).undeclaredPorts).toBe('warn');
+    expect(config(resolveConfig(inputs({ flags: { ...TLS_FLAGS, undeclaredPorts: 'ignore' } }))).undeclaredPorts).toBe('ignore');
+    expect(config(resolveConfig(inputs({ flags: { ...TLS_FLAGS, undeclaredPorts: 'ignore' }, flagSources: { undeclaredPorts: 'env' } }))).undeclaredPorts).toBe('ignore');
   });
 });

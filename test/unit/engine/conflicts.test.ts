@@ -1,10 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 
 import type { CollisionRule } from '../../../src/engine/conflicts.js';
-import { collision, conflictsOn, samePod, schedulerAgrees } from '../../../src/engine/conflicts.js';
+import { collision, conflictsOn, podConflicts, reservedConflicts, samePod, schedulerAgrees } from '../../../src/engine/conflicts.js';
 import { hostPortsOf } from '../../../src/engine/host-ports.js';
 import { occupantOf } from '../../../src/engine/occupancy.js';
-import type { ContainerPortSpec, ContainerSpec, HostPort } from '../../../src/engine/types.js';
+import type { ContainerPortSpec, ContainerSpec, HostPort, ReservedPort } from '../../../src/engine/types.js';
 import { container, hostPort, occupant, pod, portSpec, ref, sidecar } from '../../fixtures/pods.js';
 
 /** (protocol, hostIP, hostPort) as a manifest spells it: empty strings are left for the defaults. */
@@ -438,7 +438,7 @@ describe('conflictsOn', () => {
   it('names the node, both ports, the holder and the rule', () => {
     const holder = occupant();
     expect(conflictsOn('worker-1', incoming, [holder], INCOMING)).toEqual([
-      { node: 'worker-1', port: incoming[0], held: holder.ports[0], holder: holder.pod, holderTerminating: false, rule: 'ipv4-wildcard' },
+      { kind: 'pod', node: 'worker-1', port: incoming[0], held: holder.ports[0], holder: holder.pod, holderTerminating: false, rule: 'ipv4-wildcard' },
     ]);
   });
 
@@ -482,5 +482,47 @@ describe('conflictsOn', () => {
       'one 80 ipv4-wildcard',
       'one 443 ipv4-wildcard',
     ]);
+  });
+});
+
+describe('podConflicts', () => {
+  it("carries the holder's controller, so a DaemonSet pod can tell its predecessor apart", () => {
+    const owner = { kind: 'DaemonSet', name: 'agent', uid: 'ds-1' };
+    const found = podConflicts('worker-1', [hostPort({ container: 'proxy' })], occupant({ owner }));
+    expect(found.map((c) => c.holderOwner)).toEqual([owner]);
+  });
+
+  it('leaves holderOwner out for a pod without a controller', () => {
+    const [found] = podConflicts('worker-1', [hostPort({ container: 'proxy' })], occupant());
+    expect(found !== undefined && 'holderOwner' in found).toBe(false);
+  });
+});
+
+describe('reservedConflicts', () => {
+  const KUBELET: readonly ReservedPort[] = [
+    { owner: 'kubelet', protocol: 'TCP', port: 10250 },
+    { owner: 'kubelet', protocol: 'TCP', hostIP: '127.0.0.1', port: 10248 },
+  ];
+
+  it.each<[string, Triple, string[]]>([
+    ['meets 10250/TCP on every address', ['', '', 10250], ['kubelet 10250 ipv4-wildcard']],
+    ["meets 0.0.0.0:10248, which takes the kubelet's 127.0.0.1:10248", ['TCP', '0.0.0.0', 10248], ['kubelet 10248 ipv4-wildcard']],
+    ["meets 127.0.0.1:10248 spelled as ::ffff:127.0.0.1", ['TCP', '::ffff:127.0.0.1', 10248], ['kubelet 10248 same-ip-normalised']],
+    ['meets [::]:10248, which also takes the IPv4 port', ['TCP', '::', 10248], ['kubelet 10248 ipv6-wildcard']],
+    ['lets 10.0.0.5:10248 be', ['TCP', '10.0.0.5', 10248], []],
+    ['lets UDP 10250 be', ['UDP', '', 10250], []],
+    ['lets 10251 be', ['TCP', '', 10251], []],
+  ])('%s', (_name, triple, want) => {
+    const found = reservedConflicts(null, heldBy([triple]), KUBELET);
+    expect(found.map((c) => `${c.held.owner} ${c.held.port} ${c.rule}`)).toEqual(want);
+    for (const c of found) expect(c.node).toBeNull();
+  });
+
+  it("names the pod's node when it is known", () => {
+    expect(reservedConflicts('worker-2', heldBy([['', '', 10250]]), KUBELET).map((c) => c.node)).toEqual(['worker-2']);
+  });
+
+  it('finds nothing when no port is reserved', () => {
+    expect(reservedConflicts(null, heldBy([['', '', 10250]]), [])).toEqual([]);
   });
 });

@@ -6,14 +6,14 @@ import type { Occupant } from '../../../src/engine/types.js';
 import type { PortView } from '../../../src/engine/view.js';
 import { createAdmissionApp } from '../../../src/server/admission-app.js';
 import type { ReviewObservation } from '../../../src/server/metrics.js';
-import { occupant, viewOf } from '../../fixtures/pods.js';
+import { DEFAULT_RULES, occupant, viewOf } from '../../fixtures/pods.js';
 import type { Json } from '../../fixtures/reviews.js';
 import { podObject, podReview, REQUEST_UID, review, reviewRequest } from '../../fixtures/reviews.js';
 import type { TestServer } from './http.js';
 import { captureLogger, send, serve } from './http.js';
 
 const LIMIT = 16 * 1024;
-const policy: Policy = { defaultMode: 'enforce', exemptNamespaces: new Set(['kube-system']) };
+const policy: Policy = { defaultMode: 'enforce', exemptNamespaces: new Set(['kube-system']), ...DEFAULT_RULES };
 const modes: Readonly<Record<string, string>> = { 'team-warn': 'warn', 'team-audit': 'audit' };
 
 /** `team-a/api-7d9f` holds 8080 on worker-1; worker-2 is free; looking at node `broken` throws. */
@@ -212,6 +212,27 @@ describe('createAdmissionApp', () => {
     await send(url, { body: podIn('team-a') });
     await send(url, { body: podIn('team-a', 'worker-2', { dryRun: true }) });
     expect(admitted).toEqual([expect.objectContaining({ node: 'worker-2', pod: expect.objectContaining({ name: 'api-new' }) })]);
+  });
+
+  it("logs the warnings sent back, and a static pod's mirror as a conflict already on the node, and counts it so", async () => {
+    observed.length = 0;
+    log.lines.length = 0;
+    const kubelet = { userInfo: { username: 'system:node:worker-1', groups: ['system:nodes'] } };
+    const mirror = { metadata: { namespace: 'team-a', annotations: { 'kubernetes.io/config.mirror': 'abc' } }, spec: { nodeName: 'worker-1' } };
+    await send(url, { body: podReview(mirror, { namespace: 'team-a', ...kubelet }) });
+    await send(url, { body: podIn('team-warn') });
+    // The request log is written when each connection is done with its request.
+    const answeredLines = (): Record<string, unknown>[] => log.lines.filter((l) => l['msg'] === 'request answered');
+    while (answeredLines().length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    const answered = answeredLines();
+    expect(answered.map((l) => [l['decision'], l['existing'], l['warnings']])).toEqual([
+      ['warn', true, ['static pod already running on node worker-1: port 8080/TCP is also used by pod team-a/api-7d9f (container web)']],
+      ['warn', undefined, ['port 8080/TCP on node worker-1 is used by pod team-a/api-7d9f (container web)']],
+    ]);
+    expect(observed.map(({ decision, conflicting, existing }) => ({ decision, conflicting, existing }))).toEqual([
+      { decision: 'warn', conflicting: true, existing: true },
+      { decision: 'warn', conflicting: true, existing: false },
+    ]);
   });
 
   it('counts each answer by mode and decision', async () => {

@@ -6,7 +6,7 @@ import { responderFor } from '../../../src/admission/respond.js';
 import { createAdmissionApp } from '../../../src/server/admission-app.js';
 import type { AdmissionServer } from '../../../src/server/admission-server.js';
 import { startAdmissionServer } from '../../../src/server/admission-server.js';
-import { occupant, viewOf } from '../../fixtures/pods.js';
+import { DEFAULT_RULES, occupant, viewOf } from '../../fixtures/pods.js';
 import { podReview, REQUEST_UID } from '../../fixtures/reviews.js';
 import type { IssuedPair, SecretVolume, TestPki } from '../../fixtures/tls.js';
 import { createTestPki, secretVolume } from '../../fixtures/tls.js';
@@ -18,7 +18,7 @@ const ALLOWED = { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', re
 const BODY = JSON.stringify(podReview({ spec: { nodeName: 'worker-2' } }));
 
 const app = createAdmissionApp({
-  respond: responderFor({ defaultMode: 'enforce', exemptNamespaces: new Set() }, { modeLabelOf: () => undefined }, viewOf([occupant()], ['worker-1', 'worker-2'])),
+  respond: responderFor({ defaultMode: 'enforce', exemptNamespaces: new Set(), ...DEFAULT_RULES }, { modeLabelOf: () => undefined }, viewOf([occupant()], ['worker-1', 'worker-2'])),
   logger: captureLogger().logger,
   metrics: { observeReview: () => undefined },
   onAdmit: () => undefined,

@@ -5,7 +5,7 @@ import { createAdmissionApp } from '../../../src/server/admission-app.js';
 import { createHealthApp, startHealthServer } from '../../../src/server/health.js';
 import type { RunningServer } from '../../../src/server/lifecycle.js';
 import { createMetrics } from '../../../src/server/metrics.js';
-import { occupant, viewOf } from '../../fixtures/pods.js';
+import { DEFAULT_RULES, occupant, viewOf } from '../../fixtures/pods.js';
 import { podReview } from '../../fixtures/reviews.js';
 import type { TestServer } from './http.js';
 import { captureLogger, send, serve } from './http.js';
@@ -34,7 +34,7 @@ describe('health server', () => {
     url = `http://127.0.0.1:${health.port}`;
     admission = await serve(
       createAdmissionApp({
-        respond: responderFor({ defaultMode: 'enforce', exemptNamespaces: new Set() }, { modeLabelOf: () => undefined }, viewOf([occupant()])),
+        respond: responderFor({ defaultMode: 'enforce', exemptNamespaces: new Set(), ...DEFAULT_RULES }, { modeLabelOf: () => undefined }, viewOf([occupant()])),
         logger: captureLogger().logger,
         metrics,
         onAdmit: () => undefined,

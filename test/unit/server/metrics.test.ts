@@ -7,21 +7,24 @@ describe('createMetrics', () => {
     const registry = new Registry();
     let pods = 3;
     const metrics = createMetrics(registry, { pods: () => pods, nodes: () => 2 });
-    metrics.observeReview({ mode: 'enforce', decision: 'deny', conflicting: true, seconds: 0.00004 });
-    metrics.observeReview({ mode: 'enforce', decision: 'deny', conflicting: true, seconds: 0.002 });
-    metrics.observeReview({ mode: 'none', decision: 'skip', conflicting: false, seconds: 0.00004 });
+    metrics.observeReview({ mode: 'enforce', decision: 'deny', conflicting: true, existing: false, seconds: 0.00004 });
+    metrics.observeReview({ mode: 'enforce', decision: 'deny', conflicting: true, existing: false, seconds: 0.002 });
+    metrics.observeReview({ mode: 'enforce', decision: 'warn', conflicting: true, existing: true, seconds: 0.00004 });
+    metrics.observeReview({ mode: 'none', decision: 'skip', conflicting: false, existing: false, seconds: 0.00004 });
     metrics.watchRestarted('pods', 'expired');
     pods = 4;
     const lines = (await registry.metrics()).split('\n');
     expect(lines).toEqual(
       expect.arrayContaining([
         'hostport_guard_decisions_total{mode="enforce",decision="deny"} 2',
+        'hostport_guard_decisions_total{mode="enforce",decision="warn"} 1',
         'hostport_guard_decisions_total{mode="none",decision="skip"} 1',
-        'hostport_guard_conflicting_reviews_total{mode="enforce"} 2',
-        'hostport_guard_admission_duration_seconds_bucket{le="0.0001"} 2',
-        'hostport_guard_admission_duration_seconds_bucket{le="0.001"} 2',
-        'hostport_guard_admission_duration_seconds_bucket{le="0.0025"} 3',
-        'hostport_guard_admission_duration_seconds_count 3',
+        'hostport_guard_conflicting_reviews_total{mode="enforce"} 3',
+        'hostport_guard_existing_conflicts_total{mode="enforce"} 1',
+        'hostport_guard_admission_duration_seconds_bucket{le="0.0001"} 3',
+        'hostport_guard_admission_duration_seconds_bucket{le="0.001"} 3',
+        'hostport_guard_admission_duration_seconds_bucket{le="0.0025"} 4',
+        'hostport_guard_admission_duration_seconds_count 4',
         'hostport_guard_index_pods 4',
         'hostport_guard_index_nodes 2',
         'hostport_guard_watch_restarts_total{resource="pods",reason="expired"} 1',

@@ -22,6 +22,10 @@ describe('requestMetrics', () => {
       recordOutcome(res, { mode: 'audit', decision: 'allow', conflicts: 1 });
       res.json({});
     });
+    app.post('/mirrored', (_req, res) => {
+      recordOutcome(res, { mode: 'enforce', decision: 'warn', conflicts: 1, existing: true });
+      res.json({});
+    });
     app.post('/skipped', (_req, res) => {
       recordOutcome(res, { mode: 'none', decision: 'skip' });
       res.json({});
@@ -37,10 +41,11 @@ describe('requestMetrics', () => {
   });
 
   it.each<[string, string, ReviewObservation]>([
-    ['counts a warning with its conflict', '/warned', { mode: 'warn', decision: 'warn', conflicting: true, seconds: 0.00025 }],
-    ['counts a conflict that audit mode only recorded', '/audited', { mode: 'audit', decision: 'allow', conflicting: true, seconds: 0.00025 }],
-    ['counts a request it does not decide', '/skipped', { mode: 'none', decision: 'skip', conflicting: false, seconds: 0.00025 }],
-    ['counts a request the handler never described as an error', '/unknown', { mode: 'none', decision: 'error', conflicting: false, seconds: 0.00025 }],
+    ['counts a warning with its conflict', '/warned', { mode: 'warn', decision: 'warn', conflicting: true, existing: false, seconds: 0.00025 }],
+    ['counts a conflict that audit mode only recorded', '/audited', { mode: 'audit', decision: 'allow', conflicting: true, existing: false, seconds: 0.00025 }],
+    ['counts a conflict that already exists on the node apart', '/mirrored', { mode: 'enforce', decision: 'warn', conflicting: true, existing: true, seconds: 0.00025 }],
+    ['counts a request it does not decide', '/skipped', { mode: 'none', decision: 'skip', conflicting: false, existing: false, seconds: 0.00025 }],
+    ['counts a request the handler never described as an error', '/unknown', { mode: 'none', decision: 'error', conflicting: false, existing: false, seconds: 0.00025 }],
   ])('%s', async (_name, path, observation) => {
     observed.length = 0;
     await send(`${server.url}${path}`, { body: '{}' });
