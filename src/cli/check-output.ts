@@ -82,16 +82,26 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-/** The text lines of one checked object: the verdict, then each warning indented. */
-function textLines(checked: CheckedObject): string[] {
+/**
+ * The text lines of one checked object: the verdict, then each warning indented. A
+ * warning already printed for an earlier object is not repeated (kubectl prints each
+ * distinct warning once per command too), so a hundred pods that share one warning
+ * print it once; their lines say so.
+ */
+function textLines(checked: CheckedObject, printed: Set<string>): string[] {
   const d = checked.decision;
   const line = head(checked.exempt ? 'allow' : d.kind, checked.kind, podName(checked), d.node);
   if (checked.exempt) return [`${line} (namespace ${checked.namespace} is exempt)`];
   switch (d.kind) {
     case 'deny':
       return [`${line}: ${d.message}`];
-    case 'warn':
-      return [line, ...d.warnings.map((w) => `  warning: ${w}`)];
+    case 'warn': {
+      const fresh = d.warnings.filter((w) => !printed.has(w));
+      const repeated = new Set(d.warnings).size - new Set(fresh).size;
+      for (const w of fresh) printed.add(w);
+      const note = repeated === 0 ? '' : ` (${repeated === 1 ? 'warning' : `${repeated} warnings`} as above)`;
+      return [`${line}${note}`, ...[...new Set(fresh)].map((w) => `  warning: ${w}`)];
+    }
     case 'allow':
       return [d.conflicts.length === 0 ? line : `${line} (audit mode: ${plural(d.conflicts.length, 'conflict')} recorded)`];
   }
@@ -99,7 +109,8 @@ function textLines(checked: CheckedObject): string[] {
 
 /** `check -o text`: one line per object, skipped kinds, and a summary. */
 export function textReport(checked: readonly CheckedObject[], skipped: readonly SkippedObject[]): string {
-  const lines = checked.flatMap(textLines);
+  const printed = new Set<string>();
+  const lines = checked.flatMap((c) => textLines(c, printed));
   lines.push(...skipped.map((s) => `${'skip'.padEnd(WORD_WIDTH)}${s.kind} ${s.name}: not a kind hostport-guard checks`));
   const count = (kind: Decision['kind']): number => checked.filter((c) => !c.exempt && c.decision.kind === kind).length;
   const allowed = checked.length - count('deny') - count('warn');

@@ -1,3 +1,4 @@
+import { apiServerRefusal } from '../admission/api-validation.js';
 import type { Mode, UndeclaredPorts } from '../admission/decide.js';
 import { decide } from '../admission/decide.js';
 import { modeFor } from '../admission/policy.js';
@@ -94,7 +95,9 @@ export type DecideOptions = Pick<CheckOptions, 'mode' | 'exemptNamespaces' | 're
 /**
  * Decides the objects in order. An object let in on a known node holds its ports for the
  * objects after it (the server's reservation, without expiry), so two colliding pods in
- * one input are caught. Exempt objects are not decided, but their ports count too.
+ * one input are caught. Exempt objects are not decided, but their ports count too. An
+ * object the API server itself would refuse (a host port declared twice) is denied
+ * whatever the mode or namespace.
  */
 export function decideAll(manifests: Manifests, state: ClusterState, options: DecideOptions): CheckedObject[] {
   const view = new ReservingView(state.view, { now: () => 0, ttlMs: Number.POSITIVE_INFINITY });
@@ -106,7 +109,10 @@ export function decideAll(manifests: Manifests, state: ClusterState, options: De
   };
   return manifests.objects.map((m) => {
     const mode = modeFor(m.namespace, policy, state.namespaces);
-    const decision = decide(subjectOf(m.object, m.namespace), mode === 'exempt' ? 'audit' : mode, view, policy);
+    const subject = subjectOf(m.object, m.namespace);
+    const refused = apiServerRefusal(subject, mode === 'exempt' ? options.mode : mode);
+    if (refused !== undefined) return { kind: m.object.kind, namespace: m.namespace, name: m.name, decision: refused, exempt: false };
+    const decision = decide(subject, mode === 'exempt' ? 'audit' : mode, view, policy);
     if (decision.admits !== undefined) view.reserve(decision.admits);
     return { kind: m.object.kind, namespace: m.namespace, name: m.name, decision, exempt: mode === 'exempt' };
   });

@@ -438,6 +438,16 @@ describe('runCheck on what a real node does', () => {
 
   const UNDECLARED = 'hostNetwork pod declares no ports: no check here or in the scheduler sees what it binds; declare containers[].ports';
 
+  it('prints the undeclared-ports warning once for a hundred such pods, and still one line per pod', async () => {
+    const out = await runCheck(options(['agents.yaml'], { output: 'text' }), deps({ 'agents.yaml': undeclaredPods(100) }));
+    const lines = out.stdout.split('\n');
+    expect([out.exitCode, out.stderr]).toEqual([0, '']);
+    expect(lines.slice(0, 3)).toEqual(['warn  Pod default/agent-0', `  warning: ${UNDECLARED}`, 'warn  Pod default/agent-1 (warning as above)']);
+    expect(lines.filter((l) => l.includes(UNDECLARED))).toHaveLength(1);
+    expect(lines.filter((l) => / \(warning as above\)$/.test(l))).toHaveLength(99);
+    expect(lines.slice(-2)).toEqual(['100 objects checked: 0 denied, 100 with warnings, 0 allowed', '']);
+  });
+
   it('keeps the warning in every result of -o json, where nobody reads line by line', async () => {
     const out = await runCheck(options(['agents.yaml']), deps({ 'agents.yaml': undeclaredPods(3) }));
     const parsed: unknown = JSON.parse(out.stdout);
@@ -477,6 +487,22 @@ describe('runCheck on what a real node does', () => {
   it('allows the same pod once the reserved list is emptied', async () => {
     const out = await runCheck(options(['probe.yaml'], { reservedPorts: [] }), deps({ 'probe.yaml': KUBELET_POD }));
     expect([out.exitCode, JSON.parse(out.stdout)]).toEqual([0, { results: [allow('Pod', 'default', 'probe', null)] }]);
+  });
+
+  const TWICE =
+    'apiVersion: v1\nkind: Pod\nmetadata: {name: twice, namespace: ops}\nspec:\n  containers:\n' +
+    '  - {name: web, image: web, ports: [{containerPort: 80, hostPort: 8081}]}\n' +
+    '  - {name: admin, image: admin, ports: [{containerPort: 81, hostPort: 8081}]}\n';
+  const TWICE_DENIAL =
+    'deny  Pod ops/twice: the API server refuses this pod: spec.containers[1].ports[0].hostPort: Duplicate value: "TCP//8081" (containers web and admin both declare it)';
+
+  it.each<[string, Partial<CheckOptions>]>([
+    ['in enforce mode', {}],
+    ['in audit mode, because the API server decides it', { mode: 'audit' }],
+    ['in an exempt namespace, because the API server decides it', { exemptNamespaces: ['ops'] }],
+  ])('denies a pod declaring one host port twice, quoting the duplicate, %s', async (_name, overrides) => {
+    const out = await runCheck(options(['twice.yaml'], { output: 'text', ...overrides }), deps({ 'twice.yaml': TWICE }));
+    expect([out.exitCode, out.stdout.split('\n')[0]]).toEqual([1, TWICE_DENIAL]);
   });
 
   it('decides a manifest carrying the mirror annotation as any pod: only a node sends mirror pods', async () => {

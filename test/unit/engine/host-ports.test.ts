@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 
-import { DEFAULT_PROTOCOL, hostPortsOf, runningContainers } from '../../../src/engine/host-ports.js';
+import type { DuplicateHostPort } from '../../../src/engine/host-ports.js';
+import { DEFAULT_PROTOCOL, duplicateHostPorts, hostPortsOf, runningContainers } from '../../../src/engine/host-ports.js';
 import { IPV4_ANY } from '../../../src/engine/ip.js';
 import type { HostPort, PodSpecLike } from '../../../src/engine/types.js';
 import { container, hostPort, portSpec, sidecar } from '../../fixtures/pods.js';
@@ -151,5 +152,86 @@ describe('runningContainers', () => {
       initContainers: [container('setup'), sidecar('proxy', []), container('migrate')],
     };
     expect(runningContainers(spec).map((c) => c.name)).toEqual(['proxy', 'web']);
+  });
+});
+
+describe('duplicateHostPorts', () => {
+  interface DuplicateRow {
+    readonly name: string;
+    readonly spec: PodSpecLike;
+    readonly defaultHostNetworkPorts: boolean;
+    readonly want: readonly DuplicateHostPort[];
+  }
+
+  const dup = (value: string, field: string, first: string, second: string): DuplicateHostPort => ({ value, field, containers: [first, second] });
+
+  const duplicateRows: readonly DuplicateRow[] = [
+    {
+      name: 'finds one hostPort declared by two containers, keyed as the API server keys it',
+      spec: { containers: [container('web', [portSpec(8080)]), container('metrics', [portSpec(8080, { containerPort: 9090 })])] },
+      defaultHostNetworkPorts: true,
+      want: [dup('TCP//8080', 'containers[1].ports[0].hostPort', 'web', 'metrics')],
+    },
+    {
+      name: 'finds one hostPort declared twice by one container',
+      spec: { containers: [container('web', [portSpec(8080), portSpec(8080, { containerPort: 81 })])] },
+      defaultHostNetworkPorts: true,
+      want: [dup('TCP//8080', 'containers[0].ports[1].hostPort', 'web', 'web')],
+    },
+    {
+      name: 'defaults an empty protocol to TCP before comparing',
+      spec: { containers: [container('a', [portSpec(53, { protocol: '' })]), container('b', [portSpec(53, { protocol: 'TCP' })])] },
+      defaultHostNetworkPorts: true,
+      want: [dup('TCP//53', 'containers[1].ports[0].hostPort', 'a', 'b')],
+    },
+    {
+      name: 'keeps an empty hostIP and 0.0.0.0 apart, as the API server does (they still collide on the node)',
+      spec: { containers: [container('a', [portSpec(8080)]), container('b', [portSpec(8080, { hostIP: '0.0.0.0' })])] },
+      defaultHostNetworkPorts: true,
+      want: [],
+    },
+    {
+      name: 'keeps TCP and UDP apart',
+      spec: { containers: [container('dns', [portSpec(53, { protocol: 'UDP' }), portSpec(53, { protocol: 'TCP' })])] },
+      defaultHostNetworkPorts: true,
+      want: [],
+    },
+    {
+      name: 'defaults hostPort to containerPort on a hostNetwork pod before comparing',
+      spec: { hostNetwork: true, containers: [container('web', [{ containerPort: 8080 }]), container('twin', [{ containerPort: 8080 }])] },
+      defaultHostNetworkPorts: true,
+      want: [dup('TCP//8080', 'containers[1].ports[0].hostPort', 'web', 'twin')],
+    },
+    {
+      name: 'leaves a hostNetwork template undefaulted when asked about the template itself',
+      spec: { hostNetwork: true, containers: [container('web', [{ containerPort: 8080 }]), container('twin', [{ containerPort: 8080 }])] },
+      defaultHostNetworkPorts: false,
+      want: [],
+    },
+    {
+      name: 'skips ports without a host port',
+      spec: { containers: [container('web', [{ containerPort: 8080 }]), container('twin', [{ containerPort: 8080 }])] },
+      defaultHostNetworkPorts: true,
+      want: [],
+    },
+    {
+      name: 'does not compare an init container, sidecar or not, with the regular containers',
+      spec: {
+        containers: [container('web', [portSpec(8080)])],
+        initContainers: [container('setup', [portSpec(8080)]), sidecar('proxy', [portSpec(8080)])],
+      },
+      defaultHostNetworkPorts: true,
+      want: [],
+    },
+    {
+      name: 'finds a port an init container declares twice itself, at its own index',
+      spec: { containers: [container('web')], initContainers: [container('setup'), sidecar('proxy', [portSpec(15001), portSpec(15001, { containerPort: 1 })])] },
+      defaultHostNetworkPorts: true,
+      want: [dup('TCP//15001', 'initContainers[1].ports[1].hostPort', 'proxy', 'proxy')],
+    },
+  ];
+
+  it.each(duplicateRows)('$name', ({ spec, defaultHostNetworkPorts, want }) => {
+    expect(duplicateHostPorts(spec, { defaultHostNetworkPorts })).toEqual(want);
   });
 });
