@@ -126,6 +126,8 @@ describe.each(CASES)('helm template with $name', ({ valuesFiles, values }) => {
     expect(config.reservationTtlSeconds).toBe(field(values, 'reservationTtlSeconds'));
     expect(config.watch.staleAfterSeconds).toBe(field(values, 'watchStaleAfterSeconds'));
     expect(config.logLevel).toBe(field(values, 'logLevel'));
+    expect(config.reservedPorts).toEqual(list(values, 'reservedPorts'));
+    expect(config.undeclaredPorts).toBe(field(values, 'undeclaredPorts'));
     // The server reads exactly the files the pod mounts.
     expect(list(container, 'args')).toEqual(['serve', '--config', '/config/config.yaml']);
     const mounts = Object.fromEntries(list(container, 'volumeMounts').map((m) => [text(m, 'mountPath'), text(m, 'name')]));

@@ -23,6 +23,11 @@ const CASES: readonly { name: string; set: readonly string[]; says: readonly str
   { name: 'an issuerRef without a name', set: ['tls.mode=certManager', 'tls.certManager.issuerRef.kind=ClusterIssuer'], says: ["at '/tls/certManager/issuerRef'", "missing property 'name'"] },
   { name: 'secret mode without a Secret name', set: ['tls.mode=secret', 'tls.secret.caBundle=Q0E='], says: ['tls.secret.name is required when tls.mode is secret'] },
   { name: 'secret mode without a caBundle', set: ['tls.mode=secret', 'tls.secret.name=x'], says: ['tls.secret.caBundle is required when tls.mode is secret'] },
+  { name: 'a reserved port with a lower-case protocol', set: ['reservedPorts[0].owner=kubelet', 'reservedPorts[0].port=10250', 'reservedPorts[0].protocol=tcp'], says: ["at '/reservedPorts/0/protocol'", "'TCP', 'UDP', 'SCTP'"] },
+  { name: 'a reserved port whose hostIP is a name', set: ['reservedPorts[0].owner=kubelet', 'reservedPorts[0].port=10248', 'reservedPorts[0].protocol=TCP', 'reservedPorts[0].hostIP=localhost'], says: ["at '/reservedPorts/0/hostIP'"] },
+  { name: 'a reserved port 0', set: ['reservedPorts[0].owner=kubelet', 'reservedPorts[0].port=0', 'reservedPorts[0].protocol=TCP'], says: ["at '/reservedPorts/0/port'", 'got 0, want 1'] },
+  { name: 'a reserved port without an owner', set: ['reservedPorts[0].port=10250', 'reservedPorts[0].protocol=TCP'], says: ["at '/reservedPorts/0'", "missing property 'owner'"] },
+  { name: 'an unknown undeclaredPorts', set: ['undeclaredPorts=deny'], says: ["at '/undeclaredPorts'", "'ignore', 'warn'"] },
   { name: 'a preStop sleep as long as the grace period', set: ['preStopDelaySeconds=30', 'terminationGracePeriodSeconds=30'], says: ['preStopDelaySeconds (30) must be shorter than terminationGracePeriodSeconds (30)'] },
 ];
 
@@ -36,7 +41,10 @@ describe('helm refuses bad values', () => {
 
   it('accepts the same keys with good values (the cases above fail only for their value)', async () => {
     const result = await helm(templateArgs({
-      set: ['mode=warn', 'replicaCount=3', 'webhook.timeoutSeconds=30', 'tls.mode=secret', 'tls.secret.name=x', 'tls.secret.caBundle=Q0E=', 'containerPort=1024', 'exemptNamespaces[0]=kube-public'],
+      set: [
+        'mode=warn', 'replicaCount=3', 'webhook.timeoutSeconds=30', 'tls.mode=secret', 'tls.secret.name=x', 'tls.secret.caBundle=Q0E=', 'containerPort=1024', 'exemptNamespaces[0]=kube-public',
+        'reservedPorts[0].owner=kube-proxy', 'reservedPorts[0].protocol=TCP', 'reservedPorts[0].hostIP=127.0.0.1', 'reservedPorts[0].port=10249', 'undeclaredPorts=ignore',
+      ],
     }));
     expect([result.exitCode, result.stderr]).toEqual([0, '']);
   });
