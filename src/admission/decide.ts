@@ -9,6 +9,7 @@ import type { PortView } from '../engine/view.js';
 import {
   conflictWarning,
   denialMessage,
+  freeingWarning,
   MAX_WARNINGS,
   maxSurgeWarning,
   mirrorWarning,
@@ -90,22 +91,29 @@ function conflictsAnywhere(subject: Subject, ports: readonly HostPort[], view: P
   return found;
 }
 
-/** One warning per incoming port, naming a few of the nodes where pods hold it. */
+/**
+ * One warning per incoming port, naming a few of the nodes where live pods hold it, and
+ * one naming the nodes where only terminating pods hold it (pods wait there; they are
+ * not kept out).
+ */
 function spreadWarnings(subject: Subject, conflicts: readonly PodConflict[], nodeCount: number): string[] {
-  const byPort = new Map<HostPort, { nodes: Set<string>; stricter: boolean }>();
+  const byPort = new Map<HostPort, { live: Set<string>; terminating: Set<string>; stricter: boolean }>();
   for (const c of conflicts) {
-    const entry = byPort.get(c.port) ?? { nodes: new Set<string>(), stricter: false };
-    entry.nodes.add(c.node);
+    const entry = byPort.get(c.port) ?? { live: new Set<string>(), terminating: new Set<string>(), stricter: false };
+    (c.holderTerminating ? entry.terminating : entry.live).add(c.node);
     if (!schedulerAgrees(c.rule)) entry.stricter = true;
     byPort.set(c.port, entry);
   }
-  const consequence =
-    subject.kind === 'Workload' && subject.workloadKind === 'DaemonSet'
-      ? 'its pods cannot run there'
-      : 'pods needing it cannot run there';
-  return [...byPort].map(([port, { nodes, stricter }]) =>
-    spreadWarning(port, [...nodes].sort(), nodeCount, consequence, stricter),
-  );
+  const daemonSet = subject.kind === 'Workload' && subject.workloadKind === 'DaemonSet';
+  const consequence = daemonSet ? 'its pods cannot run there' : 'pods needing it cannot run there';
+  const who = daemonSet ? 'its pods' : 'pods needing it';
+  return [...byPort].flatMap(([port, { live, terminating, stricter }]) => {
+    const freeing = [...terminating].filter((node) => !live.has(node)).sort();
+    return [
+      ...(live.size === 0 ? [] : [spreadWarning(port, [...live].sort(), nodeCount, consequence, stricter)]),
+      ...(freeing.length === 0 ? [] : [freeingWarning(port, freeing, nodeCount, who, stricter)]),
+    ];
+  });
 }
 
 function specOf(subject: Subject): PodSpecLike {

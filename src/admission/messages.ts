@@ -192,6 +192,14 @@ export function undeclaredWarning(workload: boolean): string {
     : 'hostNetwork pod declares no ports: no check here or in the scheduler sees what it binds; declare containers[].ports';
 }
 
+/** `3 of 5 nodes (worker-1, worker-2, worker-3, ...)`: at most MAX_NAMED_NODES named. */
+function nodesText(nodes: readonly string[], nodeCount: number): string {
+  const named = nodes.slice(0, MAX_NAMED_NODES).join(', ');
+  const more = nodes.length > MAX_NAMED_NODES ? ', ...' : '';
+  const total = nodeCount >= nodes.length ? ` of ${nodeCount}` : '';
+  return `${nodes.length}${total} nodes (${named}${more})`;
+}
+
 /**
  * One warning for a port that is taken on some nodes when the node is not known yet,
  * naming at most MAX_NAMED_NODES of them.
@@ -203,11 +211,20 @@ export function spreadWarning(
   consequence: string,
   stricter = false,
 ): string {
-  const named = nodes.slice(0, MAX_NAMED_NODES).join(', ');
-  const more = nodes.length > MAX_NAMED_NODES ? ', ...' : '';
-  const total = nodeCount >= nodes.length ? ` of ${nodeCount}` : '';
   return warningText(
-    `port ${portLabel(port)} is already used on ${nodes.length}${total} nodes (${named}${more}); ${consequence}`,
+    `port ${portLabel(port)} is already used on ${nodesText(nodes, nodeCount)}; ${consequence}`,
+    stricter ? STRICTER_TAG : '',
+  );
+}
+
+/**
+ * One warning for a port held only by terminating pods on some nodes, when the node is
+ * not known yet: the scheduler places pods there once those pods are gone. `who` is
+ * `pods needing it` or `its pods`.
+ */
+export function freeingWarning(port: HostPort, nodes: readonly string[], nodeCount: number, who: string, stricter = false): string {
+  return warningText(
+    `port ${portLabel(port)} is being freed on ${nodesText(nodes, nodeCount)}; ${who} wait there for terminating pods`,
     stricter ? STRICTER_TAG : '',
   );
 }

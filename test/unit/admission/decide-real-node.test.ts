@@ -179,6 +179,37 @@ const rows: readonly Row[] = [
     want: { kind: 'warn', node: 'worker-2', messages: [WAIT_OLD_AGENT], conflicts: ['worker-2 team-a/agent-x2x8k ipv4-wildcard'], admitsOn: 'worker-2', existing: false },
   },
   {
+    name: 'tells a DaemonSet whose port only terminating pods hold that its pods wait there',
+    subject: workloadSubject('DaemonSet', 'team-a/agent2', unboundSpec({ containers: [container('a', [{ containerPort: 9100 }])] }), 'ds-agent2'),
+    mode: 'enforce',
+    view: viewOf([OLD_AGENT, { ...agentHolder('agent-w1', true), node: 'worker-1' }, { ...EXPORTER, node: 'worker-3' }], NODES),
+    want: {
+      kind: 'warn',
+      node: null,
+      messages: [
+        'port 9100/TCP is already used on 1 of 3 nodes (worker-3); its pods cannot run there',
+        'port 9100/TCP is being freed on 2 of 3 nodes (worker-1, worker-2); its pods wait there for terminating pods',
+      ],
+      conflicts: ['worker-3 team-b/exporter-1 ipv4-wildcard', 'worker-2 team-a/agent-x2x8k ipv4-wildcard', 'worker-1 team-a/agent-w1 ipv4-wildcard'],
+      admitsOn: null,
+      existing: false,
+    },
+  },
+  {
+    name: 'counts a node with a live and a terminating holder as taken, not as being freed',
+    subject: podSubject(appPod([portSpec(9100)])),
+    mode: 'enforce',
+    view: viewOf([OLD_AGENT, EXPORTER], NODES),
+    want: {
+      kind: 'warn',
+      node: null,
+      messages: ['port 9100/TCP is already used on 1 of 3 nodes (worker-2); pods needing it cannot run there'],
+      conflicts: ['worker-2 team-b/exporter-1 ipv4-wildcard', 'worker-2 team-a/agent-x2x8k ipv4-wildcard'],
+      admitsOn: null,
+      existing: false,
+    },
+  },
+  {
     name: 'only records the wait in audit mode',
     subject: podSubject(daemonPod(AGENT2, 'worker-2')),
     mode: 'audit',

@@ -5,6 +5,7 @@ import {
   conflictsAnnotation,
   conflictWarning,
   denialMessage,
+  freeingWarning,
   MAX_NAMED_CONFLICTS,
   MAX_NAMED_NODES,
   MAX_WARNING_LENGTH,
@@ -257,9 +258,13 @@ describe('warnings', () => {
   it('about spread ports never exceed the limit nor carry a control character', () => {
     fc.assert(
       fc.property(fc.array(longText, { minLength: 1, maxLength: 8 }), fc.nat(10_000), longText, (nodes, count, consequence) => {
-        const text = spreadWarning(hostPort({ hostIP: 'fd00:0:0:0:0:0:0:1' }), nodes, count, consequence);
-        expect(text.length).toBeLessThanOrEqual(MAX_WARNING_LENGTH);
-        expect(controlCharsIn(text)).toEqual([]);
+        for (const text of [
+          spreadWarning(hostPort({ hostIP: 'fd00:0:0:0:0:0:0:1' }), nodes, count, consequence),
+          freeingWarning(hostPort({ hostIP: 'fd00:0:0:0:0:0:0:1' }), nodes, count, consequence, true),
+        ]) {
+          expect(text.length).toBeLessThanOrEqual(MAX_WARNING_LENGTH);
+          expect(controlCharsIn(text)).toEqual([]);
+        }
       }),
     );
   });
