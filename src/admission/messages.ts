@@ -159,11 +159,13 @@ export function reservedWarning(c: ReservedConflict): string {
   return warningText(`port ${portLabel(c.port)} is a node daemon's port: ${c.held.owner} holds ${held} on every node, unseen by the scheduler`);
 }
 
-/** A pod the scheduler places once a terminating holder is gone. */
+/**
+ * A pod the scheduler places once a terminating holder is gone. What matters comes
+ * first, so a long name cuts the holder's container, never the node.
+ */
 export function waitWarning(c: PodConflict): string {
   return warningText(
-    `this pod waits for terminating pod ${podName(c.holder)} to free port ${portLabel(c.port)} on node ${c.node}`,
-    ` (container ${c.held.container})`,
+    `pod waits for terminating pod ${podName(c.holder)} to free port ${portLabel(c.port)} on node ${c.node} (container ${c.held.container})`,
   );
 }
 

@@ -24,6 +24,11 @@ export interface PodOptions {
   readonly namespace: string;
   /** Pins the pod (bypassing the scheduler); without it the scheduler places it. */
   readonly nodeName?: string;
+  /**
+   * Pins the pod the way the DaemonSet controller does: the scheduler still places it,
+   * but only on this node (one required `matchFields metadata.name In [NODE]` term).
+   */
+  readonly daemonSetNode?: string;
   readonly hostNetwork?: boolean;
   /** Name of the one container (default `web`). */
   readonly container?: string;
@@ -37,6 +42,12 @@ export interface PodOptions {
   readonly nodeSelector?: Readonly<Record<string, string>>;
   /** Seconds a kubelet gives the pod to stop (default 0: deletes are immediate). */
   readonly terminationGracePeriodSeconds?: number;
+  /**
+   * Seconds the kubelet sleeps in the container's preStop hook: with a grace period as
+   * long, a deleted pod stays terminating that long on a real node, as it does forever on
+   * the fake ones.
+   */
+  readonly preStopSleepSeconds?: number;
 }
 
 /** The image and command of a container that really runs. */
@@ -51,9 +62,19 @@ export interface ContainerRun {
 export type Manifest = Readonly<Record<string, unknown>>;
 
 function podSpec(o: Omit<PodOptions, 'name' | 'namespace' | 'labels'>): Record<string, unknown> {
-  const container = { name: o.container ?? 'web', image: IMAGE, ...(o.run ?? {}), ...(o.ports === undefined ? {} : { ports: o.ports }) };
+  const container = {
+    name: o.container ?? 'web',
+    image: IMAGE,
+    ...(o.run ?? {}),
+    ...(o.ports === undefined ? {} : { ports: o.ports }),
+    ...(o.preStopSleepSeconds === undefined ? {} : { lifecycle: { preStop: { sleep: { seconds: o.preStopSleepSeconds } } } }),
+  };
+  const term = { matchFields: [{ key: 'metadata.name', operator: 'In', values: [o.daemonSetNode] }] };
   return {
     ...(o.nodeName === undefined ? {} : { nodeName: o.nodeName }),
+    ...(o.daemonSetNode === undefined
+      ? {}
+      : { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [term] } } } }),
     ...(o.hostNetwork === true ? { hostNetwork: true } : {}),
     ...(o.nodeSelector === undefined ? {} : { nodeSelector: o.nodeSelector }),
     ...(o.tolerations === undefined ? {} : { tolerations: o.tolerations }),
@@ -77,14 +98,36 @@ export function pod(o: PodOptions): Manifest {
   };
 }
 
-/** A DaemonSet manifest whose pods carry `app: <name>`. */
-export function daemonSet(o: Omit<PodOptions, 'nodeName'>): Manifest {
-  const labels = { app: o.name };
+/** How a DaemonSet replaces its pods: `spec.updateStrategy`. */
+export interface UpdateStrategy {
+  readonly type: 'RollingUpdate' | 'OnDelete';
+  readonly rollingUpdate?: { readonly maxSurge?: number | string; readonly maxUnavailable?: number | string };
+}
+
+/** A DaemonSet manifest whose pods carry `app: <name>` (and `labels`, which change the template). */
+export function daemonSet(o: Omit<PodOptions, 'nodeName'> & { readonly updateStrategy?: UpdateStrategy }): Manifest {
+  const selector = { app: o.name };
   return {
     apiVersion: 'apps/v1',
     kind: 'DaemonSet',
     metadata: { name: o.name, namespace: o.namespace },
     spec: {
+      selector: { matchLabels: selector },
+      ...(o.updateStrategy === undefined ? {} : { updateStrategy: o.updateStrategy }),
+      template: { metadata: { labels: { ...o.labels, ...selector } }, spec: podSpec(o) },
+    },
+  };
+}
+
+/** A Deployment manifest of `replicas` pods carrying `app: <name>`. */
+export function deployment(o: Omit<PodOptions, 'nodeName'> & { readonly replicas?: number }): Manifest {
+  const labels = { app: o.name };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: o.name, namespace: o.namespace },
+    spec: {
+      replicas: o.replicas ?? 1,
       selector: { matchLabels: labels },
       template: { metadata: { labels }, spec: podSpec(o) },
     },

@@ -108,7 +108,7 @@ const UNDECLARED_WORKLOAD =
 const KUBELET_10250 =
   "hostNetwork port 10250/TCP is a node daemon's port: kubelet holds it on every node, and the scheduler cannot see it;" +
   ' the container could not bind it: pick another port';
-const WAIT_OLD_AGENT = 'this pod waits for terminating pod team-a/agent-x2x8k to free port 9100/TCP on node worker-2 (container a)';
+const WAIT_OLD_AGENT = 'pod waits for terminating pod team-a/agent-x2x8k to free port 9100/TCP on node worker-2 (container a)';
 
 const rows: readonly Row[] = [
   // 1. Terminating holders
@@ -134,7 +134,7 @@ const rows: readonly Row[] = [
     want: {
       kind: 'warn',
       node: 'worker-2',
-      messages: [WAIT_OLD_AGENT, 'this pod waits for terminating pod team-a/agent-z7k2m to free port 9100/TCP on node worker-2 (container a)'],
+      messages: [WAIT_OLD_AGENT, 'pod waits for terminating pod team-a/agent-z7k2m to free port 9100/TCP on node worker-2 (container a)'],
       conflicts: ['worker-2 team-a/agent-x2x8k ipv4-wildcard', 'worker-2 team-a/agent-z7k2m ipv4-wildcard'],
       admitsOn: 'worker-2',
       existing: false,
