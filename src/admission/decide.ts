@@ -1,5 +1,5 @@
-import type { Conflict, PodConflict } from '../engine/conflicts.js';
-import { conflictsOn, podConflicts, reservedConflicts, samePod, schedulerAgrees } from '../engine/conflicts.js';
+import type { Conflict, PodConflict, ReservedConflict } from '../engine/conflicts.js';
+import { addPodConflicts, conflictsOn, reservedConflicts, samePod, schedulerAgrees } from '../engine/conflicts.js';
 import { hostPortsOf } from '../engine/host-ports.js';
 import { controllerOf, occupantWithPorts } from '../engine/occupancy.js';
 import type { TargetNode } from '../engine/target-node.js';
@@ -85,7 +85,7 @@ function conflictsAnywhere(subject: Subject, ports: readonly HostPort[], view: P
       if (seen.has(occupant)) continue;
       seen.add(occupant);
       if (samePod(occupant.pod, subject.ref) || ownedBy(subject, occupant)) continue;
-      found.push(...podConflicts(occupant.node, ports, occupant));
+      addPodConflicts(found, occupant.node, ports, occupant);
     }
   }
   return found;
@@ -126,26 +126,27 @@ function rank(c: Conflict): number {
   return c.holderTerminating ? 2 : 0;
 }
 
-/** Whether a conflict's holder is an older, live pod of the incoming pod's own DaemonSet. */
-function isSurge(subject: Subject, c: Conflict): boolean {
-  if (subject.kind !== 'Pod' || c.kind !== 'pod' || c.holderTerminating) return false;
-  const mine = controllerOf(subject.pod);
-  return mine?.kind === 'DaemonSet' && c.holderOwner?.uid === mine.uid;
+/** A subject's conflicts, sorted by kind of holder, and what they mean; worked out once per decision. */
+interface Findings {
+  readonly onPods: readonly PodConflict[];
+  /** Node daemons' reserved ports, one line each however many of the subject's ports meet them. */
+  readonly onDaemons: readonly ReservedConflict[];
+  /**
+   * A pod the scheduler places that collides only with terminating pods: the scheduler
+   * keeps it Pending and binds it once they are gone, so it waits rather than fails. A
+   * `nodeName` pod bypasses the scheduler, and the kubelet refuses it meanwhile.
+   */
+  readonly waits: boolean;
+  /** A live holder is an older pod of the incoming pod's own DaemonSet: the pod is a surge pod. */
+  readonly surge: boolean;
 }
 
-/**
- * A pod the scheduler places that collides only with terminating pods: the scheduler
- * keeps it Pending and binds it once they are gone, so it waits rather than fails. A
- * `nodeName` pod bypasses the scheduler, and the kubelet refuses it meanwhile.
- */
-function waits(subject: Subject, target: TargetNode, conflicts: readonly Conflict[]): boolean {
-  return (
-    subject.kind === 'Pod' &&
-    target.kind === 'pinned' &&
-    target.via !== 'nodeName' &&
-    conflicts.length > 0 &&
-    conflicts.every((c) => c.kind === 'pod' && c.holderTerminating)
-  );
+function findingsOf(subject: Subject, target: TargetNode, onPods: readonly PodConflict[], onDaemons: readonly ReservedConflict[]): Findings {
+  if (subject.kind !== 'Pod' || target.kind !== 'pinned') return { onPods, onDaemons, waits: false, surge: false };
+  const waits = target.via !== 'nodeName' && onDaemons.length === 0 && onPods.length > 0 && onPods.every((c) => c.holderTerminating);
+  const mine = controllerOf(subject.pod);
+  const surge = mine?.kind === 'DaemonSet' && onPods.some((c) => !c.holderTerminating && c.holderOwner?.uid === mine.uid);
+  return { onPods, onDaemons, waits, surge };
 }
 
 /**
@@ -153,22 +154,20 @@ function waits(subject: Subject, target: TargetNode, conflicts: readonly Conflic
  * so the pod would take or lose that port on whatever node it lands), and any pod
  * holding its port on its known node, unless the pod only waits for terminating pods.
  */
-function denied(subject: Subject, target: TargetNode, conflicts: readonly Conflict[]): boolean {
+function denied(subject: Subject, target: TargetNode, found: Findings): boolean {
   if (subject.kind !== 'Pod') return false;
-  if (conflicts.some((c) => c.kind === 'reserved')) return true;
-  return target.kind === 'pinned' && conflicts.some((c) => c.kind === 'pod') && !waits(subject, target, conflicts);
+  if (found.onDaemons.length > 0) return true;
+  return target.kind === 'pinned' && found.onPods.length > 0 && !found.waits;
 }
 
 /** The warnings for conflicts that are not denied, at most MAX_WARNINGS. */
-function warningsFor(subject: Subject, target: TargetNode, conflicts: readonly Conflict[], nodeCount: number): string[] {
-  // One line per reserved port, however many of the subject's ports meet it.
-  const reserved = [...new Set(conflicts.filter((c) => c.kind === 'reserved').map(conflictWarning))];
-  const onPods = conflicts.filter((c): c is PodConflict => c.kind === 'pod');
+function warningsFor(subject: Subject, target: TargetNode, found: Findings, nodeCount: number): string[] {
+  const reserved = [...new Set(found.onDaemons.map(conflictWarning))];
   let warnings: string[];
-  if (target.kind !== 'pinned') warnings = [...spreadWarnings(subject, onPods, nodeCount), ...reserved];
-  else if (waits(subject, target, conflicts)) warnings = onPods.map(waitWarning);
-  else warnings = [...onPods.map(conflictWarning), ...reserved];
-  if (conflicts.some((c) => isSurge(subject, c))) warnings.unshift(SURGE_WARNING);
+  if (target.kind !== 'pinned') warnings = [...spreadWarnings(subject, found.onPods, nodeCount), ...reserved];
+  else if (found.waits) warnings = found.onPods.map(waitWarning);
+  else warnings = [...found.onPods.slice(0, MAX_WARNINGS).map(conflictWarning), ...reserved];
+  if (found.surge) warnings.unshift(SURGE_WARNING);
   return warnings.slice(0, MAX_WARNINGS);
 }
 
@@ -204,20 +203,23 @@ export function decide(subject: Subject, mode: Mode, view: PortView, rules: Rule
   const onPods =
     node === null
       ? conflictsAnywhere(subject, ports, view)
-      : conflictsOn(node, ports, view.occupantsOn(node), subject.ref, (o) => ownedBy(subject, o));
-  const conflicts = [...onPods, ...reservedConflicts(node, ports, rules.reservedPorts)].sort((a, b) => rank(a) - rank(b));
+      : conflictsOn(node, ports, view.occupantsOn(node), subject.ref, (o) => ownedBy(subject, o)).sort((a, b) => rank(a) - rank(b));
+  const onDaemons = reservedConflicts(node, ports, rules.reservedPorts);
+  const conflicts: Conflict[] = [...onPods, ...onDaemons];
+  // On a known node, holders are named live ones first (the others follow the index).
+  if (node !== null) conflicts.sort((a, b) => rank(a) - rank(b));
   const mirror = subject.kind === 'Pod' && subject.mirror;
   const base = { mode, node, conflicts, existing: mirror && conflicts.length > 0, ...(admits === undefined ? {} : { admits }) };
   const notes = subject.kind === 'Workload' && subject.maxSurge !== undefined ? [maxSurgeWarning(subject.maxSurge)] : [];
 
   if (mode === 'audit' || (conflicts.length === 0 && notes.length === 0)) return { ...base, kind: 'allow' };
   if (mirror) return { ...base, kind: 'warn', warnings: conflicts.slice(0, MAX_WARNINGS).map(mirrorWarning) };
-  if (mode === 'enforce' && denied(subject, target, conflicts)) {
+  const found = findingsOf(subject, target, onPods, onDaemons);
+  if (mode === 'enforce' && denied(subject, target, found)) {
     const { admits: _dropped, ...denial } = base;
-    const surge = conflicts.some((c) => isSurge(subject, c));
     // Where the scheduler will pick the node, only the node daemons' ports are the reason.
-    const named = node === null ? conflicts.filter((c) => c.kind === 'reserved') : conflicts;
-    return { ...denial, kind: 'deny', message: denialMessage(spec.hostNetwork === true, named, { surge }) };
+    const named = node === null ? onDaemons : conflicts;
+    return { ...denial, kind: 'deny', message: denialMessage(spec.hostNetwork === true, named, { surge: found.surge }) };
   }
-  return { ...base, kind: 'warn', warnings: [...notes, ...warningsFor(subject, target, conflicts, view.nodeCount())].slice(0, MAX_WARNINGS) };
+  return { ...base, kind: 'warn', warnings: [...notes, ...warningsFor(subject, target, found, view.nodeCount())].slice(0, MAX_WARNINGS) };
 }

@@ -78,25 +78,30 @@ export interface ReservedConflict {
 /** A collision with a pod on the node, or with a node daemon's port. */
 export type Conflict = PodConflict | ReservedConflict;
 
-/** The conflicts of `ports` with the pod `occupant` on `node`, one per colliding pair. */
-export function podConflicts(node: string, ports: readonly HostPort[], occupant: Occupant): PodConflict[] {
-  const found: PodConflict[] = [];
+/**
+ * Adds to `found` the conflicts of `ports` with the pod `occupant` on `node`, one per
+ * colliding pair. It appends rather than returns because it runs once per holder of a
+ * port across the cluster when a pod's node is not known yet.
+ */
+export function addPodConflicts(found: PodConflict[], node: string, ports: readonly HostPort[], occupant: Occupant): void {
+  const { pod: holder, terminating: holderTerminating, owner } = occupant;
   for (const port of ports) {
     for (const held of occupant.ports) {
       const rule = collision(port, held);
       if (rule === undefined) continue;
-      const conflict: PodConflict = {
-        kind: 'pod',
-        node,
-        port,
-        held,
-        holder: occupant.pod,
-        holderTerminating: occupant.terminating,
-        rule,
-      };
-      found.push(occupant.owner === undefined ? conflict : { ...conflict, holderOwner: occupant.owner });
+      found.push(
+        owner === undefined
+          ? { kind: 'pod', node, port, held, holder, holderTerminating, rule }
+          : { kind: 'pod', node, port, held, holder, holderTerminating, holderOwner: owner, rule },
+      );
     }
   }
+}
+
+/** The conflicts of `ports` with the pod `occupant` on `node`, one per colliding pair. */
+export function podConflicts(node: string, ports: readonly HostPort[], occupant: Occupant): PodConflict[] {
+  const found: PodConflict[] = [];
+  addPodConflicts(found, node, ports, occupant);
   return found;
 }
 
@@ -137,7 +142,7 @@ export function conflictsOn(
   if (ports.length === 0) return found;
   for (const occupant of occupants) {
     if (occupant.node !== node || samePod(occupant.pod, self) || exclude(occupant)) continue;
-    found.push(...podConflicts(node, ports, occupant));
+    addPodConflicts(found, node, ports, occupant);
   }
   return found;
 }
