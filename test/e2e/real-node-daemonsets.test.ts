@@ -95,8 +95,11 @@ describe('replacing a DaemonSet with another on the same port while the old pods
       return pods.length === NODES.length ? done(pods) : notYet(`${pods.length} pods`);
     });
     expect(waiting.map((p) => p.node)).toEqual(['', '', '']);
-    const admitted = logged('agent2-');
-    expect(admitted).toHaveLength(NODES.length);
+    // The webhook writes a request's log line once the connection is done with it.
+    const admitted = await eventually('a log line for each agent2 pod', () => {
+      const lines = logged('agent2-');
+      return Promise.resolve(lines.length === NODES.length ? done(lines) : notYet(`${lines.length} lines`));
+    });
     for (const entry of admitted) {
       expect(entry).toEqual({
         decision: 'warn',

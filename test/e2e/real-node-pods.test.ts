@@ -73,7 +73,11 @@ describe("a static pod's mirror", () => {
       stderr: `Warning: static pod already running on node worker-1: port 18193/TCP is also used by pod ${ns}/holder (container web)\n`,
     });
     expect(await existingConflicts()).toBe(before + 1);
-    const line = suite.webhook().logEntries().find((e) => e['name'] === 'static-web-worker-1' && e['msg'] === 'request answered');
+    // The webhook writes a request's log line once the connection is done with it.
+    const line = await eventually("the mirror pod's log line", () => {
+      const found = suite.webhook().logEntries().find((e) => e['name'] === 'static-web-worker-1' && e['msg'] === 'request answered');
+      return Promise.resolve(found === undefined ? notYet('not logged yet') : done(found));
+    });
     expect(line).toEqual(expect.objectContaining({ kind: 'Pod', mode: 'enforce', decision: 'warn', conflicts: 1, existing: true }));
 
     // The mirror pod holds its port for every later pod.
