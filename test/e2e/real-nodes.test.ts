@@ -8,19 +8,20 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseFinalStage } from '../../hack/image/assemble.js';
-import { kubectl, kubectlJson, kubectlOk, REPO_ROOT } from './support/cluster.js';
-import { daemonSet, manifestDir } from './support/manifests.js';
+import { clusterEnv, kubectl, kubectlJson, kubectlOk, REPO_ROOT } from './support/cluster.js';
+import { daemonSet, manifestDir, pod } from './support/manifests.js';
 import { createNamespace, deleteNamespaces, namespaceName } from './support/namespaces.js';
 import { decodePods, rawPods } from './support/pods.js';
 import type { RealNode } from './support/real-nodes.js';
 import { httpServer, LOCAL_IMAGES, ON_REAL_NODES, realNodes } from './support/real-nodes.js';
 import type { Release } from './support/release.js';
-import { helmUninstall, helmUpgradeInstall, localReleaseValues, release, waitForReadyWebhooks, webhookConfigurations } from './support/release.js';
+import { helmUninstall, helmUpgradeInstall, localReleaseValues, release, waitForReadyWebhooks, webhookConfigurations, webhookPods } from './support/release.js';
 import type { ReleaseTarget } from './support/release-stories.js';
-import { eventLines, releaseStories, waitForAnswer } from './support/release-stories.js';
+import { eventLines, releaseStories, waitForAnswer, waitForPod } from './support/release-stories.js';
+import { done, eventually, notYet } from '../support/wait.js';
 
 jest.setTimeout(300_000);
 
@@ -160,5 +161,45 @@ describe('a DaemonSet rollout on the real nodes (maxUnavailable 1, the default)'
     const withoutWebhook = await rollout(EXEMPT, 18191);
     console.log(`DaemonSet rollout over ${nodes.length} real nodes: ${withWebhook.toFixed(1)} s with the webhook, ${withoutWebhook.toFixed(1)} s without (ratio ${(withWebhook / withoutWebhook).toFixed(2)})`);
     await kubectl(['delete', 'daemonset', 'agent', '-n', EXEMPT, '--wait=true']);
+  });
+});
+
+describe('a static pod on a real node', () => {
+  it("is run by the kubelet whatever the webhook says, so its mirror pod is admitted with a warning naming the kubelet's own port", async () => {
+    const [node] = nodes;
+    if (node === undefined) throw new Error('no real node');
+    const ns = namespaceName('static');
+    testNamespaces.push(ns);
+    await createNamespace(ns);
+    // A static pod declaring 10250, the kubelet's own port on every node: the scheduler
+    // and the kubelet know only pods' ports, so nothing stops it but the bind itself.
+    const manifest = path.join(clusterEnv().clusterDir, 'nodes', node.name, 'manifests', `${ns}.yaml`);
+    const staticPod = pod({ name: 'agent', namespace: ns, hostNetwork: true, run: httpServer(10250), ports: [{ containerPort: 10250 }], terminationGracePeriodSeconds: 1 });
+    writeFileSync(manifest, JSON.stringify(staticPod));
+    try {
+      const mirror = `agent-${node.name}`;
+      await waitForPod(ns, mirror, 'to be mirrored and fail to bind', (st) => st.restarts >= 1 && st.exitCode === 1, 180_000);
+      expect(await kubectlOk(['get', 'pod', mirror, '-n', ns, '-o', 'jsonpath={.metadata.annotations.kubernetes\\.io/config\\.mirror}'])).not.toBe('');
+      expect((await kubectl(['logs', mirror, '-n', ns])).stdout).toBe('httpd: bind: Address already in use\n');
+
+      // The release's answer to the kubelet: admitted as a conflict that already exists.
+      const line = await eventually(`the webhook's log line for ${ns}/${mirror}`, async () => {
+        for (const p of await webhookPods(hpg)) {
+          const log = await kubectlOk(['logs', p.name, '-n', hpg.namespace]);
+          const found = log.split('\n').find((l) => l.includes(`"namespace":"${ns}"`) && l.includes(`"name":"${mirror}"`));
+          if (found !== undefined) return done(found);
+        }
+        return notYet('no log line yet');
+      });
+      expect(line).toContain('"decision":"warn"');
+      expect(line).toContain('"existing":true');
+      expect(line).toContain(`static pod already running on node ${node.name}: port 10250/TCP is also used by`);
+    } finally {
+      rmSync(manifest, { force: true });
+    }
+    await eventually('the kubelet to remove the static pod and its mirror', async () => {
+      const r = await kubectl(['get', 'pods', '-n', ns, '-o', 'name']);
+      return r.stdout === '' ? done(undefined) : notYet(r.stdout);
+    }, { timeoutMs: 120_000 });
   });
 });
