@@ -32,6 +32,8 @@ fi
 set -euo pipefail
 
 HACK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=hack/lib/common.sh
+source "$HACK_DIR/lib/common.sh"
 # shellcheck source=hack/lib/control-plane.sh
 source "$HACK_DIR/lib/control-plane.sh"
 # shellcheck source=hack/lib/nodes.sh

@@ -31,9 +31,6 @@ source "$HACK_DIR/lib/nodes.sh"
 # shellcheck source=hack/lib/pki.sh
 source "$HACK_DIR/lib/pki.sh"
 
-[[ "$HPG_REAL_NODES" =~ ^[0-9]+$ && "$HPG_REAL_NODES" -le 9 ]] || die "HPG_REAL_NODES must be 0..9, got '$HPG_REAL_NODES'"
-[[ "$HPG_NET_ID" =~ ^[0-9]+$ && "$HPG_NET_ID" -le 15 ]] || die "HPG_NET_ID must be 0..15, got '$HPG_NET_ID'"
-
 APISERVER_PORT="${HPG_APISERVER_PORT:-6443}"
 SERVICE_CIDR="${HPG_SERVICE_CIDR:-10.96.0.0/16}"
 UP_TIMEOUT="${HPG_UP_TIMEOUT:-120}"

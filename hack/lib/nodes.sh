@@ -24,6 +24,10 @@
 HPG_REAL_NODES="${HPG_REAL_NODES:-2}"
 HPG_NET_ID="${HPG_NET_ID:-0}"
 HPG_NODE_DIR="${HPG_NODE_DIR:-$HPG_CLUSTER_DIR/nodes}"
+# Checked where this file is read, so a bad value stops a script before it starts or
+# stops anything (a cluster-up that had started etcd would leave it running).
+[[ "$HPG_REAL_NODES" =~ ^[0-9]+$ && "$HPG_REAL_NODES" -le 9 ]] || die "HPG_REAL_NODES must be 0..9, got '$HPG_REAL_NODES'"
+[[ "$HPG_NET_ID" =~ ^[0-9]+$ && "$HPG_NET_ID" -le 15 ]] || die "HPG_NET_ID must be 0..15, got '$HPG_NET_ID'"
 HPG_IMAGE_DIR="$HPG_CACHE/images"
 
 HPG_BRIDGE="hpg$HPG_NET_ID"

@@ -4,7 +4,7 @@
  * made on purpose, under a network id and state dir no real cluster uses, and then
  * against the same host once they are gone.
  */
-import { afterAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,7 +24,21 @@ const ip = (...args: string[]): void => {
   execFileSync('ip', args, { stdio: 'ignore' });
 };
 
+/** Whether a link or network namespace of net 15 exists: then a cluster uses it, and this suite must not touch it. */
+function netInUse(): boolean {
+  const links = execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' });
+  const netns = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+  return /^\d+: hpg15[:@-]/m.test(links) || /^hpg15-/m.test(netns);
+}
+
+const inUse = netInUse();
+
+beforeAll(() => {
+  if (inUse) throw new Error(`network id ${NET_ID} is in use (a bridge hpg${NET_ID} or namespaces hpg${NET_ID}-*): stop that cluster, this suite creates and deletes them`);
+});
+
 afterAll(() => {
+  if (inUse) return;
   for (const undo of [() => { ip('netns', 'del', 'hpg15-node-3'); }, () => { ip('link', 'del', 'hpg15'); }, () => { rmdirSync(cgroup); }]) {
     try {
       undo();
