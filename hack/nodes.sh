@@ -417,9 +417,26 @@ node_ready() {
   [[ "$(kubectl_admin get node "$1" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" == True ]]
 }
 
+# inotify instances open for this user, in every process (a kubelet's cAdvisor and
+# certificate watchers fail without one, and the kubelet then never becomes Ready).
+inotify_in_use() {
+  find /proc/[0-9]*/fd -user "$(id -u)" -lname 'anon_inode:inotify' 2>/dev/null | wc -l
+}
+
+# A real node's kubelet and containerd hold 8 inotify instances (measured: 7 and 1), from
+# the user's limit that every process shares (fs.inotify.max_user_instances, 128 by
+# default). Refuses before starting a node when they would not fit.
+check_inotify() {
+  local limit used need=$((HPG_REAL_NODES * 8))
+  limit=$(cat /proc/sys/fs/inotify/max_user_instances 2>/dev/null) || return 0
+  used=$(inotify_in_use)
+  ((limit - used >= need)) || die "$HPG_REAL_NODES real node(s) need about $need inotify instances, and only $((limit - used)) of this user's $limit (fs.inotify.max_user_instances) are free: stop another local cluster, or run with fewer real nodes (HPG_REAL_NODES)"
+}
+
 nodes_up() {
   ((HPG_REAL_NODES > 0)) || return 0
   [[ -x "$HPG_KUBELET" ]] || die "kubelet missing at $HPG_KUBELET (hack/build-control-plane.sh builds it)"
+  check_inotify
   "$HACK_DIR/node-deps.sh"
   network_up
   mkdir -p "$HPG_NODE_DIR" "$HPG_PID_DIR" "$HPG_LOG_DIR" "$HPG_IMAGE_DIR"
@@ -430,6 +447,9 @@ nodes_up() {
     name=$(hpg_node_name "$i")
     if ! wait_until "$name is Ready" node_ready "$name"; then
       tail -n 30 "$HPG_LOG_DIR/$name-kubelet.log" >&2
+      if grep -q 'inotify_init: too many open files' "$HPG_LOG_DIR/$name-kubelet.log"; then
+        log "$name: the kubelet found no free inotify instance (fs.inotify.max_user_instances): other processes took them after the check"
+      fi
       die "$name is not Ready after ${UP_TIMEOUT}s (see $HPG_LOG_DIR/$name-kubelet.log)"
     fi
     # The TaintNodesByCondition admission plugin gave the new Node not-ready:NoSchedule;
