@@ -69,11 +69,31 @@ export interface ObjectMetaLike {
   }[];
 }
 
+/** One entry of `status.conditions`. */
+export interface PodConditionLike {
+  readonly type: string;
+  readonly status: string;
+  readonly reason?: string;
+  readonly message?: string;
+}
+
+/**
+ * The parts of a pod's status that are read: the phase everywhere; the reason, message
+ * and conditions only where pods that cannot run are looked for (the scan).
+ */
+export interface PodStatusLike {
+  readonly phase?: string;
+  /** Why the pod is in its phase, e.g. `NodePorts` for a pod the kubelet refused. */
+  readonly reason?: string;
+  readonly message?: string;
+  readonly conditions?: readonly PodConditionLike[];
+}
+
 /** A pod as far as host ports are concerned. */
 export interface PodLike {
   readonly metadata: ObjectMetaLike;
   readonly spec: PodSpecLike;
-  readonly status?: { readonly phase?: string };
+  readonly status?: PodStatusLike;
 }
 
 /**
