@@ -9,7 +9,7 @@ import { HOSTNAME_LABEL } from '../engine/target-node.js';
 import { describeErrors } from '../admission/schema-errors.js';
 import type { ContainerPortSpec, ContainerSpec, ObjectMetaLike, PodLike, PodSpecLike } from '../engine/types.js';
 import type { WireMeta, WirePod } from './object-schema.js';
-import { isWireLabeled, isWirePod } from './object-schema.js';
+import { isWireLabeled, isWirePod, isWireStatusDetail } from './object-schema.js';
 import type { NamespaceEntry, NodeEntry } from './pod-index.js';
 
 /** A decoded value, or the reasons it could not be decoded. */
@@ -68,6 +68,35 @@ export function podFromWire(pod: WirePod): PodLike {
 export function decodePod(value: unknown): Decoded<PodLike> {
   if (isWirePod(value)) return { ok: true, value: podFromWire(value) };
   return { ok: false, errors: describeErrors(isWirePod.errors) };
+}
+
+/** Only this condition says why a pod is not scheduled; the others are left behind. */
+const SCHEDULED_CONDITION = 'PodScheduled';
+
+/**
+ * Decodes an untrusted Pod with the parts of its status that say why it cannot run: the
+ * reason and message, and the PodScheduled condition. A status whose details do not have
+ * the expected shape only loses them: the pod itself still decodes as decodePod's would.
+ */
+export function decodePodWithStatus(value: unknown): Decoded<PodLike> {
+  const decoded = decodePod(value);
+  if (!decoded.ok || !isWireStatusDetail(value) || value.status === undefined) return decoded;
+  const { reason, message, conditions } = value.status;
+  const scheduled = conditions
+    ?.filter((c) => c.type === SCHEDULED_CONDITION)
+    .map((c) => ({
+      type: c.type,
+      status: c.status,
+      ...(c.reason === undefined ? {} : { reason: c.reason }),
+      ...(c.message === undefined ? {} : { message: c.message }),
+    }));
+  const status = {
+    ...decoded.value.status,
+    ...(reason === undefined ? {} : { reason }),
+    ...(message === undefined ? {} : { message }),
+    ...(scheduled === undefined || scheduled.length === 0 ? {} : { conditions: scheduled }),
+  };
+  return { ok: true, value: { ...decoded.value, status } };
 }
 
 /** Decodes an untrusted Node (or its PartialObjectMetadata) into its name and hostname label. */

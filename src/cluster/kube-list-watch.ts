@@ -99,7 +99,13 @@ export function kubeListWatch<T>(api: KubeHttp, spec: ResourceSpec<T>, options: 
         else rejected.push({ name: nameOf(item), errors: decoded.errors });
       }
       const next = body.metadata?._continue;
-      const page: ListPage<T> = { items, rejected, resourceVersion: body.metadata?.resourceVersion ?? '' };
+      const remaining = body.metadata?.remainingItemCount;
+      const page: ListPage<T> = {
+        items,
+        rejected,
+        resourceVersion: body.metadata?.resourceVersion ?? '',
+        ...(typeof remaining === 'number' && Number.isFinite(remaining) ? { remainingItemCount: remaining } : {}),
+      };
       return next === undefined || next === '' ? page : { ...page, continueToken: next };
     },
 

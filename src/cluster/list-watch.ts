@@ -11,6 +11,8 @@ export interface ListPage<T> {
   readonly resourceVersion: string;
   /** Set when more pages follow. */
   readonly continueToken?: string;
+  /** How many items the pages after this one hold, when the API server says (an estimate). */
+  readonly remainingItemCount?: number;
   /** Items that did not decode, with the reasons (logged and counted, never indexed). */
   readonly rejected: readonly RejectedObject[];
 }

@@ -30,6 +30,15 @@ export interface WireLabeled {
   readonly metadata: WireMeta;
 }
 
+/** The parts of a Pod's status the scan reads besides the phase (see PodStatusLike). */
+export interface WireStatusDetail {
+  readonly status?: {
+    readonly reason?: string;
+    readonly message?: string;
+    readonly conditions?: readonly { readonly type: string; readonly status: string; readonly reason?: string; readonly message?: string }[];
+  };
+}
+
 /** One line of a watch stream, before its object is decoded. */
 export interface WireWatchEvent {
   readonly type: string;
@@ -70,6 +79,23 @@ const labeledSchema: SchemaObject = {
   properties: { kind: str, metadata },
 };
 
+const statusDetailSchema: SchemaObject = {
+  type: 'object',
+  properties: {
+    status: {
+      type: 'object',
+      properties: {
+        reason: str,
+        message: str,
+        conditions: {
+          type: 'array',
+          items: { type: 'object', required: ['type', 'status'], properties: { type: str, status: str, reason: str, message: str } },
+        },
+      },
+    },
+  },
+};
+
 const watchEventSchema: SchemaObject = {
   type: 'object',
   required: ['type', 'object'],
@@ -93,6 +119,8 @@ const ajv = new Ajv({ allErrors: true });
 export const isWirePod: ValidateFunction<WirePod> = ajv.compile<WirePod>(podSchema);
 /** Type guard for a Node or Namespace. */
 export const isWireLabeled: ValidateFunction<WireLabeled> = ajv.compile<WireLabeled>(labeledSchema);
+/** Type guard for the status details of a Pod (the scan reads them; nothing else does). */
+export const isWireStatusDetail: ValidateFunction<WireStatusDetail> = ajv.compile<WireStatusDetail>(statusDetailSchema);
 /** Type guard for a watch stream line. */
 export const isWireWatchEvent: ValidateFunction<WireWatchEvent> = ajv.compile<WireWatchEvent>(watchEventSchema);
 /** Type guard for a BOOKMARK event's object. */

@@ -1,4 +1,4 @@
-import type { ListRequest, ListWatch, RejectedObject } from './list-watch.js';
+import type { ListPage, ListRequest, ListWatch, RejectedObject } from './list-watch.js';
 import { isGone } from './list-watch.js';
 import type { ResourceName } from './informer-events.js';
 import type { Logger } from './logger.js';
@@ -12,12 +12,68 @@ export interface FullList<T> {
   readonly resourceVersion: string;
 }
 
+/** What to do when a continue token expires while the collection is being paged. */
+export type OnExpiry =
+  /** List again in one unpaginated request (client-go's FullListIfExpired). */
+  | 'whole'
+  /** Page again from the start, once; a second expiry fails the list. */
+  | 'again';
+
+/** Receives a collection one page at a time. */
+export interface PageVisitor<T> {
+  /** One page, in order. The page is not kept: whatever is needed of it must be taken now. */
+  page(page: ListPage<T>): void;
+  /** The pages handed over so far are void: the list starts over (an expired continue token). */
+  restart(): void;
+}
+
 /**
- * Lists every page of `listWatch`, `pageSize` items at a time, following continue tokens.
- * When a continue token outlives etcd's compaction (about 5 minutes) while the list is
- * being paged, the pages so far are dropped and the collection is listed again in one
- * unpaginated request, like client-go's pager (FullListIfExpired), instead of paging into
- * the same expiry again. Rejects with the list's error otherwise.
+ * Lists every page of `listWatch`, `pageSize` items at a time, following continue tokens,
+ * and hands each page to `visitor` as it arrives, so only one page is held at a time. A
+ * continue token outlives etcd's compaction (about 5 minutes) only on a list that pages
+ * for that long; then the visitor is told to start over and the list is made again as
+ * `onExpiry` says. Rejects with the list's error otherwise; resolves to the resourceVersion
+ * of the list snapshot.
+ */
+export async function forEachPage<T>(
+  resource: ResourceName,
+  listWatch: ListWatch<T>,
+  pageSize: number,
+  signal: AbortSignal,
+  logger: Logger,
+  visitor: PageVisitor<T>,
+  onExpiry: OnExpiry = 'whole',
+): Promise<string> {
+  let limit: number | undefined = pageSize;
+  let continueToken: string | undefined;
+  let restarts = 0;
+  for (;;) {
+    const request: ListRequest = {
+      ...(limit === undefined ? {} : { limit }),
+      ...(continueToken === undefined ? {} : { continueToken }),
+    };
+    let page;
+    try {
+      page = await listWatch.list(request, signal);
+    } catch (error) {
+      if (continueToken === undefined || !isGone(error) || (onExpiry === 'again' && restarts > 0)) throw error;
+      restarts += 1;
+      logger.info({ resource }, onExpiry === 'whole' ? 'list continue token expired; listing again in one piece' : 'list continue token expired; paging again');
+      visitor.restart();
+      if (onExpiry === 'whole') limit = undefined;
+      continueToken = undefined;
+      continue;
+    }
+    visitor.page(page);
+    if (page.continueToken === undefined) return page.resourceVersion;
+    continueToken = page.continueToken;
+  }
+}
+
+/**
+ * Lists every page of `listWatch` and returns them all at once, for the informer, which
+ * replaces the index in one step; an expired continue token lists again in one piece,
+ * like client-go's pager, instead of paging into the same expiry again.
  */
 export async function listAll<T>(
   resource: ResourceName,
@@ -28,28 +84,15 @@ export async function listAll<T>(
 ): Promise<FullList<T>> {
   const items: T[] = [];
   const rejected: RejectedObject[] = [];
-  let limit: number | undefined = pageSize;
-  let continueToken: string | undefined;
-  for (;;) {
-    const request: ListRequest = {
-      ...(limit === undefined ? {} : { limit }),
-      ...(continueToken === undefined ? {} : { continueToken }),
-    };
-    let page;
-    try {
-      page = await listWatch.list(request, signal);
-    } catch (error) {
-      if (continueToken === undefined || !isGone(error)) throw error;
-      logger.info({ resource }, 'list continue token expired; listing again in one piece');
+  const resourceVersion = await forEachPage(resource, listWatch, pageSize, signal, logger, {
+    page(page) {
+      items.push(...page.items);
+      rejected.push(...page.rejected);
+    },
+    restart() {
       items.length = 0;
       rejected.length = 0;
-      limit = undefined;
-      continueToken = undefined;
-      continue;
-    }
-    items.push(...page.items);
-    rejected.push(...page.rejected);
-    if (page.continueToken === undefined) return { items, rejected, resourceVersion: page.resourceVersion };
-    continueToken = page.continueToken;
-  }
+    },
+  });
+  return { items, rejected, resourceVersion };
 }

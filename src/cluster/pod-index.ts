@@ -154,6 +154,11 @@ export class PodIndex implements PortView, NamespaceModes, PodPresence {
     return this.#pods.has(podKey(ref));
   }
 
+  /** The nodes where an indexed pod holds a host port. */
+  occupiedNodes(): string[] {
+    return [...this.#byNode.keys()];
+  }
+
   /** Indexed pods holding host ports on `node`. */
   occupantsOn(node: string): Occupant[] {
     return [...(this.#byNode.get(node) ?? [])];

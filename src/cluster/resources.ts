@@ -3,7 +3,7 @@ import type { CoreV1Api, V1ListMeta } from '@kubernetes/client-node';
 import { MODE_LABEL } from '../admission/policy.js';
 import type { PodLike } from '../engine/types.js';
 import type { Decoded } from './convert.js';
-import { decodeNamespace, decodeNode, decodePod } from './convert.js';
+import { decodeNamespace, decodeNode, decodePod, decodePodWithStatus } from './convert.js';
 import type { NamespaceEntry, NodeEntry } from './pod-index.js';
 
 /** One page of a list, as the typed API returns it (its items still to be decoded). */
@@ -48,6 +48,19 @@ export const PODS: ResourceSpec<PodLike> = {
   metadataOnly: false,
   list: (api, query) => api.listPodForAllNamespaces(query),
   decode: decodePod,
+};
+
+/**
+ * Pods in all namespaces for the scan: all but Succeeded ones, because a pod the kubelet
+ * refused is Failed (reason NodePorts), and with the status details that say why a pod
+ * cannot run.
+ */
+export const SCAN_PODS: ResourceSpec<PodLike> = {
+  path: '/api/v1/pods',
+  fieldSelector: 'status.phase!=Succeeded',
+  metadataOnly: false,
+  list: (api, query) => api.listPodForAllNamespaces(query),
+  decode: decodePodWithStatus,
 };
 
 /** All nodes, metadata only: only the name and the hostname label are read. */

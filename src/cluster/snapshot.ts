@@ -50,7 +50,7 @@ export interface SnapshotCounts {
 
 /** The index built from a cluster-state file, or every reason it could not be built. */
 export type SnapshotResult =
-  | { readonly ok: true; readonly index: PodIndex; readonly counts: SnapshotCounts }
+  | { readonly ok: true; readonly index: PodIndex; readonly counts: SnapshotCounts; readonly pods: readonly PodLike[]; readonly nodes: readonly NodeEntry[] }
   | { readonly ok: false; readonly error: ClusterStateError };
 
 interface Located {
@@ -86,9 +86,10 @@ function flatten(input: unknown): Located[] {
 /**
  * Builds a PodIndex from parsed objects: an array of Pods, Nodes and Namespaces, a
  * `List` of them, or any nesting of both. Other kinds are counted and skipped. Every
- * unusable item is reported, not only the first.
+ * unusable item is reported, not only the first. Pods are decoded by `decode`
+ * (decodePodWithStatus when their status details are wanted), and returned too.
  */
-export function indexFromObjects(input: unknown): SnapshotResult {
+export function indexFromObjects(input: unknown, decode: (value: unknown) => Decoded<PodLike> = decodePod): SnapshotResult {
   const pods: PodLike[] = [];
   const nodes: NodeEntry[] = [];
   const namespaces: NamespaceEntry[] = [];
@@ -122,7 +123,7 @@ export function indexFromObjects(input: unknown): SnapshotResult {
     }
     switch (kind) {
       case 'Pod':
-        take(item, kind, decodePod(item.value), (p) => podKey(podRef(p)), pods);
+        take(item, kind, decode(item.value), (p) => podKey(podRef(p)), pods);
         break;
       case 'Node':
         take(item, kind, decodeNode(item.value), (n) => n.name, nodes);
@@ -143,5 +144,5 @@ export function indexFromObjects(input: unknown): SnapshotResult {
   index.replaceAllPods(pods);
   index.replaceAllNodes(nodes);
   index.replaceAllNamespaces(namespaces);
-  return { ok: true, index, counts: { pods: pods.length, nodes: nodes.length, namespaces: namespaces.length, ignoredKinds } };
+  return { ok: true, index, counts: { pods: pods.length, nodes: nodes.length, namespaces: namespaces.length, ignoredKinds }, pods, nodes };
 }

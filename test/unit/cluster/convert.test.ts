@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 
-import { decodeNamespace, decodeNode, decodePod, nameOf } from '../../../src/cluster/convert.js';
+import { decodeNamespace, decodeNode, decodePod, decodePodWithStatus, nameOf } from '../../../src/cluster/convert.js';
 
 /** A pod as the API server sends it, trimmed to a realistic handful of fields. */
 function apiPod(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -126,4 +126,34 @@ describe('nameOf', () => {
       expect(nameOf(value)).toBe(expected);
     });
   }
+});
+
+describe('decodePodWithStatus', () => {
+  const scheduling = {
+    phase: 'Pending',
+    conditions: [
+      { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: "0/3 nodes are available: 1 node(s) didn't have free ports", lastTransitionTime: '2025-01-01T00:00:00Z' },
+      { type: 'Ready', status: 'False', reason: 'ContainersNotReady' },
+    ],
+  };
+
+  it('keeps the reason, the message and only the PodScheduled condition', () => {
+    const decoded = decodePodWithStatus(apiPod({ status: { ...scheduling, reason: 'NodePorts', message: 'Pod was rejected' } }));
+    expect(decoded.ok && decoded.value.status).toEqual({
+      phase: 'Pending',
+      reason: 'NodePorts',
+      message: 'Pod was rejected',
+      conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: "0/3 nodes are available: 1 node(s) didn't have free ports" }],
+    });
+  });
+
+  it('decodes a pod whose status details have an unexpected shape as decodePod does, without them', () => {
+    const odd = apiPod({ status: { phase: 'Pending', conditions: 'not a list', reason: 7 } });
+    expect(decodePodWithStatus(odd)).toEqual(decodePod(odd));
+  });
+
+  it('refuses what decodePod refuses', () => {
+    const broken = apiPod({ spec: { containers: 'none' } });
+    expect(decodePodWithStatus(broken).ok).toBe(false);
+  });
 });
