@@ -4,12 +4,14 @@
 export const EXIT_OK = 0;
 /** `check`: at least one object would be denied. */
 export const EXIT_DENIED = 1;
+/** `scan`: a conflict exists, or a pod cannot run because of a port. */
+export const EXIT_FOUND = 1;
 /** `serve`: the server failed (it could not start, or stopped on an error). */
 export const EXIT_FAILURE = 1;
 /** Bad usage or input: unknown option, unreadable file, invalid YAML or object, invalid configuration. */
 export const EXIT_USAGE = 2;
 
-/** One of the exit codes above (EXIT_FAILURE shares EXIT_DENIED's value). */
+/** One of the exit codes above (EXIT_FOUND and EXIT_FAILURE share EXIT_DENIED's value). */
 export type ExitCode = typeof EXIT_OK | typeof EXIT_DENIED | typeof EXIT_USAGE;
 
 /** What a command produced: tests assert on it, main writes it out and sets the exit code. */

@@ -9,7 +9,12 @@ import { DEFAULTS } from '../config/settings.js';
 import type { CheckDeps, OutputFormat } from './check.js';
 import { OUTPUT_FORMATS, runCheck } from './check.js';
 import type { CommandResult, ExitCode } from './exit.js';
-import { errorText, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit.js';
+import { errorText, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, usageError } from './exit.js';
+import type { ScanDeps } from './scan.js';
+import { parsePortFilter, runScan } from './scan.js';
+import type { ScanFormat } from './scan-output.js';
+import { SCAN_FORMATS } from './scan-output.js';
+import type { PortFilter } from './scan-report.js';
 
 /** The outside world of the CLI, passed in so tests run commands without spawning. */
 export interface CliDeps {
@@ -17,6 +22,7 @@ export interface CliDeps {
   /** Reads the configuration file. */
   readonly readConfigFile: (path: string) => string;
   readonly check: CheckDeps;
+  readonly scan: ScanDeps;
   /** Runs the server until it stops; `serve` exits 0 when it resolves. */
   readonly runServe: (config: Config) => Promise<void>;
 }
@@ -39,6 +45,10 @@ function isUndeclaredPorts(value: unknown): value is (typeof UNDECLARED_PORTS)[n
 
 function isOutputFormat(value: unknown): value is OutputFormat {
   return OUTPUT_FORMATS.some((f) => f === value);
+}
+
+function isScanFormat(value: unknown): value is ScanFormat {
+  return SCAN_FORMATS.some((f) => f === value);
 }
 
 function stringOption(opts: Readonly<Record<string, unknown>>, key: string): string | undefined {
@@ -118,6 +128,101 @@ function addCheck(program: Command, deps: CliDeps, done: (result: CommandResult)
     });
 }
 
+/** The usage line of `scan` under both of its names. */
+const SCAN_HELP = `
+Reads every pod and node once, page by page, from the live cluster (or --state FILE)
+and shows the host ports held on each node, the conflicts between pods already bound to
+one node, and the pods that cannot run because of a port, naming who holds it.
+All namespaces are read; -n narrows the report to what involves a namespace.
+
+Exit status: 0 when the report shows no conflict and no pod kept from running by a
+port, 1 when it shows one, 2 when the cluster or the file could not be read or on
+bad usage.`;
+
+/** Gives `command` the options and action of `scan` (as `hostport-guard scan` or as the root of `kubectl hostports`). */
+function defineScan(command: Command, deps: CliDeps, done: (result: CommandResult) => void): void {
+  command
+    .option('--state <file>', 'read this file (kubectl get pods,nodes -A -o yaml) instead of the live cluster')
+    .option('--kubeconfig <path>', 'kubeconfig for the live cluster (default: $KUBECONFIG, ~/.kube/config, in-cluster)')
+    .option('--context <name>', 'kubeconfig context to use')
+    .option('-n, --namespace <ns>', 'show only what involves this namespace, repeatable', collect)
+    .option('-A, --all-namespaces', 'show every namespace (the default)')
+    .option('--node <node>', 'show only this node, repeatable', collect)
+    .option('--port <port>', 'show only this port, e.g. 8080 or 53/UDP, repeatable', collect)
+    .addOption(new Option('-o, --output <format>', 'text (summary and tables), wide (nothing cut, every port by node), json or yaml').choices(SCAN_FORMATS).default('text'))
+    .addHelpText('after', SCAN_HELP)
+    .action(async (_options: unknown, cmd: Command) => {
+      const opts: Readonly<Record<string, unknown>> = cmd.opts();
+      const output = opts['output'];
+      const namespaces = stringsOption(opts, 'namespace');
+      const errors: string[] = [];
+      if (!isScanFormat(output)) errors.push('invalid --output');
+      if (opts['allNamespaces'] === true && namespaces.length > 0) errors.push('-A and -n cannot be used together');
+      const ports: PortFilter[] = [];
+      for (const text of stringsOption(opts, 'port')) {
+        const parsed = parsePortFilter(text);
+        if (typeof parsed === 'string') errors.push(parsed);
+        else ports.push(parsed);
+      }
+      if (errors.length > 0 || !isScanFormat(output)) {
+        done(usageError(errors));
+        return;
+      }
+      const state = stringOption(opts, 'state');
+      const kubeconfig = stringOption(opts, 'kubeconfig');
+      const context = stringOption(opts, 'context');
+      const options = {
+        output,
+        filters: { namespaces, nodes: stringsOption(opts, 'node'), ports },
+        ...(state === undefined ? {} : { state }),
+        ...(kubeconfig === undefined ? {} : { kubeconfig }),
+        ...(context === undefined ? {} : { context }),
+      };
+      done(await runScan(options, deps.scan));
+    });
+}
+
+/** A root command whose output, exit and error settings its subcommands inherit. */
+function rootCommand(name: string, write: { out: (s: string) => void; err: (s: string) => void }): Command {
+  return new Command(name)
+    .helpOption('-h, --help', 'show help')
+    .exitOverride()
+    .configureOutput({ writeOut: write.out, writeErr: write.err })
+    .showHelpAfterError('(add --help for usage)');
+}
+
+/** Parses `args` with `program`; commander's usage errors exit 2. */
+async function parse(program: Command, args: readonly string[], printed: () => { stdout: string; stderr: string }, result: () => CommandResult | undefined): Promise<CommandResult> {
+  try {
+    await program.parseAsync([...args], { from: 'user' });
+  } catch (error) {
+    if (!(error instanceof CommanderError)) throw error;
+    const exitCode: ExitCode = error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    return { exitCode, ...printed() };
+  }
+  const { stdout, stderr } = printed();
+  const r = result();
+  return r === undefined ? { exitCode: EXIT_OK, stdout, stderr } : { exitCode: r.exitCode, stdout: stdout + r.stdout, stderr: stderr + r.stderr };
+}
+
+/**
+ * Runs `kubectl hostports ARGS`: kubectl runs the executable `kubectl-hostports` found on
+ * PATH with the arguments after the plugin's name, so the plugin is `scan` under
+ * kubectl's name.
+ */
+export async function runKubectlPlugin(args: readonly string[], deps: CliDeps): Promise<CommandResult> {
+  let stdout = '';
+  let stderr = '';
+  let result: CommandResult | undefined;
+  const program = rootCommand('kubectl hostports', { out: (s) => (stdout += s), err: (s) => (stderr += s) })
+    .description('Show the host ports held on every node, the conflicts that already exist, and the pods that cannot run because of a port (hostport-guard scan).')
+    .version(deps.version, '-V, --version', 'print the version');
+  defineScan(program, deps, (r) => {
+    result = r;
+  });
+  return parse(program, args, () => ({ stdout, stderr }), () => result);
+}
+
 /**
  * Runs one command line (without `node` and the script) and returns what it printed and
  * its exit code; nothing here exits the process. Commander's usage errors exit 2.
@@ -129,25 +234,12 @@ export async function runCli(args: readonly string[], deps: CliDeps): Promise<Co
   const done = (r: CommandResult): void => {
     result = r;
   };
-  const program = new Command('hostport-guard')
+  const program = rootCommand('hostport-guard', { out: (s) => (stdout += s), err: (s) => (stderr += s) })
     .description('Rejects host-port collisions between host-networked and hostPort pods at apply time, naming the pod that holds the port.')
-    .version(deps.version, '-V, --version', 'print the version')
-    .helpOption('-h, --help', 'show help')
-    .exitOverride()
-    .configureOutput({
-      writeOut: (s) => (stdout += s),
-      writeErr: (s) => (stderr += s),
-    })
-    .showHelpAfterError('(add --help for usage)');
+    .version(deps.version, '-V, --version', 'print the version');
   // Subcommands made by .command() inherit the output, exit and error settings above.
   addServe(program, deps, done);
   addCheck(program, deps, done);
-  try {
-    await program.parseAsync([...args], { from: 'user' });
-  } catch (error) {
-    if (!(error instanceof CommanderError)) throw error;
-    const exitCode: ExitCode = error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
-    return { exitCode, stdout, stderr };
-  }
-  return result === undefined ? { exitCode: EXIT_OK, stdout, stderr } : { exitCode: result.exitCode, stdout: stdout + result.stdout, stderr: stderr + result.stderr };
+  defineScan(program.command('scan').description('show the host ports of the cluster by node, the conflicts that already exist, and the pods that cannot run because of a port'), deps, done);
+  return parse(program, args, () => ({ stdout, stderr }), () => result);
 }

@@ -1,5 +1,8 @@
 import type { NamespaceModes } from '../admission/policy.js';
 import type { PodIndex, PodPresence } from '../cluster/pod-index.js';
+import type { ClusterScan } from '../cluster/scan.js';
+import { scanOfObjects } from '../cluster/scan.js';
+import type { SnapshotProblem } from '../cluster/snapshot.js';
 import { indexFromObjects } from '../cluster/snapshot.js';
 import type { Origin } from '../manifests/documents.js';
 import { originText, parseDocuments } from '../manifests/documents.js';
@@ -35,6 +38,26 @@ export function stateFromText(text: string, file: string): StateResult {
   return result.ok ? { ok: true, state: { view: result.index, namespaces: result.index } } : result;
 }
 
+function problemText(p: SnapshotProblem, origins: readonly Origin[]): string {
+  return `${located(p.at, origins)}: ${p.kind ?? 'object'} ${p.name}: ${p.errors.join('; ')}`;
+}
+
+/**
+ * What `scan --state` reads from a file written by `kubectl get pods,nodes -A -o yaml`:
+ * pods with the status details that say why they cannot run. Problems are reported as
+ * for stateFromText.
+ */
+export function scanFromText(text: string, file: string): { readonly ok: true; readonly scan: ClusterScan } | { readonly ok: false; readonly errors: readonly string[] } {
+  const documents = parseDocuments(text, file);
+  if (documents.errors.length > 0) {
+    return { ok: false, errors: documents.errors.map((e) => `${originText(e.origin)}: ${e.message}`) };
+  }
+  const origins = documents.objects.map((o) => o.origin);
+  const result = scanOfObjects(documents.objects.map((o) => o.value));
+  if (result.ok) return result;
+  return { ok: false, errors: result.error.problems.map((p) => problemText(p, origins)) };
+}
+
 /** The index behind stateFromText, for the server, which also needs its sizes. */
 export function indexFromText(text: string, file: string): { readonly ok: true; readonly index: PodIndex } | { readonly ok: false; readonly errors: readonly string[] } {
   const documents = parseDocuments(text, file);
@@ -46,6 +69,6 @@ export function indexFromText(text: string, file: string): { readonly ok: true; 
   if (result.ok) return { ok: true, index: result.index };
   return {
     ok: false,
-    errors: result.error.problems.map((p) => `${located(p.at, origins)}: ${p.kind ?? 'object'} ${p.name}: ${p.errors.join('; ')}`),
+    errors: result.error.problems.map((p) => problemText(p, origins)),
   };
 }

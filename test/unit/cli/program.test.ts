@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { CliDeps } from '../../../src/cli/program.js';
-import { runCli } from '../../../src/cli/program.js';
+import { runCli, runKubectlPlugin } from '../../../src/cli/program.js';
 import type { Config } from '../../../src/config/schema.js';
 
 function fakeDeps(overrides: Partial<CliDeps> = {}): CliDeps & { served: Config[] } {
@@ -13,6 +13,9 @@ function fakeDeps(overrides: Partial<CliDeps> = {}): CliDeps & { served: Config[
     check: {
       readFile: () => 'kind: ConfigMap\nmetadata: {name: x}\n',
       readStdin: () => Promise.resolve(''),
+    },
+    scan: {
+      readFile: () => 'kind: List\nitems: []\n',
     },
     runServe: (config) => {
       served.push(config);
@@ -209,5 +212,45 @@ describe('runCli', () => {
       stdout: '',
       stderr: 'error: listen EADDRINUSE: address already in use 0.0.0.0:8443\n',
     });
+  });
+});
+
+describe('scan, as `hostport-guard scan` and as `kubectl hostports`', () => {
+  const state = [
+    'kind: List',
+    'items:',
+    '- {kind: Node, metadata: {name: n1}}',
+    '- {kind: Pod, metadata: {name: a, namespace: x}, spec: {nodeName: n1, hostNetwork: true, containers: [{name: c, ports: [{containerPort: 80}]}]}}',
+    '- {kind: Pod, metadata: {name: b, namespace: y}, spec: {nodeName: n1, hostNetwork: true, containers: [{name: c, ports: [{containerPort: 80}]}]}}',
+  ].join('\n');
+  const deps = (): CliDeps => fakeDeps({ scan: { readFile: () => state } });
+
+  it('runs the same scan under both names, with the same options and exit status', async () => {
+    const args = ['--state', 's.yaml', '-n', 'y', '--port', '80/tcp', '-o', 'json'];
+    const asSubcommand = await runCli(['scan', ...args], deps());
+    const asPlugin = await runKubectlPlugin(args, deps());
+    expect(asPlugin).toEqual(asSubcommand);
+    expect(asPlugin.exitCode).toBe(1);
+    expect(JSON.parse(asPlugin.stdout)).toMatchObject({ summary: { conflicts: 1, hostPorts: 1 } });
+  });
+
+  it("names itself after kubectl's plugin in its help", async () => {
+    const help = await runKubectlPlugin(['--help'], deps());
+    expect([help.exitCode, help.stdout.split('\n')[0]]).toEqual([0, 'Usage: kubectl hostports [options]']);
+    expect(help.stdout).toContain('Exit status: 0 when the report shows no conflict');
+  });
+
+  it('refuses -A with -n, a bad --port and a bad --output, with exit 2', async () => {
+    expect(await runCli(['scan', '--state', 's', '-A', '-n', 'x', '--port', '99999'], deps())).toEqual({
+      exitCode: 2,
+      stdout: '',
+      stderr: 'error: -A and -n cannot be used together\nerror: --port 99999: expected a port number from 1 to 65535, optionally with /TCP, /UDP or /SCTP\n',
+    });
+    const badOutput = await runKubectlPlugin(['-o', 'table'], deps());
+    expect([badOutput.exitCode, badOutput.stderr]).toEqual([2, expect.stringContaining("error: option '-o, --output <format>' argument 'table' is invalid")]);
+  });
+
+  it('says the live cluster cannot be read where no cluster access is wired', async () => {
+    expect(await runCli(['scan'], deps())).toEqual({ exitCode: 2, stdout: '', stderr: 'error: reading the live cluster is not available: pass --state\n' });
   });
 });

@@ -1,0 +1,94 @@
+/**
+ * `hostport-guard scan`, also `kubectl hostports`: the host ports of the cluster by node,
+ * the conflicts that already exist, and the pods that cannot run because of a port.
+ */
+import type { ClusterScan, ScanProgress } from '../cluster/scan.js';
+import type { CommandResult } from './exit.js';
+import { errorText, EXIT_FOUND, EXIT_OK, usageError } from './exit.js';
+import type { ScanFormat } from './scan-output.js';
+import { scanOutput } from './scan-output.js';
+import type { PortFilter, ScanFilters } from './scan-report.js';
+import { hasProblems, scanReport } from './scan-report.js';
+import { scanFromText } from './state-file.js';
+import { visible } from './terminal-text.js';
+
+/** The options of `scan`, after commander has parsed them. */
+export interface ScanOptions {
+  /** A `kubectl get pods,nodes -A -o yaml` file to read instead of the live cluster. */
+  readonly state?: string;
+  readonly kubeconfig?: string;
+  readonly context?: string;
+  readonly filters: ScanFilters;
+  readonly output: ScanFormat;
+}
+
+/** Where the live cluster is. */
+export interface ClusterSource {
+  readonly kubeconfig?: string;
+  readonly context?: string;
+}
+
+/** The outside world of `scan`, passed in so tests use strings and fakes. */
+export interface ScanDeps {
+  /** The UTF-8 text of a file; throws when it cannot be read. */
+  readonly readFile: (path: string) => string;
+  /** Reads the live cluster page by page; absent where no cluster access is wired. */
+  readonly liveScan?: (source: ClusterSource, onProgress: (progress: ScanProgress) => void) => Promise<ClusterScan>;
+  /** Shows a progress line while the cluster is read (a terminal only), or clears it with undefined. */
+  readonly progress?: (line: string | undefined) => void;
+}
+
+const PROTOCOLS = ['TCP', 'UDP', 'SCTP'];
+const PORT_FILTER = /^([0-9]{1,5})(?:\/([A-Za-z]+))?$/;
+
+/** `8080`, `53/UDP` (any case) as a filter, or why it is not one. */
+export function parsePortFilter(text: string): PortFilter | string {
+  const match = PORT_FILTER.exec(text.trim());
+  const number = Number(match?.[1]);
+  if (match === null || !(number >= 1 && number <= 65535)) return `--port ${visible(text)}: expected a port number from 1 to 65535, optionally with /TCP, /UDP or /SCTP`;
+  const protocol = match[2]?.toUpperCase();
+  if (protocol === undefined) return { port: number };
+  if (!PROTOCOLS.includes(protocol)) return `--port ${visible(text)}: the protocol must be TCP, UDP or SCTP`;
+  return { port: number, protocol };
+}
+
+function progressLine(p: ScanProgress): string {
+  const read = p.read.toLocaleString('en-US');
+  return p.remaining === undefined ? `reading ${p.resource}: ${read}` : `reading ${p.resource}: ${read} of ~${(p.read + p.remaining).toLocaleString('en-US')}`;
+}
+
+async function readScan(options: ScanOptions, deps: ScanDeps): Promise<{ ok: true; scan: ClusterScan } | { ok: false; errors: readonly string[] }> {
+  if (options.state !== undefined) {
+    let text: string;
+    try {
+      text = deps.readFile(options.state);
+    } catch (error) {
+      return { ok: false, errors: [`cannot read ${options.state}: ${errorText(error)}`] };
+    }
+    return scanFromText(text, options.state);
+  }
+  if (deps.liveScan === undefined) return { ok: false, errors: ['reading the live cluster is not available: pass --state'] };
+  const source: ClusterSource = {
+    ...(options.kubeconfig === undefined ? {} : { kubeconfig: options.kubeconfig }),
+    ...(options.context === undefined ? {} : { context: options.context }),
+  };
+  try {
+    return { ok: true, scan: await deps.liveScan(source, (p) => deps.progress?.(progressLine(p))) };
+  } catch (error) {
+    return { ok: false, errors: [`cannot read the cluster: ${errorText(error)}`] };
+  } finally {
+    deps.progress?.(undefined);
+  }
+}
+
+/**
+ * Runs `scan`: reads the cluster (or the state file), prints the report in the format
+ * asked for, and exits 1 when it shows a conflict or a pod that cannot run because of a
+ * port, 0 when it shows neither, 2 when the cluster or the file could not be read.
+ */
+export async function runScan(options: ScanOptions, deps: ScanDeps): Promise<CommandResult> {
+  const read = await readScan(options, deps);
+  if (!read.ok) return usageError(read.errors.map(visible));
+  const report = scanReport(read.scan, options.filters);
+  return { exitCode: hasProblems(report) ? EXIT_FOUND : EXIT_OK, stdout: scanOutput(report, options.output), stderr: '' };
+}
