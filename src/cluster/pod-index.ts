@@ -56,6 +56,7 @@ export class PodIndex implements PortView, NamespaceModes, PodPresence {
   readonly #nodesByHostname = new Map<string, Set<string>>();
   readonly #modes = new Map<string, string>();
   readonly #seenListeners: ((ref: PodRef) => void)[] = [];
+  readonly #nodeListeners: ((node: string) => void)[] = [];
 
   /**
    * Calls `listener` with every pod an event or a list shows, added, changed or deleted,
@@ -64,6 +65,15 @@ export class PodIndex implements PortView, NamespaceModes, PodPresence {
    */
   onPodSeen(listener: (ref: PodRef) => void): void {
     this.#seenListeners.push(listener);
+  }
+
+  /**
+   * Calls `listener` with a node each time the pods holding host ports there change (one
+   * added, changed or removed; every node of a re-list), so the conflicts on a node are
+   * looked at again only when something there moved.
+   */
+  onNodeChanged(listener: (node: string) => void): void {
+    this.#nodeListeners.push(listener);
   }
 
   /** Records a pod's current state; a pod that holds nothing (finished, unbound, no host port) is removed. */
@@ -87,10 +97,12 @@ export class PodIndex implements PortView, NamespaceModes, PodPresence {
 
   /** Replaces every pod at once, after a (re-)list: nothing deleted meanwhile can linger. */
   replaceAllPods(pods: Iterable<PodLike>): void {
+    const before = [...this.#byNode.keys()];
     this.#pods.clear();
     this.#keyByUid.clear();
     this.#byNode.clear();
     this.#byPort.clear();
+    for (const node of before) this.#nodeChanged(node);
     for (const pod of pods) this.upsertPod(pod);
   }
 
@@ -197,6 +209,11 @@ export class PodIndex implements PortView, NamespaceModes, PodPresence {
     if (occupant.pod.uid !== undefined && occupant.pod.uid !== '') this.#keyByUid.set(occupant.pod.uid, key);
     addTo(this.#byNode, occupant.node, occupant);
     for (const port of portNumbers(occupant)) addTo(this.#byPort, port, occupant);
+    this.#nodeChanged(occupant.node);
+  }
+
+  #nodeChanged(node: string): void {
+    for (const listener of this.#nodeListeners) listener(node);
   }
 
   #seen(ref: PodRef): void {
@@ -211,5 +228,6 @@ export class PodIndex implements PortView, NamespaceModes, PodPresence {
     if (uid !== undefined && this.#keyByUid.get(uid) === key) this.#keyByUid.delete(uid);
     removeFrom(this.#byNode, occupant.node, occupant);
     for (const port of portNumbers(occupant)) removeFrom(this.#byPort, port, occupant);
+    this.#nodeChanged(occupant.node);
   }
 }

@@ -105,6 +105,36 @@ describe('PodIndex pods', () => {
   });
 });
 
+describe('PodIndex node changes', () => {
+  function watched(...pods: PodLike[]): { index: PodIndex; changed: string[] } {
+    const index = indexOf(...pods);
+    const changed: string[] = [];
+    index.onNodeChanged((node) => changed.push(node));
+    return { index, changed };
+  }
+
+  it('tells the node of a pod holding ports when it is added, changed or deleted', () => {
+    const { index, changed } = watched();
+    index.upsertPod(api);
+    index.upsertPod(api);
+    index.deletePod({ namespace: 'team-a', name: 'api-7d9f' });
+    expect(changed).toEqual(['worker-1', 'worker-1', 'worker-1', 'worker-1']);
+  });
+
+  it('tells nothing for a pod that holds no port', () => {
+    const { index, changed } = watched();
+    index.upsertPod(pod({ spec: { hostNetwork: false, containers: [container('web', [{ containerPort: 80 }])] } }));
+    expect(changed).toEqual([]);
+  });
+
+  it('tells every node that had or has such pods on a re-list', () => {
+    const { index, changed } = watched(api);
+    index.replaceAllPods([dns]);
+    expect(changed.sort()).toEqual(['worker-1', 'worker-2']);
+    expect(index.occupiedNodes()).toEqual(['worker-2']);
+  });
+});
+
 describe('PodIndex nodes and namespaces', () => {
   it('maps a hostname label to its node and counts nodes', () => {
     const index = new PodIndex();
