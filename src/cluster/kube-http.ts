@@ -10,9 +10,10 @@
  */
 import { STATUS_CODES } from 'node:http';
 
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { Configuration, KubeConfig } from '@kubernetes/client-node';
 import {
   ApiException,
+  CoordinationV1Api,
   CoreV1Api,
   createConfiguration,
   HttpMethod,
@@ -54,6 +55,8 @@ export interface CallOptions {
 export interface KubeHttp {
   /** Runs one call of the typed CoreV1Api; rejects with ApiError, `what` naming the request. */
   core<R>(what: string, call: (api: CoreV1Api) => Promise<R>, options: CallOptions): Promise<R>;
+  /** Runs one call of the typed CoordinationV1Api (Leases), as `core` does. */
+  coordination<R>(what: string, call: (api: CoordinationV1Api) => Promise<R>, options: CallOptions): Promise<R>;
   /** GETs `request` and hands its body over line by line (a watch); `abort` ends it silently. */
   streamLines(request: KubeRequest, handlers: LineHandlers): { abort(): void };
 }
@@ -109,38 +112,42 @@ export function kubeHttp(kubeConfig: KubeConfig): KubeHttp {
   const base = server.replace(/\/+$/, '');
   const send = new IsomorphicFetchHttpLibrary();
 
-  return {
-    async core(what, call, options) {
-      const deadline = AbortSignal.timeout(options.timeoutMs);
-      const signal = AbortSignal.any([options.signal, deadline]);
-      // A configuration per call: the generated API takes the Accept header and the abort
-      // signal only from middleware, and per-call middleware is typed for the wrong flavour.
-      const api = new CoreV1Api(
-        createConfiguration({
-          baseServer: new ServerConfiguration(base, {}),
-          authMethods: { default: kubeConfig },
-          promiseMiddleware: [
-            {
-              pre: (context) => {
-                context.setHeaderParam('Accept', options.accept);
-                context.setSignal(signal);
-                return Promise.resolve(context);
-              },
-              post: (context) => Promise.resolve(context),
+  /** Runs `call` on an API made for this call's Accept header, signal and deadline. */
+  const typed = async <A, R>(what: string, make: (configuration: Configuration) => A, call: (api: A) => Promise<R>, options: CallOptions): Promise<R> => {
+    const deadline = AbortSignal.timeout(options.timeoutMs);
+    const signal = AbortSignal.any([options.signal, deadline]);
+    // A configuration per call: the generated API takes the Accept header and the abort
+    // signal only from middleware, and per-call middleware is typed for the wrong flavour.
+    const api = make(
+      createConfiguration({
+        baseServer: new ServerConfiguration(base, {}),
+        authMethods: { default: kubeConfig },
+        promiseMiddleware: [
+          {
+            pre: (context) => {
+              context.setHeaderParam('Accept', options.accept);
+              context.setSignal(signal);
+              return Promise.resolve(context);
             },
-          ],
-        }),
-      );
-      try {
-        if (signal.aborted) throw signal.reason;
-        return await call(api);
-      } catch (error) {
-        throw apiErrorOf(what, error, {
-          ...(deadline.aborted && !options.signal.aborted ? { timedOutAfterMs: options.timeoutMs } : {}),
-          aborted: options.signal.aborted,
-        });
-      }
-    },
+            post: (context) => Promise.resolve(context),
+          },
+        ],
+      }),
+    );
+    try {
+      if (signal.aborted) throw signal.reason;
+      return await call(api);
+    } catch (error) {
+      throw apiErrorOf(what, error, {
+        ...(deadline.aborted && !options.signal.aborted ? { timedOutAfterMs: options.timeoutMs } : {}),
+        aborted: options.signal.aborted,
+      });
+    }
+  };
+
+  return {
+    core: (what, call, options) => typed(what, (c) => new CoreV1Api(c), call, options),
+    coordination: (what, call, options) => typed(what, (c) => new CoordinationV1Api(c), call, options),
 
     streamLines(request, handlers) {
       const what = `GET ${request.path}`;
