@@ -1,9 +1,14 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 
+import type { EventSink } from './conflict-events.js';
 import type { InformerDeps, InformerOptions } from './informer.js';
 import { ClusterInformer, DEFAULT_PAGE_SIZE } from './informer.js';
 import type { ResourceName } from './informer-events.js';
+import { kubeEventSink } from './kube-events.js';
+import { kubeHttp } from './kube-http.js';
+import { kubeLeaseStore } from './kube-lease-store.js';
 import { kubeClusterSources } from './kube-sources.js';
+import type { LeaseStore } from './leader-election.js';
 import type { ListWatch } from './list-watch.js';
 import type { Logger } from './logger.js';
 import type { FullList } from './pager.js';
@@ -40,6 +45,20 @@ export function liveCluster(
   const view = reservingView(index, { now: () => timers.now(), ttlMs: reservationTtlMs });
   const informer = new ClusterInformer({ ...deps, index, sources: kubeClusterSources(kubeConfig) }, informerOptions);
   return { index, view, informer };
+}
+
+/**
+ * The Lease that elects the replica writing conflict Events, and where it writes them, on
+ * one cluster; `identity` names the writing process in both.
+ */
+export type EventsApi = (lease: { readonly namespace: string; readonly name: string }, identity: string) => { readonly store: LeaseStore; readonly sink: EventSink };
+
+/** The EventsApi of the cluster `kubeConfig` points at. */
+export function eventsApiOf(kubeConfig: KubeConfig): EventsApi {
+  return (lease, identity) => {
+    const api = kubeHttp(kubeConfig);
+    return { store: kubeLeaseStore(api, lease.namespace, lease.name), sink: kubeEventSink(api, identity) };
+  };
 }
 
 /** How long a one-shot read may take before giving up. */
