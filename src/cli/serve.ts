@@ -11,7 +11,8 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { NamespaceModes, Policy } from '../admission/policy.js';
 import { responderFor } from '../admission/respond.js';
 import { loadKubeConfig } from '../cluster/kube-config.js';
-import { liveCluster } from '../cluster/live-cluster.js';
+import type { EventsApi } from '../cluster/live-cluster.js';
+import { eventsApiOf, liveCluster } from '../cluster/live-cluster.js';
 import type { InformerEvents } from '../cluster/informer-events.js';
 import type { PodIndex } from '../cluster/pod-index.js';
 import type { ReservingView } from '../cluster/reservations.js';
@@ -22,6 +23,9 @@ import { createAdmissionApp } from '../server/admission-app.js';
 import { startAdmissionServer } from '../server/admission-server.js';
 import { createHealthApp, startHealthServer } from '../server/health.js';
 import { createMetrics } from '../server/metrics.js';
+import type { StateMetrics } from '../server/state-metrics.js';
+import { createStateMetrics } from '../server/state-metrics.js';
+import { serveAudit } from './serve-audit.js';
 import { indexFromText } from './state-file.js';
 
 /** How often expired reservations are dropped; lookups skip them anyway. */
@@ -35,6 +39,8 @@ interface ClusterSide {
   readonly index: PodIndex & NamespaceModes;
   readonly view: ReservingView;
   readonly synced: () => boolean;
+  /** The live cluster's Lease and Events; absent for a snapshot. */
+  readonly eventsApi?: EventsApi;
   start(): void;
   stop(): Promise<void>;
 }
@@ -74,6 +80,7 @@ function liveSide(config: Config, events: InformerEvents, logger: Logger): Clust
     index: cluster.index,
     view: cluster.view,
     synced: () => cluster.informer.isSynced(),
+    eventsApi: eventsApiOf(kubeConfig),
     start: () => {
       cluster.informer.start();
     },
@@ -112,6 +119,22 @@ export async function runServe(config: Config): Promise<void> {
     pods: () => cluster.index.size().pods,
     nodes: () => cluster.index.size().nodes,
   });
+  // The background audit: conflicts that exist, and (when enabled) their Events.
+  const audit = serveAudit(config, {
+    index: cluster.index,
+    logger,
+    ...(cluster.eventsApi === undefined ? {} : { eventsApi: cluster.eventsApi }),
+    counted: (result) => {
+      stateMetrics.conflictEvent(result);
+    },
+  });
+  let certificateNotAfter: () => number | undefined = () => undefined;
+  const stateMetrics: StateMetrics = createStateMetrics(registry, {
+    conflicts: () => audit.counts(),
+    synced: cluster.synced,
+    certificateNotAfter: () => certificateNotAfter(),
+    leader: () => audit.leader(),
+  });
 
   const policy: Policy = {
     defaultMode: config.mode,
@@ -131,6 +154,7 @@ export async function runServe(config: Config): Promise<void> {
   });
 
   const stopping = stopSignal(logger);
+  audit.start();
   cluster.start();
   const admission = await startAdmissionServer({
     app,
@@ -141,6 +165,11 @@ export async function runServe(config: Config): Promise<void> {
     logger,
     reloadIntervalMs: config.tls.reloadIntervalSeconds * 1000,
   });
+  certificateNotAfter = () => {
+    const validTo = admission.certificate()?.validTo;
+    const at = validTo === undefined ? Number.NaN : Date.parse(validTo);
+    return Number.isNaN(at) ? undefined : at / 1000;
+  };
   const health = await startHealthServer({
     app: createHealthApp({
       registry,
@@ -159,6 +188,6 @@ export async function runServe(config: Config): Promise<void> {
   await stopping;
   clearInterval(sweeper);
   await admission.stop(DRAIN_MS);
-  await Promise.all([health.stop(), cluster.stop()]);
+  await Promise.all([health.stop(), cluster.stop(), audit.stop()]);
   logger.info('stopped');
 }

@@ -100,6 +100,15 @@ function crossChecks(config: Config, merged: Merged): ConfigIssue[] {
       origin: merged.originOf('/health/port') ?? 'unknown',
     });
   }
+  const events = config.conflictEvents;
+  if (events.enabled && events.leaseNamespace === undefined && config.clusterState === undefined) {
+    issues.push({
+      code: HPG_ERR_CONFIG_MISSING,
+      setting: 'conflictEvents.leaseNamespace',
+      problem: 'is required when conflictEvents.enabled is true (the Lease that elects the replica writing Events lives there)',
+      origin: howToSet(['conflictEvents', 'leaseNamespace']),
+    });
+  }
   return issues;
 }
 

@@ -70,9 +70,22 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** Request bodies larger than this are refused with 413. */
   readonly maxBodyBytes: number;
+  /**
+   * Kubernetes Events (reason HostPortConflict) on the pods of every conflict that exists,
+   * written by the one replica that holds the Lease `leaseNamespace/leaseName`.
+   */
+  readonly conflictEvents: {
+    readonly enabled: boolean;
+    /** Required when enabled and the cluster is watched (not a --cluster-state file). */
+    readonly leaseNamespace?: string;
+    readonly leaseName: string;
+  };
 }
 
 const name = { type: 'string', minLength: 1 } as const;
+// The API server's rules for a namespace and an object name (RFC 1123 label and subdomain).
+const dnsLabel = { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$' } as const;
+const dnsSubdomain = { type: 'string', maxLength: 253, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$' } as const;
 const port = { type: 'integer', minimum: 0, maximum: 65535 } as const;
 const seconds = { type: 'integer', minimum: 1 } as const;
 const reservedPort = {
@@ -98,7 +111,7 @@ const address = {
 export const CONFIG_SCHEMA = {
   type: 'object',
   additionalProperties: false,
-  required: ['mode', 'exemptNamespaces', 'reservedPorts', 'undeclaredPorts', 'listen', 'health', 'tls', 'reservationTtlSeconds', 'watch', 'logLevel', 'maxBodyBytes'],
+  required: ['mode', 'exemptNamespaces', 'reservedPorts', 'undeclaredPorts', 'listen', 'health', 'tls', 'reservationTtlSeconds', 'watch', 'logLevel', 'maxBodyBytes', 'conflictEvents'],
   properties: {
     mode: { type: 'string', enum: MODES },
     exemptNamespaces: { type: 'array', items: name, uniqueItems: true },
@@ -123,6 +136,12 @@ export const CONFIG_SCHEMA = {
     },
     logLevel: { type: 'string', enum: LOG_LEVELS },
     maxBodyBytes: { type: 'integer', minimum: MIN_BODY_BYTES },
+    conflictEvents: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['enabled', 'leaseName'],
+      properties: { enabled: { type: 'boolean' }, leaseNamespace: dnsLabel, leaseName: dnsSubdomain },
+    },
   },
 } as const;
 

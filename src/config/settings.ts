@@ -9,7 +9,7 @@ import { NO_RESERVED_PORTS, RESERVED_PORT_FORMAT, reservedPortText, reservedPort
 import { LOG_LEVELS } from './schema.js';
 
 /** How a raw string from the environment or a flag is turned into a value. */
-export type SettingType = 'string' | 'integer' | 'list' | 'reserved-ports';
+export type SettingType = 'string' | 'integer' | 'boolean' | 'list' | 'reserved-ports';
 
 /** A setting's flag on `serve`. */
 export interface Flag {
@@ -71,6 +71,10 @@ export const DEFAULTS = {
   // 4 MiB: above the 3 MiB an AdmissionReview can reach (an UPDATE carries the object
   // twice), with room for the envelope.
   maxBodyBytes: 4 * 1024 * 1024,
+  // Off unless asked for: writing Events needs RBAC the server does not have by default
+  // and a namespace for the Lease that elects the one replica that writes (the chart
+  // turns them on and sets both).
+  conflictEvents: { enabled: false, leaseName: 'hostport-guard' },
 } as const;
 
 function setting(path: readonly string[], env: string, type: SettingType, flag?: { readonly name: string; readonly arg: string; readonly help: string }): Setting {
@@ -121,9 +125,13 @@ export const SETTINGS: readonly Setting[] = [
   setting(['watch', 'staleAfterSeconds'], 'WATCH_STALE_AFTER_SECONDS', 'integer'),
   setting(['logLevel'], 'LOG_LEVEL', 'string', { name: 'log-level', arg: '<level>', help: `${LOG_LEVELS.join(', ')} (default: ${DEFAULTS.logLevel})` }),
   setting(['maxBodyBytes'], 'MAX_BODY_BYTES', 'integer'),
+  setting(['conflictEvents', 'enabled'], 'CONFLICT_EVENTS', 'boolean'),
+  setting(['conflictEvents', 'leaseNamespace'], 'CONFLICT_EVENTS_LEASE_NAMESPACE', 'string'),
+  setting(['conflictEvents', 'leaseName'], 'CONFLICT_EVENTS_LEASE_NAME', 'string'),
 ];
 
 const INTEGER = /^[+-]?[0-9]+$/;
+const BOOLEAN: Readonly<Record<string, boolean>> = { true: true, false: false };
 
 /** Whether a setting's flag can be given more than once, each time adding an entry. */
 export function isRepeatable(type: SettingType): boolean {
@@ -136,8 +144,9 @@ export function listEntries(raw: string): string[] {
 }
 
 /**
- * The value of a raw string for a setting. A string that is not an integer is kept as it
- * is, so the schema reports it with its source instead of a parse error hiding the rest.
+ * The value of a raw string for a setting. A string that is not an integer (or `true` or
+ * `false`, for a boolean) is kept as it is, so the schema reports it with its source
+ * instead of a parse error hiding the rest.
  * Lists from the environment are comma-separated; an empty variable is an empty list.
  * Reserved ports are `OWNER=[HOSTIP:]PORT/PROTOCOL` each, or `none`.
  */
@@ -147,6 +156,8 @@ export function settingValue(type: SettingType, raw: string): unknown {
       return raw;
     case 'integer':
       return INTEGER.test(raw.trim()) ? Number(raw.trim()) : raw;
+    case 'boolean':
+      return BOOLEAN[raw.trim().toLowerCase()] ?? raw;
     case 'list':
       return listEntries(raw);
     case 'reserved-ports':

@@ -38,7 +38,28 @@ describe('resolveConfig', () => {
       watch: { staleAfterSeconds: 300 },
       logLevel: 'info',
       maxBodyBytes: 4194304,
+      conflictEvents: { enabled: false, leaseName: 'hostport-guard' },
     });
+  });
+
+  it('turns conflict Events on from the environment, with their Lease', () => {
+    const result = config(resolveConfig(inputs({ env: { HOSTPORT_GUARD_CONFLICT_EVENTS: 'True', HOSTPORT_GUARD_CONFLICT_EVENTS_LEASE_NAMESPACE: 'hpg' } })));
+    expect(result.conflictEvents).toEqual({ enabled: true, leaseNamespace: 'hpg', leaseName: 'hostport-guard' });
+  });
+
+  it('needs the Lease namespace when conflict Events are on, and a boolean to turn them on', () => {
+    expect(lines(resolveConfig(inputs({ fileText: 'conflictEvents:\n  enabled: true\n' })))).toEqual([
+      'config: conflictEvents.leaseNamespace: is required when conflictEvents.enabled is true (the Lease that elects the replica writing Events lives there) (set it in the config file or HOSTPORT_GUARD_CONFLICT_EVENTS_LEASE_NAMESPACE)',
+    ]);
+    expect(lines(resolveConfig(inputs({ env: { HOSTPORT_GUARD_CONFLICT_EVENTS: 'yes' } })))).toEqual([
+      expect.stringMatching(/^config: conflictEvents.enabled: .*yes.*\(from HOSTPORT_GUARD_CONFLICT_EVENTS\)$/),
+    ]);
+  });
+
+  it('refuses a Lease name the API server would refuse', () => {
+    expect(lines(resolveConfig(inputs({ fileText: 'conflictEvents: {enabled: true, leaseNamespace: Bad_NS, leaseName: ok}\n' })))).toEqual([
+      expect.stringContaining('config: conflictEvents.leaseNamespace:'),
+    ]);
   });
 
   const precedence: [string, Partial<ConfigInputs> & { fileText?: string }, string][] = [

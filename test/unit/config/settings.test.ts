@@ -27,6 +27,10 @@ describe('SETTINGS', () => {
     expect(SETTINGS.find((s) => s.env === 'HOSTPORT_GUARD_HEALTH_PORT')?.flag).toMatchObject({ name: '--health-port', key: 'healthPort', arg: '<port>' });
   });
 
+  it('reads true and false, in any case, as booleans and keeps anything else for the schema to name', () => {
+    expect([settingValue('boolean', 'TRUE'), settingValue('boolean', ' false '), settingValue('boolean', '1')]).toEqual([true, false, '1']);
+  });
+
   it('says how to set a setting without a flag', () => {
     expect(howToSet(['maxBodyBytes'])).toBe('set it in the config file or HOSTPORT_GUARD_MAX_BODY_BYTES');
   });
