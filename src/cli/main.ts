@@ -45,7 +45,7 @@ export function realDeps(): CliDeps {
       // Imported on demand: `scan --state` never loads the cluster client.
       liveScan: async (source, onProgress) => {
         const { loadKubeConfig } = await import('../cluster/kube-config.js');
-        const { scanCluster } = await import('../cluster/scan.js');
+        const { scanCluster } = await import('../cluster/scan-live.js');
         const kubeConfig = loadKubeConfig({
           ...(source.kubeconfig === undefined ? {} : { path: source.kubeconfig }),
           ...(source.context === undefined ? {} : { context: source.context }),

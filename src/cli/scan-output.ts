@@ -47,11 +47,13 @@ function summaryLines(report: ScanReport): string[] {
   const nodesWithConflicts = new Set(report.conflicts.map((c) => c.node)).size;
   const filtered = report.filters.nodes.length + report.filters.ports.length + report.filters.namespaces.length > 0;
   const read = `${plural(report.cluster.nodes, 'node')}, ${plural(report.cluster.pods, 'pod')}`;
-  const held = `${plural(podsHoldingPorts(report.held), 'pod')} ${filtered ? 'shown ' : ''}hold ${plural(report.held.length, 'host port')} on ${plural(nodesWithPorts, 'node')}`;
+  const holders = podsHoldingPorts(report.held);
+  const held = `${plural(holders, 'pod')} ${filtered ? 'shown ' : ''}${holders === 1 ? 'holds' : 'hold'} ${plural(report.held.length, 'host port')} on ${plural(nodesWithPorts, 'node')}`;
+  const conflicts = report.conflicts.length === 0 ? 'No conflicts' : `${plural(report.conflicts.length, 'conflict')} on ${plural(nodesWithConflicts, 'node')}`;
   const problems =
     report.conflicts.length === 0 && report.blocked.length === 0
       ? 'No conflicts, and no pod is kept from running by a port.'
-      : `${plural(report.conflicts.length, 'conflict')} on ${plural(nodesWithConflicts, 'node')}; ${plural(report.blocked.length, 'pod')} cannot run because of a port.`;
+      : `${conflicts}; ${report.blocked.length === 0 ? 'no pod is kept from running by a port' : `${plural(report.blocked.length, 'pod')} cannot run because of a port`}.`;
   const lines = [`${read}: ${held}.`, problems];
   if (filtered) {
     const parts = [
@@ -103,9 +105,10 @@ function conflictsSection(report: ScanReport, all: boolean): string[] {
   return lines;
 }
 
-function status(b: BlockedPod): Cell {
-  if (b.trouble.kind === 'rejected') return [`${visible(b.phase)}: NodePorts`, `on ${visible(b.trouble.node)}`];
-  return [visible(b.phase), '(unschedulable)'];
+/** The pod, and under it why it cannot run: the kubelet refused it, or the scheduler. */
+function blockedPodCell(b: BlockedPod): Cell {
+  const why = b.trouble.kind === 'rejected' ? `${visible(b.phase)}: NodePorts on ${visible(b.trouble.node)}` : `${visible(b.phase)}: unschedulable`;
+  return [pod(b.pod), `  ${why}`];
 }
 
 function holdersCell(b: BlockedPod, all: boolean): Cell {
@@ -125,9 +128,9 @@ function blockedSection(report: ScanReport, all: boolean): string[] {
   const { shown, more } = capped(report.blocked, all, 'pod');
   const rows = shown.map((b) => {
     const asked = [...new Set((b.holders.length > 0 ? b.holders.map((h) => h.port) : b.ports).map(port))];
-    return [pod(b.pod), status(b), asked, holdersCell(b, all)];
+    return [blockedPodCell(b), asked, holdersCell(b, all)];
   });
-  return ['', 'CANNOT RUN BECAUSE OF A PORT', ...table(['POD', 'STATUS', 'PORT', 'HELD BY'], rows), ...more];
+  return ['', 'CANNOT RUN BECAUSE OF A PORT', ...table(['POD', 'PORT', 'HELD BY'], rows), ...more];
 }
 
 function byPortSection(report: ScanReport, all: boolean): string[] {

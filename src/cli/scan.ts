@@ -2,7 +2,8 @@
  * `hostport-guard scan`, also `kubectl hostports`: the host ports of the cluster by node,
  * the conflicts that already exist, and the pods that cannot run because of a port.
  */
-import type { ClusterScan, ScanProgress } from '../cluster/scan.js';
+import type { ClusterScan } from '../cluster/scan.js';
+import type { ScanProgress } from '../cluster/scan-live.js';
 import type { CommandResult } from './exit.js';
 import { errorText, EXIT_FOUND, EXIT_OK, usageError } from './exit.js';
 import type { ScanFormat } from './scan-output.js';

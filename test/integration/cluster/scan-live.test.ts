@@ -9,8 +9,8 @@ import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
 
 import { realDeps } from '../../../src/cli/main.js';
 import { runCli } from '../../../src/cli/program.js';
-import { scanCluster } from '../../../src/cluster/scan.js';
-import type { ScanProgress } from '../../../src/cluster/scan.js';
+import { scanCluster } from '../../../src/cluster/scan-live.js';
+import type { ScanProgress } from '../../../src/cluster/scan-live.js';
 import { coreApi, createNamespace, removed, testKubeConfig, testKubeconfigPath } from './admin.js';
 
 const NAMESPACE = `hpg-scan-${Date.now().toString(36)}`;

@@ -108,7 +108,15 @@ describe('scan output', () => {
     expect(lines.slice(0, 2)).toEqual(['3 nodes, 12 pods: 9 pods hold 9 host ports on 3 nodes.', '3 conflicts on 3 nodes; 2 pods cannot run because of a port.']);
     expect(lines.filter((l) => l.length > 80)).toEqual([]);
     expect(out.stdout).toContain(['worker-1  8080/TCP             shop/web-1 (web)', '                               shop/web-2 (web)'].join('\n'));
-    expect(out.stdout).toContain(['net/late    Failed: NodePorts  53/UDP    kube-dns/dns on worker-2', '            on worker-2                  net/resolver on worker-2'].join('\n'));
+    expect(out.stdout).toContain(
+      [
+        'POD                              PORT      HELD BY',
+        'net/late                         53/UDP    kube-dns/dns on worker-2',
+        '  Failed: NodePorts on worker-2            net/resolver on worker-2',
+        'shop/web-3                       8080/TCP  shop/web-1 on worker-1',
+        '  Pending: unschedulable                   shop/web-2 on worker-1',
+      ].join('\n'),
+    );
     expect(out.stdout).toContain('HOST PORTS IN USE');
     expect(out.stdout).not.toContain('HOST PORTS BY NODE');
   });

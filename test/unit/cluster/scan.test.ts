@@ -5,8 +5,9 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 
-import type { ScanProgress } from '../../../src/cluster/scan.js';
-import { ScanBuilder, scanCluster, scanOfObjects } from '../../../src/cluster/scan.js';
+import { ScanBuilder, scanOfObjects } from '../../../src/cluster/scan.js';
+import type { ScanProgress } from '../../../src/cluster/scan-live.js';
+import { scanCluster } from '../../../src/cluster/scan-live.js';
 import { pod } from '../../fixtures/pods.js';
 import { json, kubeConfigFor, LocalServer, status } from './local-server.js';
 
