@@ -40,6 +40,8 @@ export interface SuiteOptions {
    * there too): stories that let them pick cannot tell otherwise.
    */
   readonly onlyFakeNodes?: boolean;
+  /** HOSTPORT_GUARD_* settings for the webhook that its flags do not cover. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** What a test file gets. */
@@ -177,6 +179,7 @@ export function e2eSuite(options: SuiteOptions): Suite {
       healthPort: await freePort(),
       certs,
       logFile,
+      ...(options.env === undefined ? {} : { env: options.env }),
     };
     await start();
     registration = {

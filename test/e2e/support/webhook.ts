@@ -27,6 +27,8 @@ export interface WebhookOptions {
   readonly certs: WebhookCerts;
   /** stdout and stderr are appended here. */
   readonly logFile: string;
+  /** HOSTPORT_GUARD_* settings the flags do not cover (e.g. conflict Events). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** A webhook process that answered /readyz with 200. */
@@ -87,12 +89,12 @@ export function httpGet(port: number, urlPath: string): Promise<{ status: number
  * The webhook's environment: the caller's, without HOSTPORT_GUARD_* settings that would
  * change what the stories expect, and listening on loopback only.
  */
-function webhookEnv(): NodeJS.ProcessEnv {
+function webhookEnv(extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
     if (!name.startsWith('HOSTPORT_GUARD_')) env[name] = value;
   }
-  return { ...env, HOSTPORT_GUARD_HOST: '127.0.0.1', HOSTPORT_GUARD_HEALTH_HOST: '127.0.0.1' };
+  return { ...env, ...extra, HOSTPORT_GUARD_HOST: '127.0.0.1', HOSTPORT_GUARD_HEALTH_HOST: '127.0.0.1' };
 }
 
 /** The command line after `node bin/hostport-guard.js`. */
@@ -125,7 +127,7 @@ export async function startWebhook(options: WebhookOptions, wait: WaitOptions = 
   const fd = openSync(options.logFile, 'a');
   const child = spawn(process.execPath, [BIN, ...serveArgs(options)], {
     cwd: REPO_ROOT,
-    env: webhookEnv(),
+    env: webhookEnv(options.env),
     stdio: ['ignore', fd, fd],
   });
   closeSync(fd);
