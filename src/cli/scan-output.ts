@@ -5,8 +5,9 @@
  * terminal-safe encoders: a name in a state file may hold escape sequences.
  */
 import { portLabel } from '../admission/messages.js';
-import { schedulerAgrees } from '../engine/conflicts.js';
-import type { ExistingConflict } from '../engine/existing-conflicts.js';
+import type { Contester, ExistingConflict } from '../engine/existing-conflicts.js';
+import { schedulerSees } from '../engine/existing-conflicts.js';
+import { IPV4_ANY } from '../engine/ip.js';
 import type { PodRef } from '../engine/types.js';
 import type { BlockedPod, HeldPort, PortUse, ScanReport } from './scan-report.js';
 import type { Cell } from './table.js';
@@ -70,38 +71,32 @@ function summaryLines(report: ScanReport): string[] {
 /** `rows` cut to TEXT_ROWS unless `all`, with a line saying how many more there are. */
 function capped<T>(items: readonly T[], all: boolean, what: string): { shown: readonly T[]; more: string[] } {
   if (all || items.length <= TEXT_ROWS) return { shown: items, more: [] };
-  return { shown: items.slice(0, TEXT_ROWS), more: [`... and ${plural(items.length - TEXT_ROWS, what)} more (-o wide shows all)`] };
+  return { shown: items.slice(0, TEXT_ROWS), more: [`... and ${plural(items.length - TEXT_ROWS, `more ${what}`)} (-o wide shows all)`] };
 }
 
-function conflictPorts(c: ExistingConflict): Cell {
-  const first = c.ports.map((p) => port(p.first));
-  const second = c.ports.map((p) => port(p.second));
-  const more = c.morePorts ? ', ...' : '';
-  const stricter = c.ports.some((p) => !schedulerAgrees(p.rule)) ? ' *' : '';
-  const line1 = `${first.join(', ')}${more}${stricter}`;
-  const line2 = `${second.join(', ')}${more}`;
-  return line1 === line2 || second.join(', ') === first.join(', ') ? [line1] : [line1, line2];
+/** Pods of one conflict listed in the text output before the rest are counted. */
+const TEXT_CONTESTERS = 4;
+
+/** A pod of a conflict: `ns/name (container)`, its address when not the wildcard, and whether it is going. */
+function contesterLine(k: Contester): string {
+  const containers = [...new Set(k.ports.map((p) => p.container))].join(', ');
+  const addresses = [...new Set(k.ports.map((p) => p.hostIP))].filter((ip) => ip !== IPV4_ANY && ip !== '');
+  const on = addresses.length === 0 ? '' : ` on ${addresses.slice(0, 2).join(', ')}${addresses.length > 2 ? ', ...' : ''}`;
+  return `${pod(k.occupant.pod)} (${visible(containers)})${visible(on)}${k.occupant.terminating ? ' terminating' : ''}`;
 }
 
-function containerOf(c: ExistingConflict, which: 'first' | 'second'): string {
-  return visible([...new Set(c.ports.map((p) => p[which].container))].join(', '));
+function contestersCell(c: ExistingConflict, all: boolean): Cell {
+  const lines = c.contesters.map(contesterLine);
+  if (all || lines.length <= TEXT_CONTESTERS) return lines;
+  return [...lines.slice(0, TEXT_CONTESTERS - 1), `+${plural(lines.length - TEXT_CONTESTERS + 1, 'more pod')}`];
 }
 
 function conflictsSection(report: ScanReport, all: boolean): string[] {
   if (report.conflicts.length === 0) return [];
   const { shown, more } = capped(report.conflicts, all, 'conflict');
-  const rows = shown.map((c) => [
-    visible(c.node),
-    conflictPorts(c),
-    [
-      `${pod(c.first.pod)} (${containerOf(c, 'first')})${c.first.terminating ? ' terminating' : ''}`,
-      `${pod(c.second.pod)} (${containerOf(c, 'second')})${c.second.terminating ? ' terminating' : ''}`,
-    ],
-  ]);
+  const rows = shown.map((c) => [visible(c.node), `${c.port}/${visible(c.protocol)}${schedulerSees(c) ? '' : ' *'}`, contestersCell(c, all)]);
   const lines = ['', 'CONFLICTS: pods bound to one node that hold the same port', ...table(['NODE', 'PORT', 'PODS (CONTAINER)'], rows), ...more];
-  if (shown.some((c) => c.ports.some((p) => !schedulerAgrees(p.rule)))) {
-    lines.push('* stricter than the scheduler, which compares addresses as they are spelled');
-  }
+  if (shown.some((c) => !schedulerSees(c))) lines.push('* stricter than the scheduler, which compares addresses as they are spelled');
   return lines;
 }
 
@@ -181,6 +176,7 @@ export function scanObject(report: ScanReport): unknown {
     cluster: report.cluster,
     summary: {
       conflicts: report.conflicts.length,
+      podsInConflicts: new Set(report.conflicts.flatMap((c) => c.contesters.map((k) => `${k.occupant.pod.namespace}/${k.occupant.pod.name}`))).size,
       nodesWithConflicts: new Set(report.conflicts.map((c) => c.node)).size,
       podsThatCannotRun: report.blocked.length,
       hostPorts: report.held.length,
@@ -189,15 +185,16 @@ export function scanObject(report: ScanReport): unknown {
     },
     conflicts: report.conflicts.map((c) => ({
       node: c.node,
-      pods: [c.first, c.second].map((o) => ({ ...podJson(o.pod), terminating: o.terminating })),
-      ports: c.ports.map((p) => ({
-        protocol: p.first.protocol,
-        port: p.first.port,
-        hostIPs: [p.first.hostIP, p.second.hostIP],
-        containers: [p.first.container, p.second.container],
-        stricterThanScheduler: !schedulerAgrees(p.rule),
+      protocol: c.protocol,
+      port: c.port,
+      stricterThanScheduler: !schedulerSees(c),
+      pods: c.contesters.map((k) => ({
+        ...podJson(k.occupant.pod),
+        terminating: k.occupant.terminating,
+        ports: k.ports.map((p) => ({ hostIP: p.hostIP, container: p.container })),
+        collidesWith: k.others.map((o) => ({ ...podJson(o.pod), hostIP: o.port.hostIP, container: o.port.container })),
+        collidesWithMore: k.moreOthers,
       })),
-      morePorts: c.morePorts,
     })),
     cannotRun: report.blocked.map((b) => ({
       ...podJson(b.pod),

@@ -63,7 +63,7 @@ export interface ScanReport {
   readonly blocked: readonly BlockedPod[];
   /** The port map: every held port, by node, then port, then pod. */
   readonly held: readonly HeldPort[];
-  /** The port map summed up by port, the most widely held first. */
+  /** The port map summed up by port, the most contested, then the most widely held first. */
   readonly byPort: readonly PortUse[];
   /** Objects that did not decode and are missing from the report. */
   readonly unreadable: readonly { readonly name: string; readonly errors: readonly string[] }[];
@@ -92,11 +92,7 @@ function namespaceMatches(pod: PodRef, filters: ScanFilters): boolean {
 }
 
 function conflictShown(c: ExistingConflict, filters: ScanFilters): boolean {
-  return (
-    nodeMatches(c.node, filters) &&
-    (namespaceMatches(c.first.pod, filters) || namespaceMatches(c.second.pod, filters)) &&
-    c.ports.some((p) => portMatches(p.first, filters))
-  );
+  return nodeMatches(c.node, filters) && c.contesters.some((k) => namespaceMatches(k.occupant.pod, filters)) && portMatches(c, filters);
 }
 
 function blockedPod(pod: PodLike, trouble: PortTrouble, scan: ClusterScan, filters: ScanFilters): BlockedPod | undefined {
@@ -120,10 +116,7 @@ export function scanReport(scan: ClusterScan, filters: ScanFilters): ScanReport 
   const conflicting = new Set<string>();
   const mark = (node: string, pod: PodRef, port: HostPort): string => `${node}|${pod.namespace}/${pod.name}|${port.protocol}|${port.hostIP}|${port.port}`;
   for (const c of allConflicts) {
-    for (const p of c.ports) {
-      conflicting.add(mark(c.node, c.first.pod, p.first));
-      conflicting.add(mark(c.node, c.second.pod, p.second));
-    }
+    for (const k of c.contesters) for (const p of k.ports) conflicting.add(mark(c.node, k.occupant.pod, p));
   }
 
   const held: HeldPort[] = [];
@@ -177,10 +170,8 @@ function portUses(held: readonly HeldPort[], conflicts: readonly ExistingConflic
     u.pods.add(`${h.pod.namespace}/${h.pod.name}`);
   }
   for (const c of conflicts) {
-    for (const key of new Set(c.ports.map((p) => `${p.first.protocol}/${p.first.port}`))) {
-      const u = uses.get(key);
-      if (u !== undefined) u.conflicts += 1;
-    }
+    const u = uses.get(`${c.protocol}/${c.port}`);
+    if (u !== undefined) u.conflicts += 1;
   }
   return [...uses.values()]
     .map((u) => ({ protocol: u.protocol, port: u.port, nodes: u.nodes.size, pods: u.pods.size, conflicts: u.conflicts }))

@@ -44,12 +44,14 @@ function identity(): string {
 /** Wires the audit for `config`; nothing runs until start(). */
 export function serveAudit(config: Config, deps: ServeAuditDeps): ServeAudit {
   const audit = new ConflictAudit({ index: deps.index, defer: (callback) => setImmediate(callback) });
+  // At debug level: a re-list of a cluster with many conflicts would otherwise log a line
+  // per pod; the gauges, the Events and `scan` are where conflicts are told.
   audit.listen({
-    appeared: (c) => {
-      deps.logger.info({ node: c.node, pods: [c.first.pod, c.second.pod].map((p) => `${p.namespace}/${p.name}`), ports: c.ports.map((p) => `${p.first.port}/${p.first.protocol}`) }, 'conflict found');
+    joined: (c, k) => {
+      deps.logger.debug({ node: c.node, port: `${c.port}/${c.protocol}`, pod: `${k.occupant.pod.namespace}/${k.occupant.pod.name}` }, 'pod is in a conflict');
     },
-    resolved: (c) => {
-      deps.logger.info({ node: c.node, pods: [c.first.pod, c.second.pod].map((p) => `${p.namespace}/${p.name}`) }, 'conflict ended');
+    left: (c, k) => {
+      deps.logger.debug({ node: c.node, port: `${c.port}/${c.protocol}`, pod: `${k.occupant.pod.namespace}/${k.occupant.pod.name}` }, 'pod is no longer in a conflict');
     },
   });
   const events = config.conflictEvents;

@@ -5,8 +5,8 @@
  * pod at once) are looked at once, after the current task, instead of once per pod.
  * No timer rescans the cluster: a conflict can only appear or end when a pod does.
  */
-import type { ExistingConflict } from '../engine/existing-conflicts.js';
-import { conflictKey, conflictsAmong } from '../engine/existing-conflicts.js';
+import type { Contester, ExistingConflict } from '../engine/existing-conflicts.js';
+import { conflictKey, conflictsAmong, contesterKey } from '../engine/existing-conflicts.js';
 import type { Occupant } from '../engine/types.js';
 
 /** What the audit reads: the index (PodIndex implements it). */
@@ -16,13 +16,15 @@ export interface AuditedIndex {
   onNodeChanged(listener: (node: string) => void): void;
 }
 
-/** Told when a conflict starts to exist and when it ends. */
+/** Told when a pod becomes part of a conflict and when it stops being part of it. */
 export interface ConflictListener {
-  appeared(conflict: ExistingConflict): void;
-  resolved(conflict: ExistingConflict): void;
+  /** A pod joined a conflict: the conflict is new, or one more pod holds its port. */
+  joined(conflict: ExistingConflict, contester: Contester): void;
+  /** A pod left a conflict: it went, or no other pod collides with it any more. */
+  left(conflict: ExistingConflict, contester: Contester): void;
 }
 
-/** How many conflicts exist: in all, and on each node that has one. */
+/** How many conflicts (contested ports) exist: in all, and on each node that has one. */
 export interface ConflictCounts {
   readonly total: number;
   readonly byNode: ReadonlyMap<string, number>;
@@ -42,6 +44,8 @@ export class ConflictAudit {
   readonly #listeners: ConflictListener[];
   /** node -> conflict key -> conflict */
   readonly #byNode = new Map<string, Map<string, ExistingConflict>>();
+  /** node -> contester key -> its conflict and itself */
+  readonly #contesters = new Map<string, Map<string, { conflict: ExistingConflict; contester: Contester }>>();
   readonly #dirty = new Set<string>();
   #total = 0;
   #scheduled = false;
@@ -81,9 +85,9 @@ export class ConflictAudit {
     return [...this.#byNode.values()].flatMap((conflicts) => [...conflicts.values()]);
   }
 
-  /** Whether the conflict with this key (conflictKey) still exists. */
-  exists(key: string, node: string): boolean {
-    return this.#byNode.get(node)?.has(key) === true;
+  /** Whether the pod with this key (contesterKey) is still part of a conflict on `node`. */
+  contests(key: string, node: string): boolean {
+    return this.#contesters.get(node)?.has(key) === true;
   }
 
   /** How many conflicts exist, in all and per node. */
@@ -103,16 +107,25 @@ export class ConflictAudit {
   }
 
   #audit(node: string): void {
-    const before = this.#byNode.get(node) ?? new Map<string, ExistingConflict>();
-    const after = new Map(conflictsAmong(node, this.#deps.index.occupantsOn(node)).map((c) => [conflictKey(c), c]));
-    if (after.size === 0) this.#byNode.delete(node);
-    else this.#byNode.set(node, after);
-    this.#total += after.size - before.size;
-    for (const [key, conflict] of before) {
-      if (!after.has(key)) for (const l of this.#listeners) l.resolved(conflict);
+    const before = this.#contesters.get(node) ?? new Map<string, { conflict: ExistingConflict; contester: Contester }>();
+    const conflicts = conflictsAmong(node, this.#deps.index.occupantsOn(node));
+    const after = new Map<string, { conflict: ExistingConflict; contester: Contester }>();
+    for (const conflict of conflicts) {
+      for (const contester of conflict.contesters) after.set(contesterKey(conflict, contester.occupant.pod), { conflict, contester });
     }
-    for (const [key, conflict] of after) {
-      if (!before.has(key)) for (const l of this.#listeners) l.appeared(conflict);
+    this.#total += conflicts.length - (this.#byNode.get(node)?.size ?? 0);
+    if (conflicts.length === 0) {
+      this.#byNode.delete(node);
+      this.#contesters.delete(node);
+    } else {
+      this.#byNode.set(node, new Map(conflicts.map((c) => [conflictKey(c), c])));
+      this.#contesters.set(node, after);
+    }
+    for (const [key, { conflict, contester }] of before) {
+      if (!after.has(key)) for (const l of this.#listeners) l.left(conflict, contester);
+    }
+    for (const [key, { conflict, contester }] of after) {
+      if (!before.has(key)) for (const l of this.#listeners) l.joined(conflict, contester);
     }
   }
 }

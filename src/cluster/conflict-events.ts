@@ -1,22 +1,24 @@
 /**
- * Kubernetes Events about conflicts that exist: one Warning `HostPortConflict` on each of
- * the two pods, naming the other pod, the node and the port, so `kubectl describe pod`
- * shows who holds the port.
+ * Kubernetes Events about conflicts that exist: a Warning `HostPortConflict` on each pod of
+ * a conflict, naming the node, the port and the other pods holding it, so `kubectl
+ * describe pod` shows who holds the port.
  *
- * Deduplication: one Event per pod per conflict. A conflict is its node and its two pods
- * (by uid), and the Event's name is derived from that identity, so writing it again (a
- * re-list, a restart, another replica taking over) is refused by the API server as
- * AlreadyExists and nothing new appears. Only the leader writes; it writes a conflict when
- * the audit first sees it, and every existing conflict when it becomes the leader (the
- * names make the ones already written no-ops). Writes are paced and the queue is bounded,
- * so a cluster full of conflicts cannot flood the API server.
+ * Deduplication: one Event per pod per conflict. A conflict is a node and a contested
+ * (protocol, port); a pod in it is known by its uid. The Event's name is derived from that
+ * identity, so writing it again (a re-list, a restart, another replica taking over) is
+ * refused by the API server as AlreadyExists and nothing new appears: a long-lived
+ * conflict is told once per pod, and a pod that joins later gets its own. Only the leader
+ * writes; it writes for a pod when the audit first sees it join a conflict, and for every
+ * pod of every conflict when it becomes the leader (the names make the ones written before
+ * no-ops). Writes are paced and the queue is bounded, so a cluster full of conflicts
+ * cannot flood the API server.
  */
 import { createHash } from 'node:crypto';
 
 import { portLabel } from '../admission/messages.js';
-import type { ExistingConflict } from '../engine/existing-conflicts.js';
-import { conflictKey } from '../engine/existing-conflicts.js';
-import type { Occupant, PodRef } from '../engine/types.js';
+import type { Contester, ExistingConflict } from '../engine/existing-conflicts.js';
+import { contesterKey } from '../engine/existing-conflicts.js';
+import type { PodRef } from '../engine/types.js';
 import type { ConflictListener } from './conflict-audit.js';
 import type { Logger } from './logger.js';
 import { errorFields } from './reflector.js';
@@ -27,7 +29,7 @@ export const CONFLICT_REASON = 'HostPortConflict';
 
 /** One Event to write. */
 export interface ConflictEvent {
-  /** Derived from the conflict and the pod: the same conflict always gets the same name. */
+  /** Derived from the conflict and the pod: the same pod in the same conflict always gets the same name. */
   readonly name: string;
   /** The pod the Event is about (its namespace is the Event's). */
   readonly pod: PodRef;
@@ -48,7 +50,8 @@ export type EventResult = 'created' | 'exists' | 'failed' | 'dropped';
 /** What the Events ask of the audit. */
 export interface ConflictSource {
   current(): ExistingConflict[];
-  exists(key: string, node: string): boolean;
+  /** Whether the pod with this contesterKey is still part of a conflict on `node`. */
+  contests(key: string, node: string): boolean;
 }
 
 /** Collaborators of ConflictEvents. */
@@ -79,9 +82,6 @@ export interface ConflictEventsOptions {
  */
 export const DEFAULT_EVENT_OPTIONS: ConflictEventsOptions = { perSecond: 5, maxQueued: 2_000, attempts: 3 };
 
-/** Ports named in one Event's message before the rest are counted. */
-const NAMED_PORTS = 3;
-
 /** Longest Event name: a DNS subdomain. */
 const MAX_NAME = 253;
 
@@ -92,25 +92,23 @@ interface Pending {
   readonly attempt: number;
 }
 
-/** The name of the Event about `self` in `conflict`: `<pod>.<16 hex digits of the conflict's identity>`. */
-export function eventName(conflict: ExistingConflict, self: Occupant): string {
-  const hash = createHash('sha256').update(`${conflictKey(conflict)}|${self.pod.namespace}/${self.pod.name}/${self.pod.uid ?? ''}`).digest('hex').slice(0, 16);
-  return `${self.pod.name.slice(0, MAX_NAME - hash.length - 1)}.${hash}`;
+/** The name of the Event about `contester` in `conflict`: `<pod>.<16 hex digits of the pod's place in the conflict>`. */
+export function eventName(conflict: ExistingConflict, contester: Contester): string {
+  const hash = createHash('sha256').update(contesterKey(conflict, contester.occupant.pod)).digest('hex').slice(0, 16);
+  return `${contester.occupant.pod.name.slice(0, MAX_NAME - hash.length - 1)}.${hash}`;
 }
 
 /**
- * The message of the Event on one pod of `conflict`, naming the other one:
- * `host port 8080/TCP on node worker-1 is also held by pod shop/web-2 (container web): the two pods conflict`.
+ * The message of the Event on one pod of a conflict, naming the others it collides with:
+ * `host port 8080/TCP on node worker-1 is also held by pod shop/web-2 (container web): the pods conflict`.
  */
-export function eventMessage(conflict: ExistingConflict, self: 'first' | 'second'): string {
-  const other = self === 'first' ? conflict.second : conflict.first;
-  const otherSide = self === 'first' ? 'second' : 'first';
-  const ports = [...new Set(conflict.ports.map((p) => portLabel(p[self])))];
-  const containers = [...new Set(conflict.ports.map((p) => p[otherSide].container))];
-  const more = ports.length > NAMED_PORTS || conflict.morePorts;
-  const named = `${ports.slice(0, NAMED_PORTS).join(', ')}${more ? ' and more' : ''}`;
-  const one = ports.length === 1 && !more;
-  return `host ${one ? 'port' : 'ports'} ${named} on node ${conflict.node} ${one ? 'is' : 'are'} also held by pod ${other.pod.namespace}/${other.pod.name} (container ${containers.join(', ')}): the two pods conflict`;
+export function eventMessage(conflict: ExistingConflict, contester: Contester): string {
+  const labels = [...new Set(contester.ports.map(portLabel))];
+  const ports = `${labels.length === 1 ? 'port' : 'ports'} ${labels.slice(0, 2).join(', ')}${labels.length > 2 ? ' and more' : ''}`;
+  const others = contester.others.map((o) => `${o.pod.namespace}/${o.pod.name} (container ${o.port.container})`);
+  const many = others.length > 1 || contester.moreOthers;
+  const named = `${others.join(', ')}${contester.moreOthers ? ' and more' : ''}`;
+  return `host ${ports} on node ${conflict.node} ${labels.length === 1 ? 'is' : 'are'} also held by ${many ? 'pods' : 'pod'} ${named}: the pods conflict`;
 }
 
 /** Writes an Event per pod per conflict, while this replica leads. */
@@ -129,14 +127,14 @@ export class ConflictEvents implements ConflictListener {
     this.#options = options;
   }
 
-  /** A new conflict: its two Events are queued, if this replica leads. */
-  appeared(conflict: ExistingConflict): void {
-    if (this.#leading) this.#enqueue(conflict);
+  /** A pod joined a conflict: its Event is queued, if this replica leads. */
+  joined(conflict: ExistingConflict, contester: Contester): void {
+    if (this.#leading) this.#enqueue(conflict, contester);
   }
 
-  /** A conflict ended: its Events that were not written yet never will be. */
-  resolved(conflict: ExistingConflict): void {
-    const key = conflictKey(conflict);
+  /** A pod left a conflict: its Event, if not written yet, never will be. */
+  left(conflict: ExistingConflict, contester: Contester): void {
+    const key = contesterKey(conflict, contester.occupant.pod);
     this.#queue = this.#queue.filter((p) => p.key !== key);
   }
 
@@ -147,7 +145,7 @@ export class ConflictEvents implements ConflictListener {
       this.#queue = [];
       return;
     }
-    for (const conflict of this.#deps.audit.current()) this.#enqueue(conflict);
+    for (const conflict of this.#deps.audit.current()) for (const contester of conflict.contesters) this.#enqueue(conflict, contester);
   }
 
   /** Events waiting to be written. */
@@ -161,19 +159,15 @@ export class ConflictEvents implements ConflictListener {
     this.#queue = [];
   }
 
-  #enqueue(conflict: ExistingConflict): void {
-    const key = conflictKey(conflict);
-    const time = this.#deps.timers.now();
-    for (const side of ['first', 'second'] as const) {
-      const self = conflict[side];
-      if (this.#queue.length >= this.#options.maxQueued) {
-        this.#deps.count('dropped');
-        if (!this.#dropNoted) this.#deps.logger.warn({ maxQueued: this.#options.maxQueued }, 'too many conflict Events waiting; dropping the newest (scan lists every conflict)');
-        this.#dropNoted = true;
-        continue;
-      }
-      this.#queue.push({ key, node: conflict.node, attempt: 1, event: { name: eventName(conflict, self), pod: self.pod, message: eventMessage(conflict, side), time } });
+  #enqueue(conflict: ExistingConflict, contester: Contester): void {
+    if (this.#queue.length >= this.#options.maxQueued) {
+      this.#deps.count('dropped');
+      if (!this.#dropNoted) this.#deps.logger.warn({ maxQueued: this.#options.maxQueued }, 'too many conflict Events waiting; dropping the newest (scan lists every conflict)');
+      this.#dropNoted = true;
+      return;
     }
+    const event = { name: eventName(conflict, contester), pod: contester.occupant.pod, message: eventMessage(conflict, contester), time: this.#deps.timers.now() };
+    this.#queue.push({ key: contesterKey(conflict, contester.occupant.pod), node: conflict.node, attempt: 1, event });
     this.#work();
   }
 
@@ -187,7 +181,7 @@ export class ConflictEvents implements ConflictListener {
         if (this.#queue.length < this.#options.maxQueued / 2) this.#dropNoted = false;
         return;
       }
-      if (!this.#deps.audit.exists(pending.key, pending.node)) {
+      if (!this.#deps.audit.contests(pending.key, pending.node)) {
         next();
         return;
       }

@@ -1,41 +1,51 @@
 /**
- * Conflicts that already exist: pods bound to one node that hold a colliding port. The
+ * Conflicts that already exist: host ports contested by pods bound to one node. The
  * admission path asks "does this new pod collide?"; the scan and the server's audit ask
- * "which pods on this node collide with each other?", with the same collision rule.
+ * "which ports of this node are held by pods that collide with each other?", with the
+ * same collision rule.
+ *
+ * A conflict is one (node, protocol, port number) and the pods whose ports there collide
+ * with another pod's, not a pair of pods: two pods make one conflict, and so do the
+ * hundred pods of a Deployment pinned to one node on one port, which as pairs would be
+ * 4,950. So the work and the memory grow with the pods, never with their pairs, and so
+ * does everything built on conflicts (gauges, Events, the scan's report).
  */
 import type { CollisionRule } from './conflicts.js';
-import { collision } from './conflicts.js';
+import { collision, schedulerAgrees } from './conflicts.js';
 import { DEFAULT_PROTOCOL } from './host-ports.js';
 import { canonicalIP, IPV4_ANY } from './ip.js';
 import type { HostPort, Occupant, PodRef } from './types.js';
 
-/** One port of each pod of a conflict that collide, and by which rule. */
-export interface CollidingPorts {
-  /** The port of the conflict's first pod. */
-  readonly first: HostPort;
-  /** The port of the conflict's second pod. */
-  readonly second: HostPort;
+/** Pods named as the others a pod collides with, before the rest are counted as "more". */
+export const MAX_NAMED_OTHERS = 3;
+
+/** Another pod a contester's port collides with. */
+export interface Collider {
+  readonly pod: PodRef;
+  /** Its port that collides. */
+  readonly port: HostPort;
   readonly rule: CollisionRule;
 }
 
-/** Two pods bound to one node that hold at least one colliding port. */
-export interface ExistingConflict {
-  readonly node: string;
-  /** The two pods, in the order of podOrder. */
-  readonly first: Occupant;
-  readonly second: Occupant;
-  /** The colliding ports, at most MAX_COLLIDING_PORTS of them, by port number. */
-  readonly ports: readonly CollidingPorts[];
-  /** True when the pods collide on more ports than `ports` lists. */
-  readonly morePorts: boolean;
+/** One pod of a conflict: its ports on the contested port number, and whom they collide with. */
+export interface Contester {
+  readonly occupant: Occupant;
+  /** Its ports on the conflict's protocol and number (usually one). */
+  readonly ports: readonly HostPort[];
+  /** The first pods (in podOrder) its ports collide with, at most MAX_NAMED_OTHERS. */
+  readonly others: readonly Collider[];
+  /** True when it collides with more pods than `others` names. */
+  readonly moreOthers: boolean;
 }
 
-/**
- * Colliding ports kept per conflict. A pod may declare thousands of host ports (issue:
- * hostile shapes), and two such pods could collide on all of them; one is enough to make
- * a conflict, a few are enough to say what it is.
- */
-export const MAX_COLLIDING_PORTS = 8;
+/** A port of one node held by pods that collide with each other. */
+export interface ExistingConflict {
+  readonly node: string;
+  readonly protocol: string;
+  readonly port: number;
+  /** Every pod whose port collides with another pod's, in podOrder (at least two). */
+  readonly contesters: readonly Contester[];
+}
 
 /** Orders pods by namespace, then name, then uid: the order conflicts name them in. */
 export function podOrder(a: PodRef, b: PodRef): number {
@@ -46,145 +56,205 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/**
- * The identity of a conflict: its node and its two pods (by uid when they have one, so a
- * pod re-created under the same name is another conflict). Pods' ports cannot change, so
- * the same two pods on the same node are always the same conflict.
- */
-export function conflictKey(conflict: Pick<ExistingConflict, 'node' | 'first' | 'second'>): string {
-  const id = (o: Occupant): string => `${o.pod.namespace}/${o.pod.name}/${o.pod.uid ?? ''}`;
-  return `${conflict.node}|${id(conflict.first)}|${id(conflict.second)}`;
+/** The identity of a conflict: its node, protocol and port number. */
+export function conflictKey(conflict: Pick<ExistingConflict, 'node' | 'protocol' | 'port'>): string {
+  return `${conflict.node}|${conflict.protocol}/${conflict.port}`;
 }
 
-/** How a held port's address collides with others (see `collision`, which stays the judge). */
+/**
+ * The identity of one pod in a conflict: the conflict and the pod, by uid when it has one
+ * (a pod re-created under the same name is another pod).
+ */
+export function contesterKey(conflict: Pick<ExistingConflict, 'node' | 'protocol' | 'port'>, pod: PodRef): string {
+  return `${conflictKey(conflict)}|${pod.namespace}/${pod.name}/${pod.uid ?? ''}`;
+}
+
+/** True when the scheduler (and the kubelet) would see at least one of the conflict's collisions. */
+export function schedulerSees(conflict: ExistingConflict): boolean {
+  return conflict.contesters.some((c) => c.others.some((o) => schedulerAgrees(o.rule)));
+}
+
+/** How one held port's address collides (see `collision`, which stays the judge). */
+type AddressKind =
+  /** 0.0.0.0 (or empty), or `::` in any spelling: collides with every address. */
+  | 'wildcard'
+  /** The IPv4 wildcard spelled as a mapped address: collides with every IPv4 address. */
+  | 'mapped-wildcard'
+  | 'address';
+
 interface Entry {
   readonly port: HostPort;
-  /** 0.0.0.0 (or empty), or `::` in any spelling: collides with every address. */
-  readonly wildcard: boolean;
-  /** The IPv4 wildcard spelled as a mapped address: collides with every IPv4 address. */
-  readonly mappedWildcard: boolean;
+  readonly kind: AddressKind;
   readonly family: 4 | 6 | 0;
-  /** The canonical address, for entries that are neither wildcard. */
+  /** The canonical address of an `address` entry. */
   readonly canonical: string;
 }
 
 function entryOf(port: HostPort): Entry {
   const raw = port.hostIP === '' ? IPV4_ANY : port.hostIP;
   const canon = canonicalIP(raw);
-  const wildcard = raw === IPV4_ANY || (canon.wildcard && canon.family === 6);
-  return { port, wildcard, mappedWildcard: !wildcard && canon.wildcard, family: canon.family, canonical: canon.text };
+  const kind: AddressKind = raw === IPV4_ANY || (canon.wildcard && canon.family === 6) ? 'wildcard' : canon.wildcard ? 'mapped-wildcard' : 'address';
+  return { port, kind, family: canon.family, canonical: canon.text };
 }
 
-/** One pod's ports on one (protocol, port number), sorted for lookups. */
-interface Side {
-  readonly all: readonly Entry[];
+/** One pod's entries on one (protocol, port number), indexed like the bucket's pods. */
+class Side {
+  readonly occupant: Occupant;
+  readonly entries: readonly Entry[];
   readonly wildcards: readonly Entry[];
   readonly mappedWildcards: readonly Entry[];
-  /** IPv4 addresses other than the wildcards: what a mapped wildcard collides with. */
   readonly ipv4: readonly Entry[];
-  readonly byAddress: ReadonlyMap<string, readonly Entry[]>;
-}
+  readonly byAddress = new Map<string, Entry>();
 
-function sideOf(entries: readonly Entry[]): Side {
-  const byAddress = new Map<string, Entry[]>();
-  for (const e of entries) {
-    if (e.wildcard || e.mappedWildcard) continue;
-    const list = byAddress.get(e.canonical);
-    if (list === undefined) byAddress.set(e.canonical, [e]);
-    else list.push(e);
+  constructor(occupant: Occupant, entries: readonly Entry[]) {
+    this.occupant = occupant;
+    this.entries = entries;
+    this.wildcards = entries.filter((e) => e.kind === 'wildcard');
+    this.mappedWildcards = entries.filter((e) => e.kind === 'mapped-wildcard');
+    this.ipv4 = entries.filter((e) => e.kind === 'address' && e.family === 4);
+    for (const e of entries) if (e.kind === 'address' && !this.byAddress.has(e.canonical)) this.byAddress.set(e.canonical, e);
   }
-  return {
-    all: entries,
-    wildcards: entries.filter((e) => e.wildcard),
-    mappedWildcards: entries.filter((e) => e.mappedWildcard),
-    ipv4: entries.filter((e) => e.family === 4 && !e.wildcard && !e.mappedWildcard),
-    byAddress,
-  };
+
+  /** The entries of this pod that `x` may collide with (one of each kind is enough to find one). */
+  partnersOf(x: Entry): Entry[] {
+    if (x.kind === 'wildcard') return this.entries.slice(0, 1);
+    const found = [...this.wildcards.slice(0, 1)];
+    if (x.family === 4) found.push(...this.mappedWildcards.slice(0, 1));
+    if (x.kind === 'mapped-wildcard') found.push(...this.ipv4.slice(0, 1));
+    else {
+      const same = this.byAddress.get(x.canonical);
+      if (same !== undefined) found.push(same);
+    }
+    return found;
+  }
 }
 
 /**
- * Up to `max` colliding pairs between two pods' ports on one (protocol, port number), in
- * O(ports of both + max): each of `b`'s ports meets only the ports of `a` it can collide
- * with (wildcards, mapped wildcards for IPv4, the same canonical address), never every
- * port of `a`. `collision` decides each pair, so the result agrees with the admission path.
+ * The pods of one (protocol, port number) on a node, indexed by how their addresses
+ * collide. Every list keeps the sides in podOrder, so "the first colliders" of a pod are
+ * found by merging a few lists, never by comparing it with every other pod.
  */
-function collidingIn(a: Side, b: Side, max: number): { found: CollidingPorts[]; more: boolean } {
-  const found: CollidingPorts[] = [];
-  const consider = (x: Entry, y: Entry): boolean => {
-    const rule = collision(x.port, y.port);
-    if (rule === undefined) return false;
-    if (found.length === max) return true;
-    found.push({ first: x.port, second: y.port, rule });
-    return false;
-  };
-  for (const y of b.all) {
-    const candidates = y.wildcard
-      ? a.all
-      : [...a.wildcards, ...(y.family === 4 ? a.mappedWildcards : []), ...(y.mappedWildcard ? a.ipv4 : (a.byAddress.get(y.canonical) ?? []))];
-    for (const x of candidates) {
-      if (consider(x, y)) return { found, more: true };
+class Bucket {
+  readonly sides: Side[] = [];
+  /** Pods with a wildcard entry: they collide with everyone. */
+  readonly wildcards: Side[] = [];
+  /** Pods with a mapped IPv4 wildcard: they collide with every IPv4 address. */
+  readonly mappedWildcards: Side[] = [];
+  /** Pods with an IPv4 address (not a wildcard): what a mapped wildcard collides with. */
+  readonly ipv4: Side[] = [];
+  /** Pods by canonical address. */
+  readonly byAddress = new Map<string, Side[]>();
+
+  constructor(sides: Side[]) {
+    this.sides = sides.sort((a, b) => podOrder(a.occupant.pod, b.occupant.pod));
+    for (const side of this.sides) {
+      if (side.wildcards.length > 0) this.wildcards.push(side);
+      if (side.mappedWildcards.length > 0) this.mappedWildcards.push(side);
+      if (side.ipv4.length > 0) this.ipv4.push(side);
+      for (const address of side.byAddress.keys()) {
+        const list = this.byAddress.get(address);
+        if (list === undefined) this.byAddress.set(address, [side]);
+        else list.push(side);
+      }
     }
   }
-  return { found, more: false };
+
+  /**
+   * The lists of pods `side` may collide with: everyone when it holds a wildcard, else
+   * the wildcards, the mapped wildcards (for its IPv4 addresses), the IPv4 pods (for its
+   * mapped wildcards) and the pods on its own addresses.
+   */
+  candidates(side: Side): Side[][] {
+    if (side.wildcards.length > 0) return [this.sides];
+    const lists: Side[][] = [this.wildcards];
+    if (side.entries.some((e) => e.family === 4)) lists.push(this.mappedWildcards);
+    if (side.mappedWildcards.length > 0) lists.push(this.ipv4);
+    for (const address of side.byAddress.keys()) lists.push(this.byAddress.get(address) ?? []);
+    return lists;
+  }
 }
 
 /**
- * Every conflict between the pods bound to `node`, ordered by first and second pod. Ports
- * are grouped by protocol and number first, so the work grows with the pods that share a
- * port, not with every pair of ports on the node.
+ * The first collision between two pods' entries, by `collision`, or undefined: each
+ * entry of `a` meets only the few entries of `b` it can collide with, so two pods with
+ * thousands of addresses on one port cost their entries, not their product.
+ */
+function firstCollision(a: Side, b: Side): { mine: HostPort; theirs: HostPort; rule: CollisionRule } | undefined {
+  for (const x of a.entries) {
+    for (const y of b.partnersOf(x)) {
+      const rule = collision(x.port, y.port);
+      if (rule !== undefined) return { mine: x.port, theirs: y.port, rule };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Up to MAX_NAMED_OTHERS + 1 pods `side` collides with, in podOrder: the sorted candidate
+ * lists are merged from their fronts, so the cost is the names sought, not the bucket.
+ * Candidates that turn out not to collide (a mapped wildcard's IPv6 entries) are skipped.
+ */
+function collidersOf(side: Side, bucket: Bucket): { others: Collider[]; more: boolean } {
+  const lists = bucket.candidates(side);
+  const at = lists.map(() => 0);
+  const others: Collider[] = [];
+  const seen = new Set<Side>([side]);
+  /** The front of list `i` that has not been looked at yet. */
+  const head = (i: number): Side | undefined => {
+    const list = lists[i] ?? [];
+    let k = at[i] ?? 0;
+    while (k < list.length && seen.has(list[k] ?? side)) k += 1;
+    at[i] = k;
+    return list[k];
+  };
+  for (;;) {
+    let next: Side | undefined;
+    for (let i = 0; i < lists.length; i++) {
+      const candidate = head(i);
+      if (candidate !== undefined && (next === undefined || podOrder(candidate.occupant.pod, next.occupant.pod) < 0)) next = candidate;
+    }
+    if (next === undefined) return { others, more: false };
+    seen.add(next);
+    const hit = firstCollision(side, next);
+    if (hit === undefined) continue;
+    if (others.length === MAX_NAMED_OTHERS) return { others, more: true };
+    others.push({ pod: next.occupant.pod, port: hit.theirs, rule: hit.rule });
+  }
+}
+
+/**
+ * Every conflict on `node`: for each (protocol, port number) that two or more of its
+ * pods hold, the pods whose ports there collide with another's, each with the first
+ * pods it collides with. Ordered by port number, then protocol.
  */
 export function conflictsAmong(node: string, occupants: Iterable<Occupant>): ExistingConflict[] {
-  // (protocol, port) -> pod -> its entries there
-  const buckets = new Map<string, Map<Occupant, Entry[]>>();
-  const pods: Occupant[] = [];
+  const grouped = new Map<string, { protocol: string; port: number; sides: Map<Occupant, Entry[]> }>();
   for (const occupant of occupants) {
     if (occupant.node !== node) continue;
-    pods.push(occupant);
     for (const port of occupant.ports) {
-      const key = `${port.protocol === '' ? DEFAULT_PROTOCOL : port.protocol}/${port.port}`;
-      let bucket = buckets.get(key);
-      if (bucket === undefined) {
-        bucket = new Map();
-        buckets.set(key, bucket);
+      const protocol = port.protocol === '' ? DEFAULT_PROTOCOL : port.protocol;
+      const key = `${protocol}/${port.port}`;
+      let group = grouped.get(key);
+      if (group === undefined) {
+        group = { protocol, port: port.port, sides: new Map() };
+        grouped.set(key, group);
       }
-      const entries = bucket.get(occupant);
-      if (entries === undefined) bucket.set(occupant, [entryOf(port)]);
+      const entries = group.sides.get(occupant);
+      if (entries === undefined) group.sides.set(occupant, [entryOf(port)]);
       else entries.push(entryOf(port));
     }
   }
-  const pairs = new Map<string, { first: Occupant; second: Occupant; ports: CollidingPorts[]; more: boolean }>();
-  for (const bucket of buckets.values()) {
-    if (bucket.size < 2) continue;
-    const sides = [...bucket].map(([occupant, entries]) => ({ occupant, side: sideOf(entries) })).sort((x, y) => podOrder(x.occupant.pod, y.occupant.pod));
-    for (let i = 0; i < sides.length; i++) {
-      for (let j = i + 1; j < sides.length; j++) {
-        const a = sides[i];
-        const b = sides[j];
-        if (a === undefined || b === undefined) continue;
-        const key = conflictKey({ node, first: a.occupant, second: b.occupant });
-        const pair = pairs.get(key) ?? { first: a.occupant, second: b.occupant, ports: [], more: false };
-        const room = MAX_COLLIDING_PORTS - pair.ports.length;
-        const { found, more } = collidingIn(a.side, b.side, Math.max(0, room));
-        if (found.length === 0 && !more) continue;
-        pair.ports.push(...found);
-        pair.more ||= more;
-        pairs.set(key, pair);
-      }
+  const conflicts: ExistingConflict[] = [];
+  for (const group of grouped.values()) {
+    if (group.sides.size < 2) continue;
+    const bucket = new Bucket([...group.sides].map(([occupant, entries]) => new Side(occupant, entries)));
+    const contesters: Contester[] = [];
+    for (const side of bucket.sides) {
+      const { others, more } = collidersOf(side, bucket);
+      if (others.length === 0) continue;
+      contesters.push({ occupant: side.occupant, ports: side.entries.map((e) => e.port), others, moreOthers: more });
     }
+    if (contesters.length > 0) conflicts.push({ node, protocol: group.protocol, port: group.port, contesters });
   }
-  return [...pairs.values()]
-    .map((p) => ({
-      node,
-      first: p.first,
-      second: p.second,
-      ports: [...p.ports].sort((x, y) => x.first.port - y.first.port || compare(x.first.protocol, y.first.protocol)),
-      morePorts: p.more,
-    }))
-    .sort((x, y) => podOrder(x.first.pod, y.first.pod) || podOrder(x.second.pod, y.second.pod));
-}
-
-/** True when a conflict involves `ref` (same namespace and name). */
-export function involves(conflict: ExistingConflict, ref: Pick<PodRef, 'namespace' | 'name'>): boolean {
-  const same = (o: Occupant): boolean => o.pod.namespace === ref.namespace && o.pod.name === ref.name;
-  return same(conflict.first) || same(conflict.second);
+  return conflicts.sort((a, b) => a.port - b.port || compare(a.protocol, b.protocol));
 }

@@ -160,8 +160,8 @@ describe('the background audit of serve', () => {
     await hostNetworkPod('b', ns, 18302, { nodeName: 'worker-2' });
 
     const want = [
-      `a: Warning host port 18302/TCP on node worker-2 is also held by pod ${ns}/b (container web): the two pods conflict`,
-      `b: Warning host port 18302/TCP on node worker-2 is also held by pod ${ns}/a (container web): the two pods conflict`,
+      `a: Warning host port 18302/TCP on node worker-2 is also held by pod ${ns}/b (container web): the pods conflict`,
+      `b: Warning host port 18302/TCP on node worker-2 is also held by pod ${ns}/a (container web): the pods conflict`,
     ];
     await eventually('an Event on each pod', async () => {
       const events = await conflictEvents(ns);

@@ -70,7 +70,7 @@ describe('leader election over a real Lease', () => {
     const event = {
       name: 'web-1.0123456789abcdef',
       pod: { namespace: NAMESPACE, name: 'web-1', ...(created.metadata?.uid === undefined ? {} : { uid: created.metadata.uid }) },
-      message: 'host port 8080/TCP on node worker-3 is also held by pod x/web-2 (container web): the two pods conflict',
+      message: 'host port 8080/TCP on node worker-3 is also held by pod x/web-2 (container web): the pods conflict',
       time: Date.now(),
     };
     expect(await sink.create(event)).toBe('created');

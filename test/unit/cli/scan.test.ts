@@ -30,7 +30,13 @@ function options(overrides: Partial<ScanOptions> & { output?: ScanFormat } = {})
 
 interface Json {
   summary: Record<string, number>;
-  conflicts: { node: string; pods: { namespace: string; name: string }[]; ports: { port: number; protocol: string; hostIPs: string[]; stricterThanScheduler: boolean }[] }[];
+  conflicts: {
+    node: string;
+    protocol: string;
+    port: number;
+    stricterThanScheduler: boolean;
+    pods: { namespace: string; name: string; ports: { hostIP: string; container: string }[]; collidesWith: { namespace: string; name: string }[] }[];
+  }[];
   cannotRun: { namespace: string; name: string; reason: string; node: string | null; holders: { node: string; holder: { namespace: string; name: string; container: string } }[] }[];
   hostPorts: { node: string; port: number; pod: { name: string }; conflict: boolean }[];
 }
@@ -47,11 +53,12 @@ describe('scan of a cluster with conflicts', () => {
   it('reports every conflict by node with both pods, and exits 1', async () => {
     const { exitCode, json } = await scanJson();
     expect(exitCode).toBe(1);
-    expect(json.conflicts.map((c) => `${c.node}: ${c.pods.map(name).join(' + ')} on ${c.ports.map((p) => `${p.port}/${p.protocol}${p.stricterThanScheduler ? ' (stricter)' : ''}`).join(', ')}`)).toEqual([
-      'worker-1: shop/web-1 + shop/web-2 on 8080/TCP',
-      'worker-2: kube-dns/dns + net/resolver on 53/UDP',
-      'worker-3: net/v4 + net/v6 on 7000/TCP (stricter)',
+    expect(json.conflicts.map((c) => `${c.node} ${c.port}/${c.protocol}${c.stricterThanScheduler ? ' (stricter)' : ''}: ${c.pods.map((p) => `${name(p)} -> ${p.collidesWith.map(name).join(',')}`).join(', ')}`)).toEqual([
+      'worker-1 8080/TCP: shop/web-1 -> shop/web-2, shop/web-2 -> shop/web-1',
+      'worker-2 53/UDP: kube-dns/dns -> net/resolver, net/resolver -> kube-dns/dns',
+      'worker-3 7000/TCP (stricter): net/v4 -> net/v6, net/v6 -> net/v4',
     ]);
+    expect(json.conflicts[1]?.pods.map((p) => p.ports)).toEqual([[{ hostIP: '10.0.0.2', container: 'dnsmasq' }], [{ hostIP: '0.0.0.0', container: 'unbound' }]]);
   });
 
   it('reports the pods that cannot run because of a port, each with its holders, and not a pod pending for cpu', async () => {
@@ -64,7 +71,7 @@ describe('scan of a cluster with conflicts', () => {
 
   it('sums it up', async () => {
     const { json } = await scanJson();
-    expect(json.summary).toEqual({ conflicts: 3, nodesWithConflicts: 3, podsThatCannotRun: 2, hostPorts: 9, podsHoldingHostPorts: 9, nodesWithHostPorts: 3 });
+    expect(json.summary).toEqual({ conflicts: 3, podsInConflicts: 6, nodesWithConflicts: 3, podsThatCannotRun: 2, hostPorts: 9, podsHoldingHostPorts: 9, nodesWithHostPorts: 3 });
   });
 
   it('maps every host port to its node and pod, marking those in a conflict', async () => {
@@ -107,7 +114,18 @@ describe('scan output', () => {
     const lines = out.stdout.split('\n');
     expect(lines.slice(0, 2)).toEqual(['3 nodes, 12 pods: 9 pods hold 9 host ports on 3 nodes.', '3 conflicts on 3 nodes; 2 pods cannot run because of a port.']);
     expect(lines.filter((l) => l.length > 80)).toEqual([]);
-    expect(out.stdout).toContain(['worker-1  8080/TCP             shop/web-1 (web)', '                               shop/web-2 (web)'].join('\n'));
+    expect(out.stdout).toContain(
+      [
+        'NODE      PORT        PODS (CONTAINER)',
+        'worker-1  8080/TCP    shop/web-1 (web)',
+        '                      shop/web-2 (web)',
+        'worker-2  53/UDP      kube-dns/dns (dnsmasq) on 10.0.0.2',
+        '                      net/resolver (unbound)',
+        'worker-3  7000/TCP *  net/v4 (listener) on 10.0.0.3',
+        '                      net/v6 (listener) on ::',
+        '* stricter than the scheduler, which compares addresses as they are spelled',
+      ].join('\n'),
+    );
     expect(out.stdout).toContain(
       [
         'POD                              PORT      HELD BY',
@@ -145,9 +163,10 @@ describe('scan output', () => {
     const state = JSON.stringify({ kind: 'List', items: [...pods, ...twins] });
     const text = await runScan(options({ output: 'text', state: 'busy.json' }), deps({ 'busy.json': state }));
     const wide = await runScan(options({ output: 'wide', state: 'busy.json' }), deps({ 'busy.json': state }));
-    expect(text.stdout).toContain('... and 5 conflicts more (-o wide shows all)');
-    expect(wide.stdout).not.toContain('more (-o wide');
-    expect(wide.stdout.match(/-twin \(c\)/g)).toHaveLength(TEXT_ROWS + 5);
+    // Each pod and its twin contest 80 and 81 on their node: two conflicts per node.
+    expect(text.stdout).toContain(`... and ${2 * (TEXT_ROWS + 5) - TEXT_ROWS} more conflicts (-o wide shows all)`);
+    expect(wide.stdout).not.toContain('(-o wide shows all)');
+    expect(wide.stdout.match(/-twin \(c\)/g)).toHaveLength(2 * (TEXT_ROWS + 5));
   });
 
   it('shows hostile names escaped in every format, and JSON and YAML still read back the same values', async () => {
@@ -225,5 +244,21 @@ describe('parsePortFilter', () => {
 
   it.each(['0', '65536', 'http', '80/ICMP', '80/', '-1'])('refuses %j', (text) => {
     expect(typeof parsePortFilter(text)).toBe('string');
+  });
+});
+
+describe('scan of a port many pods contest', () => {
+  it('shows one conflict, a few of its pods in text and all of them with -o wide', async () => {
+    const pods = Array.from({ length: 12 }, (_v, i) => ({
+      kind: 'Pod',
+      metadata: { name: `replica-${String(i).padStart(2, '0')}`, namespace: 'app', uid: `u${i}` },
+      spec: { nodeName: 'worker-1', hostNetwork: true, containers: [{ name: 'c', ports: [{ containerPort: 80 }] }] },
+    }));
+    const state = JSON.stringify({ kind: 'List', items: pods });
+    const text = await runScan(options({ output: 'text', state: 'many.json' }), deps({ 'many.json': state }));
+    const wide = await runScan(options({ output: 'wide', state: 'many.json' }), deps({ 'many.json': state }));
+    expect(text.stdout.split('\n')[1]).toBe('1 conflict on 1 node; no pod is kept from running by a port.');
+    expect(text.stdout).toContain(['worker-1  80/TCP  app/replica-00 (c)', '                  app/replica-01 (c)', '                  app/replica-02 (c)', '                  +9 more pods'].join('\n'));
+    expect(wide.stdout).toContain('                  app/replica-11 (c)\n');
   });
 });

@@ -3,7 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { ConflictListener } from '../../../src/cluster/conflict-audit.js';
 import { ConflictAudit } from '../../../src/cluster/conflict-audit.js';
 import { PodIndex } from '../../../src/cluster/pod-index.js';
-import type { ExistingConflict } from '../../../src/engine/existing-conflicts.js';
+import type { Contester, ExistingConflict } from '../../../src/engine/existing-conflicts.js';
 import type { PodLike } from '../../../src/engine/types.js';
 import { pod } from '../../fixtures/pods.js';
 
@@ -21,10 +21,10 @@ function setUp(): { index: PodIndex; audit: ConflictAudit; told: string[]; defer
   const index = new PodIndex();
   const told: string[] = [];
   const deferred: (() => void)[] = [];
-  const name = (c: ExistingConflict): string => `${c.node} ${c.first.pod.name}+${c.second.pod.name}`;
+  const name = (c: ExistingConflict, k: Contester): string => `${c.node} ${c.port} ${k.occupant.pod.name}`;
   const listener: ConflictListener = {
-    appeared: (c) => told.push(`+ ${name(c)}`),
-    resolved: (c) => told.push(`- ${name(c)}`),
+    joined: (c, k) => told.push(`+ ${name(c, k)}`),
+    left: (c, k) => told.push(`- ${name(c, k)}`),
   };
   const audit = new ConflictAudit({ index, defer: (callback) => deferred.push(callback), listeners: [listener] });
   return { index, audit, told, deferred };
@@ -40,7 +40,7 @@ describe('ConflictAudit', () => {
     index.replaceAllPods([holder('a/web-1'), holder('a/web-2')]);
     audit.start();
     runDeferred(deferred);
-    expect(told).toEqual(['+ worker-1 web-1+web-2']);
+    expect(told).toEqual(['+ worker-1 8080 web-1', '+ worker-1 8080 web-2']);
     expect(audit.counts()).toEqual({ total: 1, byNode: new Map([['worker-1', 1]]) });
   });
 
@@ -54,7 +54,18 @@ describe('ConflictAudit', () => {
     runDeferred(deferred);
     index.replaceAllPods([holder('a/web-1'), holder('a/web-2'), holder('a/other', 'worker-2')]);
     runDeferred(deferred);
-    expect(told).toEqual(['+ worker-1 web-1+web-2']);
+    expect(told).toEqual(['+ worker-1 8080 web-1', '+ worker-1 8080 web-2']);
+  });
+
+  it('tells a pod that joins a conflict, and only that pod, and counts the conflict once', () => {
+    const { index, audit, told, deferred } = setUp();
+    audit.start();
+    index.replaceAllPods([holder('a/web-1'), holder('a/web-2')]);
+    runDeferred(deferred);
+    index.upsertPod(holder('a/web-3'));
+    runDeferred(deferred);
+    expect(told).toEqual(['+ worker-1 8080 web-1', '+ worker-1 8080 web-2', '+ worker-1 8080 web-3']);
+    expect(audit.counts().total).toBe(1);
   });
 
   it('tells when a conflict ends, and the counts go back to 0', () => {
@@ -64,7 +75,7 @@ describe('ConflictAudit', () => {
     runDeferred(deferred);
     index.deletePod({ namespace: 'a', name: 'web-2', uid: 'uid-a/web-2' });
     runDeferred(deferred);
-    expect(told).toEqual(['+ worker-1 web-1+web-2', '- worker-1 web-1+web-2']);
+    expect(told).toEqual(['+ worker-1 8080 web-1', '+ worker-1 8080 web-2', '- worker-1 8080 web-1', '- worker-1 8080 web-2']);
     expect(audit.counts()).toEqual({ total: 0, byNode: new Map() });
     expect(audit.current()).toEqual([]);
   });
@@ -81,13 +92,13 @@ describe('ConflictAudit', () => {
     expect(audit.counts()).toEqual({ total: 1, byNode: new Map([['node-3', 1]]) });
   });
 
-  it('says whether a conflict still exists, by key and node', () => {
+  it('says whether a pod is still part of a conflict, by its key and node', () => {
     const { index, audit, deferred } = setUp();
     audit.start();
     index.replaceAllPods([holder('a/web-1'), holder('a/web-2')]);
     audit.flush();
     expect(deferred).toHaveLength(1);
-    expect(audit.exists('worker-1|a/web-1/uid-a/web-1|a/web-2/uid-a/web-2', 'worker-1')).toBe(true);
-    expect(audit.exists('worker-1|a/web-1/uid-a/web-1|a/web-3/uid-a/web-3', 'worker-1')).toBe(false);
+    expect(audit.contests('worker-1|TCP/8080|a/web-1/uid-a/web-1', 'worker-1')).toBe(true);
+    expect(audit.contests('worker-1|TCP/8080|a/web-3/uid-a/web-3', 'worker-1')).toBe(false);
   });
 });
