@@ -3,6 +3,7 @@
 # from Go modules (no release tarballs are reachable from this environment).
 #
 # Produces, outside the repo:
+#   $HPG_CACHE/bin/promtool-<PROMETHEUS_VERSION>   (checks and tests the chart's alerts)
 #   $HPG_CACHE/bin/etcd-<ETCD_VERSION>
 #   $HPG_CACHE/bin/kube-apiserver-<K8S_VERSION>
 #   $HPG_CACHE/bin/kube-controller-manager-<K8S_VERSION>
@@ -18,6 +19,7 @@
 #   K8S_VERSION           default v1.37.2 (staging modules use v0.<minor>.<patch>)
 #   ETCD_VERSION          default v3.7.3
 #   HELM_VERSION          default v3.22.0 (Helm 3 only: the ldflags paths are v3's)
+#   PROMETHEUS_VERSION    default v0.316.0 (the Go module version of Prometheus 3.16)
 #   GOTOOLCHAIN           passed through to go; only needed if a module ever
 #                         requires a newer Go than the installed one
 #   FORCE_REBUILD=1       rebuild even if the versioned binaries exist
@@ -35,6 +37,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/control-plane.sh"
 K8S_VERSION=$HPG_K8S_VERSION
 ETCD_VERSION=$HPG_ETCD_VERSION
 HELM_VERSION=$HPG_HELM_VERSION
+PROMETHEUS_VERSION=$HPG_PROMETHEUS_VERSION
 BIN_DIR=$HPG_BIN_DIR
 SRC_DIR="$HPG_CACHE/src"
 
@@ -202,6 +205,23 @@ EOF
     "-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=$ETCD_VERSION" .)
 fi
 
+# ------------------------------------------------------------------ promtool
+# Prometheus' own checker: the chart tests run `promtool check rules` and `promtool test
+# rules` on the PrometheusRule the chart renders. Its module has no replace directives,
+# so `go install` builds it as published.
+if need_build "$HPG_PROMTOOL"; then
+  built_any=1
+  start=$SECONDS
+  gobin="$SRC_DIR/promtool-$PROMETHEUS_VERSION.gobin"
+  rm -rf "$gobin"
+  log "building promtool ..."
+  GOBIN="$gobin" GOFLAGS="-mod=mod" go install -trimpath -ldflags "-s -w" "github.com/prometheus/prometheus/cmd/promtool@$PROMETHEUS_VERSION" ||
+    die "building promtool failed"
+  mv -f "$gobin/promtool" "$HPG_PROMTOOL"
+  rm -rf "$gobin"
+  log "building promtool ... done in $(fmt_secs $((SECONDS - start)))"
+fi
+
 # ---------------------------------------------------------------------- helm
 helm_bin="$BIN_DIR/helm-$HELM_VERSION"
 if need_build "$helm_bin"; then
@@ -239,7 +259,7 @@ fi
 mkdir -p "$HPG_PATH_DIR"
 for link in etcd:"$etcd_bin" kubectl:"$HPG_KUBECTL" helm:"$helm_bin" \
   kube-apiserver:"$HPG_KUBE_APISERVER" kube-controller-manager:"$HPG_KUBE_CONTROLLER_MANAGER" \
-  kube-scheduler:"$HPG_KUBE_SCHEDULER"; do
+  kube-scheduler:"$HPG_KUBE_SCHEDULER" promtool:"$HPG_PROMTOOL"; do
   ln -sfn "${link#*:}" "$HPG_PATH_DIR/${link%%:*}"
 done
 

@@ -13,6 +13,7 @@
 #   KUBECONFIG            admin kubeconfig (system:masters) of the local cluster
 #   KUBECTL               kubectl binary (Kubernetes version pinned in hack/lib/control-plane.sh)
 #   HELM                  helm binary (pinned version)
+#   PROMTOOL              Prometheus' promtool (pinned version), for the chart's alert tests
 #   HPG_CLUSTER_DIR  state dir (logs/, pki/ with ca.crt, nodes/, ...)
 #   HPG_IMAGE_DIR    the image archives the real nodes import (webhook.tar, ...)
 #   PATH                  prefixed with a dir holding unversioned kubectl/helm links
@@ -55,6 +56,7 @@ vars=(
   "KUBECONFIG=$HPG_KUBECONFIG"
   "KUBECTL=$HPG_KUBECTL"
   "HELM=$HPG_HELM"
+  "PROMTOOL=$HPG_PROMTOOL"
   "HPG_CLUSTER_DIR=$HPG_CLUSTER_DIR"
   "HPG_IMAGE_DIR=$HPG_IMAGE_DIR"
   "PATH=$path_val"

@@ -7,7 +7,7 @@
 #   HPG_CACHE        cache root (default $HOME/.cache/hostport-guard)
 #   HPG_CLUSTER_DIR  cluster state: certs, etcd data, logs, pids
 #                               (default $HPG_CACHE/cluster)
-#   K8S_VERSION / ETCD_VERSION / HELM_VERSION   pinned tool versions
+#   K8S_VERSION / ETCD_VERSION / HELM_VERSION / PROMETHEUS_VERSION   pinned tool versions
 
 HPG_CACHE="${HPG_CACHE:-$HOME/.cache/hostport-guard}"
 HPG_BIN_DIR="$HPG_CACHE/bin"
@@ -19,6 +19,7 @@ HPG_CLUSTER_DIR="${HPG_CLUSTER_DIR:-$HPG_CACHE/cluster}"
 HPG_K8S_VERSION="${K8S_VERSION:-v1.37.2}"
 HPG_ETCD_VERSION="${ETCD_VERSION:-v3.7.3}"
 HPG_HELM_VERSION="${HELM_VERSION:-v3.22.0}"
+HPG_PROMETHEUS_VERSION="${PROMETHEUS_VERSION:-v0.316.0}"
 
 HPG_ETCD="$HPG_BIN_DIR/etcd-$HPG_ETCD_VERSION"
 HPG_KUBE_APISERVER="$HPG_BIN_DIR/kube-apiserver-$HPG_K8S_VERSION"
@@ -27,6 +28,7 @@ HPG_KUBE_SCHEDULER="$HPG_BIN_DIR/kube-scheduler-$HPG_K8S_VERSION"
 HPG_KUBECTL="$HPG_BIN_DIR/kubectl-$HPG_K8S_VERSION"
 HPG_KUBELET="$HPG_BIN_DIR/kubelet-$HPG_K8S_VERSION"
 HPG_HELM="$HPG_BIN_DIR/helm-$HPG_HELM_VERSION"
+HPG_PROMTOOL="$HPG_BIN_DIR/promtool-$HPG_PROMETHEUS_VERSION"
 
 HPG_KUBECONFIG="$HPG_CLUSTER_DIR/admin.kubeconfig"
 HPG_PKI_DIR="$HPG_CLUSTER_DIR/pki"

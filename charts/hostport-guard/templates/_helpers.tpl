@@ -77,3 +77,16 @@ Returns a dict with ca, crt and key (base64 PEM).
 {{- range .Values.exemptNamespaces -}}{{- $list = append $list . -}}{{- end -}}
 {{- $list | uniq | toJson -}}
 {{- end -}}
+
+{{/*
+PromQL label matchers for this release's series (alerts and dashboard): the job label a
+ServiceMonitor gives them (the Service's name) and the release namespace, unless
+prometheusRule.metricsSelector says otherwise.
+*/}}
+{{- define "hostport-guard.metricsSelector" -}}
+{{- if .Values.prometheusRule.metricsSelector -}}
+{{- .Values.prometheusRule.metricsSelector -}}
+{{- else -}}
+{{- printf "job=\"%s\", namespace=\"%s\"" (include "hostport-guard.fullname" .) .Release.Namespace -}}
+{{- end -}}
+{{- end -}}

@@ -122,6 +122,8 @@ describe('helm install with the Helm-generated CA (tls.mode=helm, the default)',
 });
 
 describe("the release's ServiceAccount", () => {
+  const lease = `leases.coordination.k8s.io/${GENERATED.fullname}`;
+  // Cases naming no namespace are asked in the release namespace.
   const allowed: readonly (readonly string[])[] = [
     ['list', 'pods', '--all-namespaces'],
     ['watch', 'pods', '--all-namespaces'],
@@ -129,6 +131,13 @@ describe("the release's ServiceAccount", () => {
     ['watch', 'nodes'],
     ['list', 'namespaces'],
     ['watch', 'namespaces'],
+    // conflictEvents (on by default): Events on the pods of a conflict, wherever they are...
+    ['create', 'events', '--all-namespaces'],
+    ['create', 'events', '--namespace', 'default'],
+    // ...and the one Lease that elects the replica writing them.
+    ['create', 'leases.coordination.k8s.io'],
+    ['get', lease],
+    ['update', lease],
   ];
   const denied: readonly (readonly string[])[] = [
     ['get', 'secrets'],
@@ -142,12 +151,25 @@ describe("the release's ServiceAccount", () => {
     ['patch', 'nodes'],
     ['list', 'configmaps', '--all-namespaces'],
     ['update', 'validatingwebhookconfigurations'],
+    ['get', 'events', '--namespace', 'default'],
+    ['list', 'events', '--all-namespaces'],
+    ['patch', 'events', '--namespace', 'default'],
+    ['update', 'events', '--namespace', 'default'],
+    ['delete', 'events', '--namespace', 'default'],
+    ['list', 'leases.coordination.k8s.io'],
+    ['delete', lease],
+    ['patch', lease],
+    ['get', 'leases.coordination.k8s.io/another-lease'],
+    ['update', 'leases.coordination.k8s.io/another-lease'],
+    ['create', 'leases.coordination.k8s.io', '--namespace', 'kube-system'],
+    ['update', `leases.coordination.k8s.io/${GENERATED.fullname}`, '--namespace', 'kube-system'],
   ];
   const cases = [...allowed.map((a) => ({ args: a, answer: 'yes' })), ...denied.map((a) => ({ args: a, answer: 'no' }))];
 
   it.each(cases)('answers $answer to auth can-i $args', async ({ args, answer }) => {
     const as = `--as=system:serviceaccount:${GENERATED.namespace}:${GENERATED.fullname}`;
-    const result = await kubectl(['auth', 'can-i', ...args, as, '--namespace', GENERATED.namespace]);
+    const scoped = args.includes('--namespace') || args.includes('--all-namespaces') ? [] : ['--namespace', GENERATED.namespace];
+    const result = await kubectl(['auth', 'can-i', ...args, as, ...scoped]);
     expect([result.stdout.trim(), result.exitCode]).toEqual([answer, answer === 'yes' ? 0 : 1]);
   }, TIMEOUT_MS);
 });

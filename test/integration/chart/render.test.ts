@@ -110,7 +110,7 @@ describe.each(CASES)('helm template with $name', ({ valuesFiles, values }) => {
 
   it('writes a config.yaml the server accepts, consistent with the pod it runs in', async () => {
     const objects = await renderWith(valuesFiles);
-    const configMap = oneOf(objects, 'ConfigMap');
+    const configMap = allOf(objects, 'ConfigMap').find((o) => field(o, 'metadata', 'name') === FULLNAME);
     const resolved = resolveConfig({
       flags: { config: '/config/config.yaml' },
       env: {},
@@ -128,6 +128,8 @@ describe.each(CASES)('helm template with $name', ({ valuesFiles, values }) => {
     expect(config.logLevel).toBe(field(values, 'logLevel'));
     expect(config.reservedPorts).toEqual(list(values, 'reservedPorts'));
     expect(config.undeclaredPorts).toBe(field(values, 'undeclaredPorts'));
+    // The Lease the RBAC below grants is the one the server uses.
+    expect(config.conflictEvents).toEqual({ enabled: field(values, 'conflictEvents', 'enabled'), leaseNamespace: NAMESPACE, leaseName: FULLNAME });
     // The server reads exactly the files the pod mounts.
     expect(list(container, 'args')).toEqual(['serve', '--config', '/config/config.yaml']);
     const mounts = Object.fromEntries(list(container, 'volumeMounts').map((m) => [text(m, 'mountPath'), text(m, 'name')]));
@@ -198,6 +200,30 @@ describe('the PodDisruptionBudget', () => {
       expect(field(pdb, 'spec', 'minAvailable')).toBe(1);
       expect(field(pdb, 'spec', 'selector', 'matchLabels')).toEqual(field(oneOf(objects, 'Deployment'), 'spec', 'selector', 'matchLabels'));
     }
+  });
+});
+
+describe('the RBAC of conflict Events', () => {
+  /** The rules of the object of `kind` named FULLNAME, as `verbs resources [names]` lines. */
+  function rules(objects: readonly Json[], kind: string): string[] {
+    const object = allOf(objects, kind).find((o) => field(o, 'metadata', 'name') === FULLNAME);
+    return list(object, 'rules').map((r) => `${list(r, 'verbs').join(',')} ${list(r, 'apiGroups').join(',') || 'core'}/${list(r, 'resources').join(',')}${list(r, 'resourceNames').length > 0 ? ` [${list(r, 'resourceNames').join(',')}]` : ''}`);
+  }
+
+  it('grants creating Events anywhere and the one Lease in the release namespace, bound to the ServiceAccount (conflictEvents.enabled, the default)', async () => {
+    const objects = await renderWith([]);
+    expect(rules(objects, 'ClusterRole')).toEqual(['list,watch core/pods,nodes,namespaces', 'create core/events']);
+    expect(rules(objects, 'Role')).toEqual(['create coordination.k8s.io/leases', `get,update coordination.k8s.io/leases [${FULLNAME}]`]);
+    const binding = oneOf(objects, 'RoleBinding');
+    expect([field(binding, 'metadata', 'namespace'), field(binding, 'roleRef', 'name'), field(binding, 'subjects', 0, 'name')]).toEqual([NAMESPACE, FULLNAME, FULLNAME]);
+  });
+
+  it('grants neither, and the server writes no Events, with conflictEvents.enabled=false', async () => {
+    const objects = await renderWith([], ['conflictEvents.enabled=false']);
+    expect(rules(objects, 'ClusterRole')).toEqual(['list,watch core/pods,nodes,namespaces']);
+    expect([allOf(objects, 'Role'), allOf(objects, 'RoleBinding')]).toEqual([[], []]);
+    const configMap = allOf(objects, 'ConfigMap').find((o) => field(o, 'metadata', 'name') === FULLNAME);
+    expect(text(configMap, 'data', 'config.yaml')).toContain('conflictEvents:\n  enabled: false');
   });
 });
 
