@@ -14,7 +14,7 @@ import { parseFinalStage } from '../../hack/image/assemble.js';
 import { clusterEnv, kubectl, kubectlJson, kubectlOk, REPO_ROOT } from './support/cluster.js';
 import { daemonSet, manifestDir, pod } from './support/manifests.js';
 import { createNamespace, deleteNamespaces, namespaceName } from './support/namespaces.js';
-import { decodePods, rawPods } from './support/pods.js';
+import { decodePods, eventsFor, rawPods } from './support/pods.js';
 import type { RealNode } from './support/real-nodes.js';
 import { httpServer, LOCAL_IMAGES, ON_REAL_NODES, realNodes } from './support/real-nodes.js';
 import type { Release } from './support/release.js';
@@ -68,6 +68,33 @@ describe('the chart installed on the real nodes', () => {
     const deployment = await kubectlJson(['get', 'deployment', hpg.fullname, '-n', hpg.namespace]);
     expect(JSON.stringify(deployment)).not.toContain('kubeconfig');
     expect(await webhookConfigurations()).toContain(hpg.fullname);
+    // With the chart's RBAC, one of the two pods holds the release's Lease (its identity
+    // starts with its hostname, the pod's name): it writes the conflict Events.
+    const holder = await eventually('a webhook pod to hold the Lease', async () => {
+      const got = await kubectl(['get', 'lease', hpg.fullname, '-n', hpg.namespace, '-o', 'jsonpath={.spec.holderIdentity}']);
+      const pod = pods.find((p) => got.stdout.startsWith(`${p.name}_`));
+      return pod === undefined ? notYet(`${got.stdout}${got.stderr}`) : done(pod.name);
+    });
+    expect(pods.map((p) => p.name)).toContain(holder);
+  });
+});
+
+describe('the conflict Events of the installed release', () => {
+  it('are written by the replica holding the Lease, once on each pod of a conflict, in a namespace the webhook never decides', async () => {
+    // Two pods pinned to a fake node on one port: let in, since the webhook never sees EXEMPT.
+    const file = manifests.write('exempt-twins', ...['twin-a', 'twin-b'].map((name) => pod({ name, namespace: EXEMPT, nodeName: 'worker-1', hostNetwork: true, ports: [{ containerPort: 18196 }] })));
+    await kubectlOk(['apply', '-f', file], { cwd: manifests.dir });
+    try {
+      for (const [self, other] of [['twin-a', 'twin-b'], ['twin-b', 'twin-a']] as const) {
+        const events = await eventually(`the HostPortConflict Event on ${self}`, async () => {
+          const found = await eventsFor(EXEMPT, self, 'HostPortConflict');
+          return found.length > 0 ? done(found) : notYet('none yet');
+        });
+        expect(events).toEqual([{ type: 'Warning', reason: 'HostPortConflict', message: `host port 18196/TCP on node worker-1 is also held by pod ${EXEMPT}/${other} (container web): the pods conflict` }]);
+      }
+    } finally {
+      await kubectl(['delete', 'pod', 'twin-a', 'twin-b', '-n', EXEMPT, '--grace-period=0', '--force']);
+    }
   });
 });
 
