@@ -76,7 +76,7 @@ export function serveAudit(config: Config, deps: ServeAuditDeps): ServeAudit {
     timers: systemTimers,
     logger: deps.logger,
     onChange: (leading) => {
-      deps.logger.info({ identity: me, leading }, leading ? 'leading: writing conflict Events' : 'not leading: another replica writes conflict Events');
+      deps.logger.info({ identity: me, leading }, leading ? 'leading: writing conflict Events' : 'not leading: not writing conflict Events');
       writer.setLeading(leading);
     },
   });
