@@ -141,11 +141,47 @@ function syncSection(sync: SyncResult, v: Map<string, string>): string {
       ? ''
       : `\n\n**Lowered in this run:** ${lowered.map((l) => `${n(l.from)} pods could not be created within the time budget at ${n(l.createdPerSecond)} creates/s, so ${n(l.to)} were measured instead`).join('; ')}.`;
   v.set('sync.lowered', lowered.length === 0 ? 'no' : 'yes');
+  v.set('sync.largest.rss', n(last?.syncMaxRssMB ?? Number.NaN));
   return (
     table(
       ['pods in the cluster (1 in 10 with a hostPort)', 'pods indexed', 'initial sync (median)', 'longest event-loop stall during sync (median)', 'event-loop delay p99', 'peak heap', 'pods created at'],
       rows,
     ) + note
+  );
+}
+
+function scanSection(sync: SyncResult, v: Map<string, string>): string {
+  const rows = sync.results.map((r) => [
+    n(r.pods),
+    n(r.scanPodsRead),
+    `${sig(r.scanMs / 1000, 3)} s`,
+    `${n(r.scanPodsRead / (r.scanMs / 1000))}/s`,
+    `${n(r.scanMaxRssMB)} MiB (worst ${n(r.scanMaxRssWorstMB)} MiB)`,
+    `${n(r.syncMaxRssMB)} MiB`,
+    `${sig(r.scanRatioToSync, 2)}×`,
+  ]);
+  for (const r of sync.results) {
+    v.set(`scan.${r.pods}.seconds`, sig(r.scanMs / 1000, 3));
+    v.set(`scan.${r.pods}.rss`, n(r.scanMaxRssMB));
+  }
+  const first = sync.results[0];
+  const last = sync.results.at(-1);
+  v.set('scan.largest.seconds', sig((last?.scanMs ?? Number.NaN) / 1000, 3));
+  v.set('scan.largest.rss', n(last?.scanMaxRssMB ?? Number.NaN));
+  v.set('scan.largest.podsPerSecond', n((last?.scanPodsRead ?? Number.NaN) / ((last?.scanMs ?? Number.NaN) / 1000)));
+  v.set('scan.largest.vsSync', `${sig(last?.scanRatioToSync ?? Number.NaN, 2)}×`);
+  v.set('scan.smallest', n(first?.pods ?? 0));
+  v.set('scan.smallest.rss', n(first?.scanMaxRssMB ?? Number.NaN));
+  v.set('scan.growth.rss', `${sig((last?.scanMaxRssMB ?? Number.NaN) / (first?.scanMaxRssMB ?? Number.NaN), 2)}×`);
+  v.set('scan.growth.pods', `${sig((last?.pods ?? Number.NaN) / (first?.pods ?? Number.NaN), 2)}×`);
+  // Past what every run pays (starting Node.js, loading the client), the pods cost this much.
+  const extraPods = (last?.scanPodsRead ?? Number.NaN) - (first?.scanPodsRead ?? Number.NaN);
+  const extraSeconds = ((last?.scanMs ?? Number.NaN) - (first?.scanMs ?? Number.NaN)) / 1000;
+  v.set('scan.marginalPodsPerSecond', n(extraPods / extraSeconds));
+  v.set('scan.extraPods', n(extraPods));
+  return table(
+    ['pods in the cluster (1 in 10 with a hostPort)', 'pods read', '`scan` (median)', 'pods read per second', 'peak RSS of `scan` (median)', 'peak RSS of a sync of the same cluster', 'scan ÷ sync (RSS)'],
+    rows,
   );
 }
 
@@ -281,6 +317,7 @@ function main(): void {
   v.set('engine.table', engineSection(load(results, 'engine.json') as EngineResult, v));
   v.set('memory.table', memorySection(load(results, 'memory.json') as MemoryResult, v));
   v.set('sync.table', syncSection(load(results, 'sync.json') as SyncResult, v));
+  v.set('scan.table', scanSection(load(results, 'sync.json') as SyncResult, v));
   v.set('http.table', httpSection(load(results, 'http.json') as HttpResult, v));
   v.set('api.table', apiserverSection(load(results, 'apiserver.json') as ApiResult, v));
   v.set('phases.table', phasesSection(results, Number(seconds), v));

@@ -1,15 +1,17 @@
 /**
- * Initial sync of the index from the real kube-apiserver: creates pods (one in ten with a
- * hostPort) bound by nodeName to the fake nodes, in a dedicated namespace, with many
- * concurrent POSTs; times several fresh syncs (sync-probe.ts, one process each) at each
- * size; deletes everything again, even after a failure.
+ * Initial sync of the index from the real kube-apiserver, and `hostport-guard scan` of the
+ * same cluster: creates pods (one in ten with a hostPort) bound by nodeName to the fake
+ * nodes, in a dedicated namespace, with many concurrent POSTs; at each size times several
+ * fresh syncs (sync-probe.ts, one process each) and several runs of the real CLI
+ * (`node bin/hostport-guard.js scan`), each under GNU time for its peak RSS; deletes
+ * everything again, even after a failure.
  *
  * Creating pods is what takes long here (a few hundred per second on two shared cores):
  * when the rate seen for the first size says the next one cannot be created within
  * --create-budget seconds in all, that size is lowered (to a multiple of 10,000) and the
  * result says so.
  *
- * Usage: node sync.js --kubeconfig K --out FILE [--sizes 10000,50000] [--reps 3]
+ * Usage: node sync.js --kubeconfig K --out FILE --repo DIR [--sizes 10000,50000] [--reps 3]
  *        [--nodes worker-1,worker-2,worker-3] [--namespace hpg-bench-sync]
  *        [--create-budget 330] [--cleanup api|none]
  * --cleanup none leaves the pods for the caller, who throws the whole cluster away.
@@ -41,17 +43,61 @@ interface Probe {
   readonly nodes: number;
   readonly heapPeakMB: number;
   readonly rssMB: number;
+  /** The process's peak resident set, from GNU time. */
+  readonly maxRssMB: number;
 }
 
-function isProbe(value: unknown): value is Probe {
+function isProbe(value: unknown): value is Omit<Probe, 'maxRssMB'> {
   return typeof value === 'object' && value !== null && 'syncMs' in value && typeof value.syncMs === 'number';
 }
 
+/** GNU time's report on stderr: elapsed seconds and peak RSS (KiB). */
+const TIME_FORMAT = 'HPG_TIME %e %M';
+const TIME_LINE = /^HPG_TIME ([0-9.]+) ([0-9]+)$/m;
+
+/** Runs `args` under GNU time: what it printed, its exit code, and its peak RSS in MiB. */
+async function timed(args: readonly string[]): Promise<{ stdout: string; code: number; maxRssMB: number }> {
+  const result = await run('/usr/bin/time', ['-f', TIME_FORMAT, ...args], { maxBuffer: 256 << 20 }).then(
+    (r) => ({ ...r, code: 0 }),
+    (error: unknown) => {
+      const e = error as { code?: number; stdout?: string; stderr?: string };
+      if (typeof e.code !== 'number') throw error;
+      return { stdout: e.stdout ?? '', stderr: e.stderr ?? '', code: e.code };
+    },
+  );
+  const line = TIME_LINE.exec(result.stderr);
+  if (line === null) throw new Error(`no GNU time report in: ${result.stderr.slice(-500)}`);
+  return { stdout: result.stdout, code: result.code, maxRssMB: Number(line[2]) / 1024 };
+}
+
 async function probe(kubeconfig: string): Promise<Probe> {
-  const { stdout } = await run(process.execPath, [path.join(here, 'sync-probe.js'), kubeconfig], { maxBuffer: 1 << 20 });
+  const { stdout, code, maxRssMB } = await timed([process.execPath, path.join(here, 'sync-probe.js'), kubeconfig]);
+  if (code !== 0) throw new Error(`sync-probe exited ${code}`);
   const parsed: unknown = JSON.parse(stdout.trim());
   if (!isProbe(parsed)) throw new Error(`sync-probe printed ${stdout}`);
-  return parsed;
+  return { ...parsed, maxRssMB };
+}
+
+/** One run of `hostport-guard scan` as a user runs it. */
+interface ScanRun {
+  readonly ms: number;
+  readonly maxRssMB: number;
+  /** What its summary says it read. */
+  readonly podsRead: number;
+  readonly exitCode: number;
+}
+
+/** The summary's first line: `5 nodes, 50,003 pods: ...`. */
+const SUMMARY = /^([0-9,]+) nodes?, ([0-9,]+) pods?:/;
+
+async function scanRun(repo: string, kubeconfig: string): Promise<ScanRun> {
+  const start = performance.now();
+  const { stdout, code, maxRssMB } = await timed([process.execPath, path.join(repo, 'bin/hostport-guard.js'), 'scan', '--kubeconfig', kubeconfig]);
+  const ms = performance.now() - start;
+  const summary = SUMMARY.exec(stdout);
+  // 0: no conflict, 1: conflicts shown (the synthetic cluster has them); anything else failed.
+  if (summary === null || (code !== 0 && code !== 1)) throw new Error(`scan exited ${code} and printed: ${stdout.slice(0, 500)}`);
+  return { ms, maxRssMB, podsRead: Number((summary[2] ?? '').replaceAll(',', '')), exitCode: code };
 }
 
 async function main(): Promise<void> {
@@ -65,10 +111,11 @@ async function main(): Promise<void> {
       namespace: { type: 'string', default: 'hpg-bench-sync' },
       'create-budget': { type: 'string', default: '330' },
       cleanup: { type: 'string', default: 'api' },
+      repo: { type: 'string' },
     },
   });
-  const { kubeconfig, out, namespace } = values;
-  if (kubeconfig === undefined || out === undefined) throw new Error('--kubeconfig and --out are required');
+  const { kubeconfig, out, namespace, repo } = values;
+  if (kubeconfig === undefined || out === undefined || repo === undefined) throw new Error('--kubeconfig, --out and --repo are required');
   const sizes = values.sizes.split(',').map(Number);
   const reps = Number(values.reps);
   const nodes = values.nodes.split(',');
@@ -104,7 +151,13 @@ async function main(): Promise<void> {
       created = size;
       process.stderr.write(`[sync] ${size} pods in ${namespace} (${(size - from) / createSeconds} creates/s); timing ${reps} syncs\n`);
       const probes: Probe[] = [];
-      for (let r = 0; r < reps; r++) probes.push(await probe(kubeconfig));
+      const scans: ScanRun[] = [];
+      // Side by side: a sync and a scan of the same cluster take turns.
+      for (let r = 0; r < reps; r++) {
+        probes.push(await probe(kubeconfig));
+        scans.push(await scanRun(repo, kubeconfig));
+      }
+      if (scans.some((sc) => sc.podsRead < size)) throw new Error(`scan read fewer pods than the ${size} created: ${JSON.stringify(scans)}`);
       results.push({
         pods: size,
         hostPortPods: Math.ceil(size / 10),
@@ -114,8 +167,15 @@ async function main(): Promise<void> {
         stallMaxWorstMs: Math.max(...probes.map((p) => p.stallMaxMs)),
         stallP99Ms: median(probes.map((p) => p.stallP99Ms)),
         heapPeakMB: median(probes.map((p) => p.heapPeakMB)),
+        syncMaxRssMB: median(probes.map((p) => p.maxRssMB)),
         indexedPods: probes[0]?.indexedPods ?? 0,
+        scanMs: median(scans.map((sc) => sc.ms)),
+        scanMaxRssMB: median(scans.map((sc) => sc.maxRssMB)),
+        scanMaxRssWorstMB: Math.max(...scans.map((sc) => sc.maxRssMB)),
+        scanPodsRead: scans[0]?.podsRead ?? 0,
+        scanRatioToSync: median(scans.map((sc, i) => sc.maxRssMB / (probes[i]?.maxRssMB ?? Number.NaN))),
         probes,
+        scans,
       });
     }
   } finally {

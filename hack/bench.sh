@@ -9,7 +9,8 @@
 #                  decisions are compared first and the run fails if they disagree
 #   5. apiserver   pod creates through kube-apiserver: no webhook / every pod sent / the
 #                  chart's matchConditions
-#   2b. sync       initial sync of 10,000 and 50,000 pods from kube-apiserver
+#   2b. sync       initial sync of 10,000 and 50,000 pods from kube-apiserver, and
+#                  `hostport-guard scan` of the same cluster (time and peak RSS)
 #
 # The API-server parts run on a control plane of their own (hack/cluster-up.sh with its
 # own state dir and ports), started fresh and thrown away at the end, even after a
@@ -58,6 +59,7 @@ phase() {
 }
 
 command -v node >/dev/null || die "node is missing: run 'npm ci' (make bench does)"
+[[ -x /usr/bin/time ]] || die "GNU time (/usr/bin/time) is missing: the sync and scan benchmarks read peak RSS from it"
 [[ -f dist/cli/main.js ]] || die "dist/ is missing: run 'npm run build' (make bench does)"
 : >"$RESULTS/phases.txt"
 
@@ -132,7 +134,7 @@ source hack/cluster-env.sh
 phase apiserver node "$BENCH/apiserver.js" --kubeconfig "$KUBECONFIG" --out "$RESULTS/apiserver.json" \
   --work "$RESULTS" --certs "$RESULTS/pki" --helm "$HELM" --repo "$REPO" "${API_ARGS[@]}"
 # The cluster is thrown away afterwards, so its 50,000 pods need no deleting one by one.
-phase sync node "$BENCH/sync.js" --kubeconfig "$KUBECONFIG" --out "$RESULTS/sync.json" --cleanup none "${SYNC_ARGS[@]}"
+phase sync node "$BENCH/sync.js" --kubeconfig "$KUBECONFIG" --out "$RESULTS/sync.json" --repo "$REPO" --cleanup none "${SYNC_ARGS[@]}"
 phase cluster-down teardown
 
 # --------------------------------------------------------------- report

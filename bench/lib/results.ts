@@ -38,11 +38,23 @@ export interface SyncRow {
   readonly stallMaxWorstMs: number;
   readonly stallP99Ms: number;
   readonly heapPeakMB: number;
+  /** Peak RSS of the syncing process (GNU time), median. */
+  readonly syncMaxRssMB: number;
   readonly indexedPods: number;
+  /** `hostport-guard scan` of the same cluster, the real CLI in a fresh process each time: median wall time. */
+  readonly scanMs: number;
+  /** Its peak RSS (GNU time): median and worst. */
+  readonly scanMaxRssMB: number;
+  readonly scanMaxRssWorstMB: number;
+  /** How many pods the scan's summary says it read. */
+  readonly scanPodsRead: number;
+  /** Median over rounds of the scan's peak RSS over the sync's in the same round. */
+  readonly scanRatioToSync: number;
   readonly probes: readonly unknown[];
+  readonly scans: readonly unknown[];
 }
 
-/** sync.json: initial sync from the API server. */
+/** sync.json: initial sync from the API server, and scans of the same cluster. */
 export interface SyncResult {
   readonly reps: number;
   readonly requestedSizes: readonly number[];
