@@ -153,34 +153,41 @@ function syncSection(sync: SyncResult, v: Map<string, string>): string {
 function scanSection(sync: SyncResult, v: Map<string, string>): string {
   const rows = sync.results.map((r) => [
     n(r.pods),
-    n(r.scanPodsRead),
     `${sig(r.scanMs / 1000, 3)} s`,
-    `${n(r.scanPodsRead / (r.scanMs / 1000))}/s`,
-    `${n(r.scanMaxRssMB)} MiB (worst ${n(r.scanMaxRssWorstMB)} MiB)`,
+    `${sig(r.scanInsideMs / 1000, 3)} s`,
+    `${n(r.scanMaxRssMB)} MiB`,
     `${n(r.syncMaxRssMB)} MiB`,
-    `${sig(r.scanRatioToSync, 2)}×`,
+    `${n(r.scanHeapPeakMB)} MiB`,
+    `${n(r.heapPeakMB)} MiB`,
+    `${sig(r.scanLiveAfterPageMB, 3)} MiB`,
   ]);
-  for (const r of sync.results) {
-    v.set(`scan.${r.pods}.seconds`, sig(r.scanMs / 1000, 3));
-    v.set(`scan.${r.pods}.rss`, n(r.scanMaxRssMB));
-  }
   const first = sync.results[0];
   const last = sync.results.at(-1);
   v.set('scan.largest.seconds', sig((last?.scanMs ?? Number.NaN) / 1000, 3));
+  v.set('scan.largest.inside', sig((last?.scanInsideMs ?? Number.NaN) / 1000, 3));
   v.set('scan.largest.rss', n(last?.scanMaxRssMB ?? Number.NaN));
-  v.set('scan.largest.podsPerSecond', n((last?.scanPodsRead ?? Number.NaN) / ((last?.scanMs ?? Number.NaN) / 1000)));
-  v.set('scan.largest.vsSync', `${sig(last?.scanRatioToSync ?? Number.NaN, 2)}×`);
+  v.set('scan.largest.syncRss', n(last?.syncMaxRssMB ?? Number.NaN));
+  v.set('scan.largest.heap', n(last?.scanHeapPeakMB ?? Number.NaN));
+  v.set('scan.largest.live', sig(last?.scanLiveAfterPageMB ?? Number.NaN, 3));
+  v.set('scan.largest.rssVsSync', `${sig(last?.scanRatioToSync ?? Number.NaN, 2)}×`);
+  v.set('scan.largest.heapVsSync', `${sig(last?.scanHeapRatioToSync ?? Number.NaN, 2)}×`);
+  v.set('scan.largest.podsPerSecond', n((last?.scanPodsRead ?? Number.NaN) / ((last?.scanInsideMs ?? Number.NaN) / 1000)));
   v.set('scan.smallest', n(first?.pods ?? 0));
-  v.set('scan.smallest.rss', n(first?.scanMaxRssMB ?? Number.NaN));
-  v.set('scan.growth.rss', `${sig((last?.scanMaxRssMB ?? Number.NaN) / (first?.scanMaxRssMB ?? Number.NaN), 2)}×`);
+  v.set('scan.smallest.live', sig(first?.scanLiveAfterPageMB ?? Number.NaN, 3));
   v.set('scan.growth.pods', `${sig((last?.pods ?? Number.NaN) / (first?.pods ?? Number.NaN), 2)}×`);
-  // Past what every run pays (starting Node.js, loading the client), the pods cost this much.
-  const extraPods = (last?.scanPodsRead ?? Number.NaN) - (first?.scanPodsRead ?? Number.NaN);
-  const extraSeconds = ((last?.scanMs ?? Number.NaN) - (first?.scanMs ?? Number.NaN)) / 1000;
-  v.set('scan.marginalPodsPerSecond', n(extraPods / extraSeconds));
-  v.set('scan.extraPods', n(extraPods));
+  v.set('scan.growth.live', `${sig((last?.scanLiveAfterPageMB ?? Number.NaN) / (first?.scanLiveAfterPageMB ?? Number.NaN), 2)}×`);
+  v.set('scan.startup', sig(((last?.scanMs ?? Number.NaN) - (last?.scanInsideMs ?? Number.NaN)) / 1000, 2));
   return table(
-    ['pods in the cluster (1 in 10 with a hostPort)', 'pods read', '`scan` (median)', 'pods read per second', 'peak RSS of `scan` (median)', 'peak RSS of a sync of the same cluster', 'scan ÷ sync (RSS)'],
+    [
+      'pods in the cluster (1 in 10 with a hostPort)',
+      '`scan` command (median)',
+      'of which reading and reporting',
+      'peak RSS: `scan`',
+      'peak RSS: sync',
+      'heap peak: scan',
+      'heap peak: sync',
+      'scan: largest live heap after a page',
+    ],
     rows,
   );
 }

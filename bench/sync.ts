@@ -78,6 +78,26 @@ async function probe(kubeconfig: string): Promise<Probe> {
   return { ...parsed, maxRssMB };
 }
 
+/** What scan-probe.ts prints: one scan measured from the inside. */
+interface ScanProbe {
+  readonly scanMs: number;
+  readonly pages: number;
+  readonly podsRead: number;
+  readonly heapPeakMB: number;
+  readonly liveAfterPageMB: number;
+}
+
+function isScanProbe(value: unknown): value is ScanProbe {
+  return typeof value === 'object' && value !== null && 'liveAfterPageMB' in value && typeof value.liveAfterPageMB === 'number';
+}
+
+async function scanProbe(kubeconfig: string): Promise<ScanProbe> {
+  const { stdout } = await run(process.execPath, ['--expose-gc', path.join(here, 'scan-probe.js'), kubeconfig], { maxBuffer: 1 << 20 });
+  const parsed: unknown = JSON.parse(stdout.trim());
+  if (!isScanProbe(parsed)) throw new Error(`scan-probe printed ${stdout}`);
+  return parsed;
+}
+
 /** One run of `hostport-guard scan` as a user runs it. */
 interface ScanRun {
   readonly ms: number;
@@ -152,10 +172,12 @@ async function main(): Promise<void> {
       process.stderr.write(`[sync] ${size} pods in ${namespace} (${(size - from) / createSeconds} creates/s); timing ${reps} syncs\n`);
       const probes: Probe[] = [];
       const scans: ScanRun[] = [];
-      // Side by side: a sync and a scan of the same cluster take turns.
+      const scanProbes: ScanProbe[] = [];
+      // Side by side: a sync and scans of the same cluster take turns.
       for (let r = 0; r < reps; r++) {
         probes.push(await probe(kubeconfig));
         scans.push(await scanRun(repo, kubeconfig));
+        scanProbes.push(await scanProbe(kubeconfig));
       }
       if (scans.some((sc) => sc.podsRead < size)) throw new Error(`scan read fewer pods than the ${size} created: ${JSON.stringify(scans)}`);
       results.push({
@@ -174,8 +196,13 @@ async function main(): Promise<void> {
         scanMaxRssWorstMB: Math.max(...scans.map((sc) => sc.maxRssMB)),
         scanPodsRead: scans[0]?.podsRead ?? 0,
         scanRatioToSync: median(scans.map((sc, i) => sc.maxRssMB / (probes[i]?.maxRssMB ?? Number.NaN))),
+        scanInsideMs: median(scanProbes.map((p) => p.scanMs)),
+        scanHeapPeakMB: median(scanProbes.map((p) => p.heapPeakMB)),
+        scanLiveAfterPageMB: median(scanProbes.map((p) => p.liveAfterPageMB)),
+        scanHeapRatioToSync: median(scanProbes.map((p, i) => p.heapPeakMB / (probes[i]?.heapPeakMB ?? Number.NaN))),
         probes,
         scans,
+        scanProbes,
       });
     }
   } finally {

@@ -50,8 +50,17 @@ export interface SyncRow {
   readonly scanPodsRead: number;
   /** Median over rounds of the scan's peak RSS over the sync's in the same round. */
   readonly scanRatioToSync: number;
+  /** The scan measured from the inside (scan-probe.ts), start-up excluded: median time. */
+  readonly scanInsideMs: number;
+  /** Its heapUsed sampled every 20 ms, as sync-probe samples the sync's: median peak. */
+  readonly scanHeapPeakMB: number;
+  /** Its heapUsed after a forced collection once each page was folded: the largest, median over runs. */
+  readonly scanLiveAfterPageMB: number;
+  /** Median over rounds of the scan's heap peak over the sync's. */
+  readonly scanHeapRatioToSync: number;
   readonly probes: readonly unknown[];
   readonly scans: readonly unknown[];
+  readonly scanProbes: readonly unknown[];
 }
 
 /** sync.json: initial sync from the API server, and scans of the same cluster. */
