@@ -35,7 +35,7 @@ export interface StateMetrics {
 }
 
 /**
- * Nodes given a series of their own in hostport_guard_existing_conflicts_per_node: those
+ * Nodes given a series of their own in hostport_guard_cluster_conflicts_per_node: those
  * with the most conflicts. The rest are summed under node="_other" (a name no node can
  * have: node names are DNS subdomains), so a cluster where conflicts are everywhere
  * still exports at most this many series plus one.
@@ -49,15 +49,15 @@ export const OTHER_NODES = '_other';
 export function createStateMetrics(registry: Registry, probes: StateProbes): StateMetrics {
   const registers = [registry];
   new Gauge({
-    name: 'hostport_guard_existing_conflicts',
-    help: 'Conflicts that exist in the cluster now: pairs of pods bound to one node that hold a colliding host port.',
+    name: 'hostport_guard_cluster_conflicts',
+    help: "Conflicts that exist in the cluster now: host ports of a node (protocol and number) where pods bound to it collide with each other or with a node daemon's reserved port.",
     registers,
     collect() {
       this.set(probes.conflicts().total);
     },
   });
   new Gauge({
-    name: 'hostport_guard_existing_conflicts_per_node',
+    name: 'hostport_guard_cluster_conflicts_per_node',
     help: `Existing conflicts by node, for the ${MAX_NODE_SERIES} nodes with the most; the others are summed under node="${OTHER_NODES}". Nodes without a conflict have no series.`,
     labelNames: ['node'] as const,
     registers,

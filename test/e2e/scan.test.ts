@@ -140,8 +140,8 @@ describe('the background audit of serve', () => {
   async function gauges(w: RunningWebhook, node: string): Promise<{ total: number; node: number; leader: number; exists: number }> {
     const samples = await w.metrics();
     return {
-      total: sampleValue(samples, 'hostport_guard_existing_conflicts'),
-      node: sampleValue(samples, 'hostport_guard_existing_conflicts_per_node', { node }),
+      total: sampleValue(samples, 'hostport_guard_cluster_conflicts'),
+      node: sampleValue(samples, 'hostport_guard_cluster_conflicts_per_node', { node }),
       leader: sampleValue(samples, 'hostport_guard_leader'),
       exists: sampleValue(samples, 'hostport_guard_conflict_events_total', { result: 'exists' }),
     };

@@ -133,8 +133,8 @@ describe('the PrometheusRule', () => {
           interval: '1m',
           input_series: [
             // A conflict from minute 10 on; another job's conflicts are none of ours.
-            { series: `hostport_guard_existing_conflicts{${labels}}`, values: '0x9 2x30' },
-            { series: `hostport_guard_existing_conflicts{${other}}`, values: '5x40' },
+            { series: `hostport_guard_cluster_conflicts{${labels}}`, values: '0x9 2x30' },
+            { series: `hostport_guard_cluster_conflicts{${other}}`, values: '5x40' },
             // 1 error a second, all along.
             { series: `hostport_guard_decisions_total{${labels}, mode="enforce", decision="error"}`, values: '0+60x40' },
             { series: `hostport_guard_decisions_total{${labels}, mode="enforce", decision="allow"}`, values: '0+600x40' },
@@ -164,7 +164,7 @@ describe('the PrometheusRule', () => {
         {
           interval: '1m',
           input_series: [
-            { series: `hostport_guard_existing_conflicts{${labels}}`, values: '0x60' },
+            { series: `hostport_guard_cluster_conflicts{${labels}}`, values: '0x60' },
             { series: `hostport_guard_decisions_total{${labels}, mode="enforce", decision="allow"}`, values: '0+600x60' },
             { series: `hostport_guard_admission_duration_seconds_bucket{${labels}, le="0.001"}`, values: '0+60x60' },
             { series: `hostport_guard_admission_duration_seconds_bucket{${labels}, le="+Inf"}`, values: '0+60x60' },

@@ -24,23 +24,23 @@ describe('createStateMetrics', () => {
     let counts = { total: 3, byNode: new Map([['worker-1', 2], ['worker-2', 1]]) };
     createStateMetrics(registry, probes({ conflicts: () => counts }));
     expect(await lines(registry)).toEqual(expect.arrayContaining([
-      'hostport_guard_existing_conflicts 3',
-      'hostport_guard_existing_conflicts_per_node{node="worker-1"} 2',
-      'hostport_guard_existing_conflicts_per_node{node="worker-2"} 1',
+      'hostport_guard_cluster_conflicts 3',
+      'hostport_guard_cluster_conflicts_per_node{node="worker-1"} 2',
+      'hostport_guard_cluster_conflicts_per_node{node="worker-2"} 1',
     ]));
     counts = { total: 0, byNode: new Map() };
     const after = await lines(registry);
-    expect(after).toContain('hostport_guard_existing_conflicts 0');
-    expect(after.filter((l) => l.startsWith('hostport_guard_existing_conflicts_per_node'))).toEqual([]);
+    expect(after).toContain('hostport_guard_cluster_conflicts 0');
+    expect(after.filter((l) => l.startsWith('hostport_guard_cluster_conflicts_per_node'))).toEqual([]);
   });
 
   it('keeps at most MAX_NODE_SERIES node series and sums the rest under node="_other"', async () => {
     const registry = new Registry();
     const byNode = new Map(Array.from({ length: MAX_NODE_SERIES + 30 }, (_v, i): [string, number] => [`n${String(i).padStart(3, '0')}`, i < 5 ? 10 : 1]));
     createStateMetrics(registry, probes({ conflicts: () => ({ total: 80, byNode }) }));
-    const perNode = (await lines(registry)).filter((l) => l.startsWith('hostport_guard_existing_conflicts_per_node'));
+    const perNode = (await lines(registry)).filter((l) => l.startsWith('hostport_guard_cluster_conflicts_per_node'));
     expect(perNode).toHaveLength(MAX_NODE_SERIES + 1);
-    expect(perNode).toEqual(expect.arrayContaining(['hostport_guard_existing_conflicts_per_node{node="n000"} 10', 'hostport_guard_existing_conflicts_per_node{node="_other"} 30']));
+    expect(perNode).toEqual(expect.arrayContaining(['hostport_guard_cluster_conflicts_per_node{node="n000"} 10', 'hostport_guard_cluster_conflicts_per_node{node="_other"} 30']));
   });
 
   it('exports sync state, certificate expiry, leadership and Event results', async () => {
