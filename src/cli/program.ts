@@ -31,7 +31,7 @@ function collect(value: string, previous: readonly string[] | undefined): string
   return [...(previous ?? []), value];
 }
 
-/** check's `--reserved-port` (serve's comes with its variable from config/settings.ts). */
+/** check's and scan's `--reserved-port` (serve's comes with its variable from config/settings.ts). */
 const RESERVED_PORT_HELP =
   `node daemon's port held on every node, ${RESERVED_PORT_FORMAT}, repeatable; replaces the defaults, ` +
   `\`${NO_RESERVED_PORTS}\` for none (default: ${DEFAULTS.reservedPorts.map(reservedPortText).join(' ')})`;
@@ -133,7 +133,9 @@ const SCAN_HELP = `
 Reads every pod and node once, page by page, from the live cluster (or --state FILE)
 and shows the host ports held on each node, the conflicts between pods already bound to
 one node, and the pods that cannot run because of a port, naming who holds it.
-All namespaces are read; -n narrows the report to what involves a namespace.
+A pod on a node daemon's port (--reserved-port, the kubelet's by default) is a
+conflict too. All namespaces are read; -n narrows the report to what involves a
+namespace.
 
 Exit status: 0 when the report shows no conflict and no pod kept from running by a
 port, 1 when it shows one, 2 when the cluster or the file could not be read or on
@@ -149,6 +151,7 @@ function defineScan(command: Command, deps: CliDeps, done: (result: CommandResul
     .option('-A, --all-namespaces', 'show every namespace (the default)')
     .option('--node <node>', 'show only this node, repeatable', collect)
     .option('--port <port>', 'show only this port, e.g. 8080 or 53/UDP, repeatable', collect)
+    .option('--reserved-port <port>', RESERVED_PORT_HELP, collect)
     .addOption(new Option('-o, --output <format>', 'text (summary and tables), wide (nothing cut, every port by node), json or yaml').choices(SCAN_FORMATS).default('text'))
     .addHelpText('after', SCAN_HELP)
     .action(async (_options: unknown, cmd: Command) => {
@@ -164,7 +167,10 @@ function defineScan(command: Command, deps: CliDeps, done: (result: CommandResul
         if (typeof parsed === 'string') errors.push(parsed);
         else ports.push(parsed);
       }
-      if (errors.length > 0 || !isScanFormat(output)) {
+      const flagged = stringsOption(opts, 'reservedPort');
+      const reserved = flagged.length === 0 ? { ok: true as const, ports: [...DEFAULTS.reservedPorts] } : reservedPortsFromFlags(flagged);
+      if (!reserved.ok) errors.push(...reserved.problems.map((p) => `--reserved-port ${p}`));
+      if (errors.length > 0 || !isScanFormat(output) || !reserved.ok) {
         done(usageError(errors));
         return;
       }
@@ -173,6 +179,7 @@ function defineScan(command: Command, deps: CliDeps, done: (result: CommandResul
       const context = stringOption(opts, 'context');
       const options = {
         output,
+        reservedPorts: reserved.ports,
         filters: { namespaces, nodes: stringsOption(opts, 'node'), ports },
         ...(state === undefined ? {} : { state }),
         ...(kubeconfig === undefined ? {} : { kubeconfig }),

@@ -8,7 +8,7 @@ import { portLabel } from '../admission/messages.js';
 import type { Contester, ExistingConflict } from '../engine/existing-conflicts.js';
 import { schedulerSees } from '../engine/existing-conflicts.js';
 import { IPV4_ANY } from '../engine/ip.js';
-import type { PodRef } from '../engine/types.js';
+import type { PodRef, ReservedPort } from '../engine/types.js';
 import type { BlockedPod, HeldPort, PortUse, ScanReport } from './scan-report.js';
 import type { Cell } from './table.js';
 import { table } from './table.js';
@@ -85,18 +85,27 @@ function contesterLine(k: Contester): string {
   return `${pod(k.occupant.pod)} (${visible(containers)})${visible(on)}${k.occupant.terminating ? ' terminating' : ''}`;
 }
 
+/** A node daemon's reserved port: `node daemon kubelet`, with its address when not the wildcard. */
+function daemonLine(d: ReservedPort): string {
+  return visible(`node daemon ${d.owner}${d.hostIP === undefined || d.hostIP === IPV4_ANY ? '' : ` on ${d.hostIP}`}`);
+}
+
 function contestersCell(c: ExistingConflict, all: boolean): Cell {
   const lines = c.contesters.map(contesterLine);
-  if (all || lines.length <= TEXT_CONTESTERS) return lines;
-  return [...lines.slice(0, TEXT_CONTESTERS - 1), `+${plural(lines.length - TEXT_CONTESTERS + 1, 'more pod')}`];
+  const daemons = c.daemons.map(daemonLine);
+  if (all || lines.length <= TEXT_CONTESTERS) return [...lines, ...daemons];
+  return [...lines.slice(0, TEXT_CONTESTERS - 1), `+${plural(lines.length - TEXT_CONTESTERS + 1, 'more pod')}`, ...daemons];
 }
 
 function conflictsSection(report: ScanReport, all: boolean): string[] {
   if (report.conflicts.length === 0) return [];
   const { shown, more } = capped(report.conflicts, all, 'conflict');
-  const rows = shown.map((c) => [visible(c.node), `${c.port}/${visible(c.protocol)}${schedulerSees(c) ? '' : ' *'}`, contestersCell(c, all)]);
+  // Marked: conflicts the scheduler cannot see because of how addresses are spelled (a
+  // node daemon's port says itself why the scheduler cannot see it).
+  const spelled = (c: ExistingConflict): boolean => !schedulerSees(c) && c.daemons.length === 0;
+  const rows = shown.map((c) => [visible(c.node), `${c.port}/${visible(c.protocol)}${spelled(c) ? ' *' : ''}`, contestersCell(c, all)]);
   const lines = ['', 'CONFLICTS: pods bound to one node that hold the same port', ...table(['NODE', 'PORT', 'PODS (CONTAINER)'], rows), ...more];
-  if (shown.some((c) => !schedulerSees(c))) lines.push('* stricter than the scheduler, which compares addresses as they are spelled');
+  if (shown.some(spelled)) lines.push('* stricter than the scheduler, which compares addresses as they are spelled');
   return lines;
 }
 
@@ -135,6 +144,24 @@ function byPortSection(report: ScanReport, all: boolean): string[] {
   return ['', 'HOST PORTS IN USE', ...table(['PORT', 'NODES', 'PODS', 'CONFLICTS'], rows), ...more];
 }
 
+/** The node daemons' ports, held on every node, wrapped within 80 columns. */
+function daemonsSection(report: ScanReport): string[] {
+  if (report.reserved.length === 0) return [];
+  const ports = report.reserved.map((d) => visible(`${d.owner} ${portLabel({ protocol: d.protocol, hostIP: d.hostIP ?? '', port: d.port })}`));
+  const lines = ['', 'Held by node daemons on every node (--reserved-port):'];
+  let line = ' ';
+  for (const [i, p] of ports.entries()) {
+    const item = ` ${p}${i === ports.length - 1 ? '' : ','}`;
+    if (line.length + item.length > 80 && line.trim() !== '') {
+      lines.push(line);
+      line = ' ';
+    }
+    line += item;
+  }
+  lines.push(line);
+  return lines;
+}
+
 function mapSection(report: ScanReport): string[] {
   if (report.held.length === 0) return [];
   let previous = '';
@@ -161,6 +188,7 @@ export function scanText(report: ScanReport, wide: boolean): string {
     ...conflictsSection(report, wide),
     ...blockedSection(report, wide),
     ...(detailed ? mapSection(report) : byPortSection(report, wide)),
+    ...daemonsSection(report),
   ];
   if (!detailed && report.held.length > 0) lines.push('', 'Every host port by node: -o wide; who holds a port: --node NODE --port PORT.');
   return `${lines.join('\n')}\n`;
@@ -188,12 +216,14 @@ export function scanObject(report: ScanReport): unknown {
       protocol: c.protocol,
       port: c.port,
       stricterThanScheduler: !schedulerSees(c),
+      daemons: c.daemons.map(reservedJson),
       pods: c.contesters.map((k) => ({
         ...podJson(k.occupant.pod),
         terminating: k.occupant.terminating,
         ports: k.ports.map((p) => ({ hostIP: p.hostIP, container: p.container })),
         collidesWith: k.others.map((o) => ({ ...podJson(o.pod), hostIP: o.port.hostIP, container: o.port.container })),
         collidesWithMore: k.moreOthers,
+        collidesWithDaemons: k.daemons.map((d) => d.owner),
       })),
     })),
     cannotRun: report.blocked.map((b) => ({
@@ -223,8 +253,13 @@ export function scanObject(report: ScanReport): unknown {
       terminating: h.terminating,
       conflict: h.inConflict,
     })),
+    reservedPorts: report.reserved.map(reservedJson),
     unreadable: report.unreadable,
   };
+}
+
+function reservedJson(d: ReservedPort): { owner: string; protocol: string; hostIP: string; port: number } {
+  return { owner: d.owner, protocol: d.protocol, hostIP: d.hostIP ?? IPV4_ANY, port: d.port };
 }
 
 /** The report in `format`. */

@@ -10,7 +10,7 @@ import { hostPortsOf } from '../engine/host-ports.js';
 import { podRef } from '../engine/occupancy.js';
 import type { PortTrouble } from '../engine/port-trouble.js';
 import { holdersFor, portTroubleOf } from '../engine/port-trouble.js';
-import type { HostPort, Occupant, PodLike, PodRef } from '../engine/types.js';
+import type { HostPort, Occupant, PodLike, PodRef, ReservedPort } from '../engine/types.js';
 import type { ClusterScan } from '../cluster/scan.js';
 
 /** A port number, and a protocol when the filter names one (`53/UDP`). */
@@ -65,6 +65,8 @@ export interface ScanReport {
   readonly held: readonly HeldPort[];
   /** The port map summed up by port, the most contested, then the most widely held first. */
   readonly byPort: readonly PortUse[];
+  /** Node daemons' reserved ports (held on every node) that the port filter lets through. */
+  readonly reserved: readonly ReservedPort[];
   /** Objects that did not decode and are missing from the report. */
   readonly unreadable: readonly { readonly name: string; readonly errors: readonly string[] }[];
   readonly filters: ScanFilters;
@@ -106,10 +108,13 @@ function blockedPod(pod: PodLike, trouble: PortTrouble, scan: ClusterScan, filte
   return { pod: ref, phase: pod.status?.phase ?? 'Pending', trouble, ports, holders };
 }
 
-/** The report of `scan` narrowed by `filters`. */
-export function scanReport(scan: ClusterScan, filters: ScanFilters): ScanReport {
+/**
+ * The report of `scan` narrowed by `filters`. `reserved` are node daemons' ports, held on
+ * every node: a pod colliding with one is in a conflict too.
+ */
+export function scanReport(scan: ClusterScan, filters: ScanFilters, reserved: readonly ReservedPort[] = []): ScanReport {
   const nodes = scan.index.occupiedNodes().sort(compare);
-  const allConflicts = nodes.flatMap((node) => conflictsAmong(node, scan.index.occupantsOn(node)));
+  const allConflicts = nodes.flatMap((node) => conflictsAmong(node, scan.index.occupantsOn(node), reserved));
   const conflicts = allConflicts.filter((c) => conflictShown(c, filters));
 
   // (node, pod, port) triples in a conflict, to mark them in the map.
@@ -147,6 +152,7 @@ export function scanReport(scan: ClusterScan, filters: ScanFilters): ScanReport 
     blocked,
     held,
     byPort: portUses(held, conflicts),
+    reserved: reserved.filter((r) => portMatches(r, filters)),
     unreadable: scan.rejected,
     filters,
   };

@@ -3,6 +3,7 @@
  * the conflicts that already exist, and the pods that cannot run because of a port.
  */
 import type { ClusterScan } from '../cluster/scan.js';
+import type { ReservedPort } from '../engine/types.js';
 import type { ScanProgress } from '../cluster/scan-live.js';
 import type { CommandResult } from './exit.js';
 import { errorText, EXIT_FOUND, EXIT_OK, usageError } from './exit.js';
@@ -21,6 +22,8 @@ export interface ScanOptions {
   readonly context?: string;
   readonly filters: ScanFilters;
   readonly output: ScanFormat;
+  /** Node daemons' ports, held on every node (as `check --reserved-port` takes them). */
+  readonly reservedPorts: readonly ReservedPort[];
 }
 
 /** Where the live cluster is. */
@@ -90,6 +93,6 @@ async function readScan(options: ScanOptions, deps: ScanDeps): Promise<{ ok: tru
 export async function runScan(options: ScanOptions, deps: ScanDeps): Promise<CommandResult> {
   const read = await readScan(options, deps);
   if (!read.ok) return usageError(read.errors.map(visible));
-  const report = scanReport(read.scan, options.filters);
+  const report = scanReport(read.scan, options.filters, options.reservedPorts);
   return { exitCode: hasProblems(report) ? EXIT_FOUND : EXIT_OK, stdout: scanOutput(report, options.output), stderr: '' };
 }

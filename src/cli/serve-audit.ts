@@ -43,7 +43,7 @@ function identity(): string {
 
 /** Wires the audit for `config`; nothing runs until start(). */
 export function serveAudit(config: Config, deps: ServeAuditDeps): ServeAudit {
-  const audit = new ConflictAudit({ index: deps.index, defer: (callback) => setImmediate(callback) });
+  const audit = new ConflictAudit({ index: deps.index, defer: (callback) => setImmediate(callback), reserved: config.reservedPorts });
   // At debug level: a re-list of a cluster with many conflicts would otherwise log a line
   // per pod; the gauges, the Events and `scan` are where conflicts are told.
   audit.listen({

@@ -7,7 +7,7 @@
  */
 import type { Contester, ExistingConflict } from '../engine/existing-conflicts.js';
 import { conflictKey, conflictsAmong, contesterKey } from '../engine/existing-conflicts.js';
-import type { Occupant } from '../engine/types.js';
+import type { Occupant, ReservedPort } from '../engine/types.js';
 
 /** What the audit reads: the index (PodIndex implements it). */
 export interface AuditedIndex {
@@ -36,6 +36,8 @@ export interface ConflictAuditDeps {
   /** Runs a callback soon, after the current task (setImmediate in production). */
   readonly defer: (callback: () => void) => void;
   readonly listeners?: readonly ConflictListener[];
+  /** Node daemons' reserved ports, held on every node (the `reservedPorts` setting). */
+  readonly reserved?: readonly ReservedPort[];
 }
 
 /** Keeps the conflicts of every node in step with the index. */
@@ -108,7 +110,7 @@ export class ConflictAudit {
 
   #audit(node: string): void {
     const before = this.#contesters.get(node) ?? new Map<string, { conflict: ExistingConflict; contester: Contester }>();
-    const conflicts = conflictsAmong(node, this.#deps.index.occupantsOn(node));
+    const conflicts = conflictsAmong(node, this.#deps.index.occupantsOn(node), this.#deps.reserved ?? []);
     const after = new Map<string, { conflict: ExistingConflict; contester: Contester }>();
     for (const conflict of conflicts) {
       for (const contester of conflict.contesters) after.set(contesterKey(conflict, contester.occupant.pod), { conflict, contester });

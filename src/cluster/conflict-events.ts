@@ -107,8 +107,11 @@ export function eventMessage(conflict: ExistingConflict, contester: Contester): 
   const ports = `${labels.length === 1 ? 'port' : 'ports'} ${labels.slice(0, 2).join(', ')}${labels.length > 2 ? ' and more' : ''}`;
   const others = contester.others.map((o) => `${o.pod.namespace}/${o.pod.name} (container ${o.port.container})`);
   const many = others.length > 1 || contester.moreOthers;
-  const named = `${others.join(', ')}${contester.moreOthers ? ' and more' : ''}`;
-  return `host ${ports} on node ${conflict.node} ${labels.length === 1 ? 'is' : 'are'} also held by ${many ? 'pods' : 'pod'} ${named}: the pods conflict`;
+  const pods = others.length === 0 ? [] : [`${many ? 'pods' : 'pod'} ${others.join(', ')}${contester.moreOthers ? ' and more' : ''}`];
+  const daemons = contester.daemons.map((d) => `node daemon ${d.owner} (${portLabel({ protocol: d.protocol, hostIP: d.hostIP ?? '', port: d.port })})`);
+  const verb = labels.length === 1 ? 'is' : 'are';
+  const what = others.length === 0 ? 'the pod cannot bind it' : 'the pods conflict';
+  return `host ${ports} on node ${conflict.node} ${verb} also held by ${[...pods, ...daemons].join(' and ')}: ${what}`;
 }
 
 /** Writes an Event per pod per conflict, while this replica leads. */

@@ -5,7 +5,7 @@
  * same collision rule.
  *
  * A conflict is one (node, protocol, port number) and the pods whose ports there collide
- * with another pod's, not a pair of pods: two pods make one conflict, and so do the
+ * with another pod's or a node daemon's reserved port, not a pair of pods: two pods make one conflict, and so do the
  * hundred pods of a Deployment pinned to one node on one port, which as pairs would be
  * 4,950. So the work and the memory grow with the pods, never with their pairs, and so
  * does everything built on conflicts (gauges, Events, the scan's report).
@@ -14,7 +14,7 @@ import type { CollisionRule } from './conflicts.js';
 import { collision, schedulerAgrees } from './conflicts.js';
 import { DEFAULT_PROTOCOL } from './host-ports.js';
 import { canonicalIP, IPV4_ANY } from './ip.js';
-import type { HostPort, Occupant, PodRef } from './types.js';
+import type { HostPort, Occupant, PodRef, ReservedPort } from './types.js';
 
 /** Pods named as the others a pod collides with, before the rest are counted as "more". */
 export const MAX_NAMED_OTHERS = 3;
@@ -36,15 +36,22 @@ export interface Contester {
   readonly others: readonly Collider[];
   /** True when it collides with more pods than `others` names. */
   readonly moreOthers: boolean;
+  /** The node daemons' reserved ports its ports collide with. */
+  readonly daemons: readonly ReservedPort[];
 }
 
-/** A port of one node held by pods that collide with each other. */
+/**
+ * A port of one node held by pods that collide with each other, or with a node daemon's
+ * reserved port (every node runs its daemons, the kubelet on 10250 first of all).
+ */
 export interface ExistingConflict {
   readonly node: string;
   readonly protocol: string;
   readonly port: number;
-  /** Every pod whose port collides with another pod's, in podOrder (at least two). */
+  /** Every pod whose port collides with another pod's or a daemon's, in podOrder. */
   readonly contesters: readonly Contester[];
+  /** The reserved ports of node daemons on this protocol and number that a contester collides with. */
+  readonly daemons: readonly ReservedPort[];
 }
 
 /** Orders pods by namespace, then name, then uid: the order conflicts name them in. */
@@ -69,9 +76,17 @@ export function contesterKey(conflict: Pick<ExistingConflict, 'node' | 'protocol
   return `${conflictKey(conflict)}|${pod.namespace}/${pod.name}/${pod.uid ?? ''}`;
 }
 
-/** True when the scheduler (and the kubelet) would see at least one of the conflict's collisions. */
+/**
+ * True when the scheduler (and the kubelet) would see at least one of the conflict's
+ * collisions. A node daemon's port never counts: neither of them knows it.
+ */
 export function schedulerSees(conflict: ExistingConflict): boolean {
   return conflict.contesters.some((c) => c.others.some((o) => schedulerAgrees(o.rule)));
+}
+
+/** The reserved ports among `reserved` that `port` collides with. */
+function daemonsFor(port: HostPort, reserved: readonly ReservedPort[]): ReservedPort[] {
+  return reserved.filter((r) => collision(port, { protocol: r.protocol, hostIP: r.hostIP ?? IPV4_ANY, port: r.port }) !== undefined);
 }
 
 /** How one held port's address collides (see `collision`, which stays the judge). */
@@ -224,10 +239,11 @@ function collidersOf(side: Side, bucket: Bucket): { others: Collider[]; more: bo
 
 /**
  * Every conflict on `node`: for each (protocol, port number) that two or more of its
- * pods hold, the pods whose ports there collide with another's, each with the first
- * pods it collides with. Ordered by port number, then protocol.
+ * pods hold, or one pod and a node daemon (`reserved`, held on every node), the pods
+ * whose ports there collide with another's or the daemon's, each with the first pods it
+ * collides with. Ordered by port number, then protocol.
  */
-export function conflictsAmong(node: string, occupants: Iterable<Occupant>): ExistingConflict[] {
+export function conflictsAmong(node: string, occupants: Iterable<Occupant>, reserved: readonly ReservedPort[] = []): ExistingConflict[] {
   const grouped = new Map<string, { protocol: string; port: number; sides: Map<Occupant, Entry[]> }>();
   for (const occupant of occupants) {
     if (occupant.node !== node) continue;
@@ -246,15 +262,19 @@ export function conflictsAmong(node: string, occupants: Iterable<Occupant>): Exi
   }
   const conflicts: ExistingConflict[] = [];
   for (const group of grouped.values()) {
-    if (group.sides.size < 2) continue;
+    const daemonsHere = reserved.filter((r) => r.port === group.port && r.protocol === group.protocol);
+    if (group.sides.size < 2 && daemonsHere.length === 0) continue;
     const bucket = new Bucket([...group.sides].map(([occupant, entries]) => new Side(occupant, entries)));
     const contesters: Contester[] = [];
+    const daemons = new Set<ReservedPort>();
     for (const side of bucket.sides) {
-      const { others, more } = collidersOf(side, bucket);
-      if (others.length === 0) continue;
-      contesters.push({ occupant: side.occupant, ports: side.entries.map((e) => e.port), others, moreOthers: more });
+      const { others, more } = group.sides.size < 2 ? { others: [], more: false } : collidersOf(side, bucket);
+      const mine = [...new Set(side.entries.flatMap((e) => daemonsFor(e.port, daemonsHere)))];
+      if (others.length === 0 && mine.length === 0) continue;
+      for (const d of mine) daemons.add(d);
+      contesters.push({ occupant: side.occupant, ports: side.entries.map((e) => e.port), others, moreOthers: more, daemons: mine });
     }
-    if (contesters.length > 0) conflicts.push({ node, protocol: group.protocol, port: group.port, contesters });
+    if (contesters.length > 0) conflicts.push({ node, protocol: group.protocol, port: group.port, contesters, daemons: [...daemons] });
   }
   return conflicts.sort((a, b) => a.port - b.port || compare(a.protocol, b.protocol));
 }

@@ -250,6 +250,14 @@ describe('scan, as `hostport-guard scan` and as `kubectl hostports`', () => {
     expect([badOutput.exitCode, badOutput.stderr]).toEqual([2, expect.stringContaining("error: option '-o, --output <format>' argument 'table' is invalid")]);
   });
 
+  it('takes the kubelet\'s ports as reserved unless told otherwise, and refuses a bad --reserved-port', async () => {
+    const byDefault = JSON.parse((await runCli(['scan', '--state', 's', '-o', 'json'], deps())).stdout) as { reservedPorts: { owner: string; port: number }[] };
+    const none = JSON.parse((await runCli(['scan', '--state', 's', '-o', 'json', '--reserved-port', 'none'], deps())).stdout) as { reservedPorts: unknown[] };
+    expect([byDefault.reservedPorts.map((p) => `${p.owner} ${p.port}`), none.reservedPorts]).toEqual([['kubelet 10250', 'kubelet 10248'], []]);
+    const bad = await runCli(['scan', '--state', 's', '--reserved-port', 'kubelet'], deps());
+    expect([bad.exitCode, bad.stderr]).toEqual([2, expect.stringContaining('error: --reserved-port "kubelet" must be OWNER=[HOSTIP:]PORT/PROTOCOL')]);
+  });
+
   it('says the live cluster cannot be read where no cluster access is wired', async () => {
     expect(await runCli(['scan'], deps())).toEqual({ exitCode: 2, stdout: '', stderr: 'error: reading the live cluster is not available: pass --state\n' });
   });

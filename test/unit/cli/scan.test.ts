@@ -25,7 +25,7 @@ function deps(extra: Record<string, string> = {}, live?: ScanDeps['liveScan']): 
 }
 
 function options(overrides: Partial<ScanOptions> & { output?: ScanFormat } = {}): ScanOptions {
-  return { state: STATE, filters: { nodes: [], ports: [], namespaces: [] }, output: 'json', ...overrides };
+  return { state: STATE, filters: { nodes: [], ports: [], namespaces: [] }, output: 'json', reservedPorts: [], ...overrides };
 }
 
 interface Json {
@@ -260,5 +260,34 @@ describe('scan of a port many pods contest', () => {
     expect(text.stdout.split('\n')[1]).toBe('1 conflict on 1 node; no pod is kept from running by a port.');
     expect(text.stdout).toContain(['worker-1  80/TCP  app/replica-00 (c)', '                  app/replica-01 (c)', '                  app/replica-02 (c)', '                  +9 more pods'].join('\n'));
     expect(wide.stdout).toContain('                  app/replica-11 (c)\n');
+  });
+});
+
+describe('scan with node daemons\' reserved ports', () => {
+  const kubelet = [
+    { owner: 'kubelet', protocol: 'TCP', port: 10250 },
+    { owner: 'kubelet', protocol: 'TCP', hostIP: '127.0.0.1', port: 10248 },
+  ];
+  const state = JSON.stringify({
+    kind: 'List',
+    items: [
+      { kind: 'Pod', metadata: { name: 'agent', namespace: 'ops', uid: 'u1' }, spec: { nodeName: 'worker-1', hostNetwork: true, containers: [{ name: 'a', ports: [{ containerPort: 10250 }] }] } },
+      { kind: 'Pod', metadata: { name: 'exporter', namespace: 'ops', uid: 'u2' }, spec: { nodeName: 'worker-1', hostNetwork: true, containers: [{ name: 'e', ports: [{ containerPort: 9100 }] }] } },
+    ],
+  });
+
+  it('reports a pod on the kubelet\'s port as a conflict with the node daemon, and lists the daemons\' ports', async () => {
+    const text = await runScan(options({ output: 'text', state: 's.json', reservedPorts: kubelet }), deps({ 's.json': state }));
+    expect(text.exitCode).toBe(1);
+    expect(text.stdout).toContain(['NODE      PORT       PODS (CONTAINER)', 'worker-1  10250/TCP  ops/agent (a)', '                     node daemon kubelet'].join('\n'));
+    expect(text.stdout).toContain('Held by node daemons on every node (--reserved-port):\n  kubelet 10250/TCP, kubelet 127.0.0.1:10248/TCP\n');
+    const json = JSON.parse((await runScan(options({ state: 's.json', reservedPorts: kubelet }), deps({ 's.json': state }))).stdout) as { conflicts: { daemons: unknown[]; pods: { collidesWithDaemons: string[] }[] }[]; reservedPorts: unknown[] };
+    expect(json.conflicts.map((c) => [c.daemons, c.pods.map((p) => p.collidesWithDaemons)])).toEqual([[[{ owner: 'kubelet', protocol: 'TCP', hostIP: '0.0.0.0', port: 10250 }], [['kubelet']]]]);
+    expect(json.reservedPorts).toHaveLength(2);
+  });
+
+  it('finds nothing there without them', async () => {
+    const text = await runScan(options({ output: 'text', state: 's.json' }), deps({ 's.json': state }));
+    expect([text.exitCode, text.stdout.split('\n')[1]]).toEqual([0, 'No conflicts, and no pod is kept from running by a port.']);
   });
 });

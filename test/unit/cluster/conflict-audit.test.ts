@@ -102,3 +102,18 @@ describe('ConflictAudit', () => {
     expect(audit.contests('worker-1|TCP/8080|a/web-3/uid-a/web-3', 'worker-1')).toBe(false);
   });
 });
+
+describe('ConflictAudit with node daemons\' reserved ports', () => {
+  it('finds a single pod on a reserved port, and forgets it when the pod goes', () => {
+    const index = new PodIndex();
+    const deferred: (() => void)[] = [];
+    const audit = new ConflictAudit({ index, defer: (callback) => deferred.push(callback), reserved: [{ owner: 'kubelet', protocol: 'TCP', port: 10250 }] });
+    audit.start();
+    index.upsertPod(holder('a/agent', 'worker-1', 10250));
+    runDeferred(deferred);
+    expect(audit.counts()).toEqual({ total: 1, byNode: new Map([['worker-1', 1]]) });
+    index.deletePod({ namespace: 'a', name: 'agent', uid: 'uid-a/agent' });
+    runDeferred(deferred);
+    expect(audit.counts().total).toBe(0);
+  });
+});

@@ -187,3 +187,12 @@ describe('eventMessage', () => {
     expect(eventMessage(c, first)).toBe('host port 8080/TCP on node worker-1 is also held by pods a/p2 (container srv), a/p3 (container web), a/p4 (container web) and more: the pods conflict');
   });
 });
+
+describe('eventMessage for a node daemon', () => {
+  it('names the daemon and its port', () => {
+    const [c] = conflictsAmong('worker-1', [occupant({ pod: ref('a/agent'), ports: [hostPort({ port: 10250 })] })], [{ owner: 'kubelet', protocol: 'TCP', port: 10250 }]);
+    const [agent] = c?.contesters ?? [];
+    if (c === undefined || agent === undefined) throw new Error('no conflict');
+    expect(eventMessage(c, agent)).toBe('host port 10250/TCP on node worker-1 is also held by node daemon kubelet (10250/TCP): the pod cannot bind it');
+  });
+});

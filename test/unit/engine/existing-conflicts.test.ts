@@ -156,3 +156,34 @@ describe('conflictsAmong, against collision() for every pair (property)', () => 
     );
   });
 });
+
+describe('conflictsAmong with node daemons\' reserved ports', () => {
+  const kubelet = [
+    { owner: 'kubelet', protocol: 'TCP', port: 10250 },
+    { owner: 'kubelet', protocol: 'TCP', hostIP: '127.0.0.1', port: 10248 },
+  ];
+  const withDaemons = (...occupants: Occupant[]): string[] =>
+    conflictsAmong('worker-1', occupants, kubelet).map(
+      (c) => `${c.port}/${c.protocol} [${c.daemons.map((d) => d.owner).join(',')}]: ${c.contesters.map((k) => `${k.occupant.pod.name} -> ${[...k.others.map((o) => o.pod.name), ...k.daemons.map((d) => `daemon ${d.owner}`)].join('+')}`).join(', ')}`,
+    );
+
+  it.each([
+    ['makes one pod on the kubelet\'s 10250 a conflict with the daemon', [holding('a/agent', { port: 10250 })], ['10250/TCP [kubelet]: agent -> daemon kubelet']],
+    ['takes the kubelet\'s 127.0.0.1:10248 with 0.0.0.0:10248', [holding('a/agent', { port: 10248 })], ['10248/TCP [kubelet]: agent -> daemon kubelet']],
+    ['leaves 10.0.0.5:10248 next to 127.0.0.1:10248', [holding('a/agent', { port: 10248, hostIP: '10.0.0.5' })], []],
+    ['leaves UDP 10250 next to TCP 10250', [holding('a/agent', { port: 10250, protocol: 'UDP' })], []],
+    [
+      'names both the other pod and the daemon',
+      [holding('a/x', { port: 10250 }), holding('a/y', { port: 10250 })],
+      ['10250/TCP [kubelet]: x -> y+daemon kubelet, y -> x+daemon kubelet'],
+    ],
+  ])('%s', (_name, occupants, want) => {
+    expect(withDaemons(...occupants)).toEqual(want);
+  });
+
+  it('says the scheduler does not see a conflict with a daemon only', () => {
+    const [c] = conflictsAmong('worker-1', [holding('a/agent', { port: 10250 })], kubelet);
+    if (c === undefined) throw new Error('no conflict');
+    expect(schedulerSees(c)).toBe(false);
+  });
+});
