@@ -221,6 +221,13 @@ describe('a static pod on a real node', () => {
       expect(line).toContain('"decision":"warn"');
       expect(line).toContain('"existing":true');
       expect(line).toContain(`static pod already running on node ${node.name}: port 10250/TCP is also used by`);
+      // The release's audit holds the kubelet's port as reserved: the mirror is in a
+      // conflict with the node daemon, told once in an Event on it.
+      const events = await eventually(`the HostPortConflict Event on ${mirror}`, async () => {
+        const found = await eventsFor(ns, mirror, 'HostPortConflict');
+        return found.length > 0 ? done(found) : notYet('none yet');
+      });
+      expect(events).toEqual([{ type: 'Warning', reason: 'HostPortConflict', message: `host port 10250/TCP on node ${node.name} is also held by node daemon kubelet (10250/TCP): the pod cannot bind it` }]);
     } finally {
       rmSync(manifest, { force: true });
     }

@@ -203,4 +203,33 @@ describe('the background audit of serve', () => {
       });
     }
   });
+
+  it("reports a pod audit mode let onto the kubelet's port as a conflict with the node daemon, in scan, an Event and the gauge, until it goes", async () => {
+    const baseline = await gauges(suite.webhook(), 'worker-3');
+    const ns = await suite.namespace('scan-daemon');
+    await hostNetworkPod('agent', ns, 10250, { nodeName: 'worker-3' });
+
+    const result = await kubectlHostports(['-n', ns]);
+    expect([result.exitCode, result.stderr]).toEqual([1, '']);
+    expect(result.stdout).toContain(['NODE      PORT       PODS (CONTAINER)', `worker-3  10250/TCP  ${ns}/agent (web)`, '                     node daemon kubelet'].join('\n'));
+    expect(result.stdout).toContain('Held by node daemons on every node (--reserved-port):\n  kubelet 10250/TCP, kubelet 127.0.0.1:10248/TCP\n');
+    console.log(`$ kubectl hostports -n ${ns}\n${result.stdout}`);
+    const none = await kubectlHostports(['-n', ns, '--reserved-port', 'none']);
+    expect([none.exitCode, none.stdout.split('\n')[1]]).toEqual([0, 'No conflicts, and no pod is kept from running by a port.']);
+
+    const message = await eventually('an Event on the pod', async () => {
+      const events = await eventsFor(ns, 'agent', 'HostPortConflict');
+      return events.length === 1 ? done(events[0]?.message) : notYet(JSON.stringify(events));
+    });
+    expect(message).toBe('host port 10250/TCP on node worker-3 is also held by node daemon kubelet (10250/TCP): the pod cannot bind it');
+    await eventually('the gauges to count the conflict', async () => {
+      const g = await gauges(suite.webhook(), 'worker-3');
+      return g.total === baseline.total + 1 && g.node === baseline.node + 1 ? done(undefined) : notYet(JSON.stringify(g));
+    });
+    await kubectlOk(['delete', 'pod', 'agent', '-n', ns, '--grace-period=0', '--force']);
+    await eventually('the gauges to go back', async () => {
+      const g = await gauges(suite.webhook(), 'worker-3');
+      return g.total === baseline.total && g.node === baseline.node ? done(undefined) : notYet(JSON.stringify(g));
+    });
+  });
 });

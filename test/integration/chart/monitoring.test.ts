@@ -5,7 +5,7 @@
  * `promtool test rules`), and every metric they read must exist in the server's registry,
  * so renaming a metric in the code fails here.
  */
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +20,9 @@ import type { Json } from './chart.js';
 import { field, isJson, list, oneOf, render, text } from './chart.js';
 
 const run = promisify(execFile);
+
+// Each test runs helm and promtool as processes: seconds each on a busy machine, past jest's 5 s default.
+jest.setTimeout(60_000);
 const RELEASE = 'hpg';
 const NAMESPACE = 'monitoring-test';
 const SELECTOR = 'job="hpg-hostport-guard", namespace="monitoring-test"';
