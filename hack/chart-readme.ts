@@ -45,8 +45,9 @@ function docComment(comment: string | null | undefined): string | undefined {
 }
 
 /**
- * Every value a user sets (scalars, lists, empty maps; non-empty maps are walked), with
- * its documentation; a value without a `# --` comment is an error naming it.
+ * Every value a user sets (scalars, lists, maps with their own `# --` comment; other
+ * maps are walked), with its documentation; a value without a `# --` comment is an
+ * error naming it.
  */
 export function valueDocs(valuesYaml: string): ValueDoc[] {
   const doc = parseDocument(valuesYaml);
@@ -60,7 +61,9 @@ export function valueDocs(valuesYaml: string): ValueDoc[] {
       const value = item.value;
       // The parser hangs the comment above a nested map's first key on the map itself.
       const comment = docComment(item.key.commentBefore ?? (i === 0 ? node.commentBefore : undefined));
-      if (isMap(value) && value.items.length > 0) {
+      // A map with its own comment is one value, set as a whole (a securityContext);
+      // one without is a group whose keys are documented each.
+      if (isMap(value) && value.items.length > 0 && comment === undefined) {
         walk(value, `${key}.`);
         return;
       }

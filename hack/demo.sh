@@ -78,7 +78,7 @@ install_release() {
     --namespace "$RELEASE_NAMESPACE" --create-namespace \
     --set image.repository="${HPG_WEBHOOK_IMAGE%%:*}" --set image.tag="${HPG_WEBHOOK_IMAGE##*:}" --set image.pullPolicy=Never \
     --set replicaCount=2 \
-    --set "exemptNamespaces[0]=$NS_OFF" \
+    --set "config.exemptNamespaces[0]=$NS_OFF" \
     --set-json "tolerations=[{\"key\":\"$HPG_REAL_NODE_TAINT_KEY\",\"operator\":\"Exists\",\"effect\":\"NoSchedule\"}]" \
     --set-json "nodeSelector={\"$HPG_REAL_NODE_LABEL\":\"true\"}" \
     --wait --timeout 180s >/dev/null ||

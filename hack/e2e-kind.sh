@@ -116,7 +116,7 @@ log "installing release $RELEASE in namespace $NAMESPACE"
   --set image.tag="$IMAGE_TAG" \
   --set image.pullPolicy=Never \
   --set replicaCount="$REPLICAS" \
-  --set "exemptNamespaces[0]=hpg-e2e-exempt"
+  --set "config.exemptNamespaces[0]=hpg-e2e-exempt"
 "$KUBECTL" -n "$NAMESPACE" rollout status "deployment/$RELEASE-hostport-guard" --timeout="$WAIT"
 
 log "running the release stories (test/kind) against $CLUSTER"

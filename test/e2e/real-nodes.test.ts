@@ -36,7 +36,7 @@ beforeAll(async () => {
   if (nodes.length < 2) throw new Error(`the local cluster has ${nodes.length} real node(s); the stories need two (HPG_REAL_NODES)`);
   await deleteNamespaces([EXEMPT]);
   await createNamespace(EXEMPT);
-  await helmUpgradeInstall(hpg, [...localReleaseValues(), '--set', 'replicaCount=2', '--set', `exemptNamespaces[0]=${EXEMPT}`]);
+  await helmUpgradeInstall(hpg, [...localReleaseValues(), '--set', 'replicaCount=2', '--set', `config.exemptNamespaces[0]=${EXEMPT}`]);
 });
 
 afterEach(async () => {

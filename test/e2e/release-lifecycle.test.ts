@@ -125,7 +125,7 @@ describe('tls.mode=helm with two replicas and the PodDisruptionBudget, under ste
   it('helm upgrade from enforce to warn while pods are being created: every create is decided, none fails or slips through', async () => {
     const before = (await webhookPods(r)).map((p) => p.name);
     const running = await load();
-    await helmUpgradeInstall(r, [...localReleaseValues(), '--set', 'replicaCount=2', '--set', 'mode=warn']);
+    await helmUpgradeInstall(r, [...localReleaseValues(), '--set', 'replicaCount=2', '--set', 'config.mode=warn']);
     // Every old replica gone and two new ones ready: the rollout is over.
     await eventually('the upgraded replicas to replace the old ones', async () => {
       const pods = await webhookPods(r);

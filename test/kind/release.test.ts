@@ -5,7 +5,7 @@
  * from test/e2e/support/release-stories.ts, told here on kind's workers.
  *
  * It needs KUBECONFIG, KUBECTL and HELM of a kind cluster with the release installed
- * with exemptNamespaces[0]=hpg-e2e-exempt (hack/e2e-kind.sh does both), and does not
+ * with config.exemptNamespaces[0]=hpg-e2e-exempt (hack/e2e-kind.sh does both), and does not
  * run in `make test`: kind needs a Docker engine.
  */
 import { afterAll, afterEach, beforeAll, jest } from '@jest/globals';

@@ -1,15 +1,25 @@
-{{/* Name of the chart, cut to the 63 characters a label value allows. */}}
+{{/* Name of the chart (or nameOverride), cut to the 63 characters a label value allows. */}}
 {{- define "hostport-guard.name" -}}
-{{- .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
 
-{{/* Fully qualified name of the release's objects. */}}
+{{/* Fully qualified name of the release's objects: fullnameOverride, else release and chart name. */}}
 {{- define "hostport-guard.fullname" -}}
-{{- if contains .Chart.Name .Release.Name -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
 {{- .Release.Name | trunc 63 | trimSuffix "-" -}}
 {{- else -}}
-{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Namespace of every namespaced object: namespaceOverride, else the release's. */}}
+{{- define "hostport-guard.namespace" -}}
+{{- default .Release.Namespace .Values.namespaceOverride -}}
 {{- end -}}
 
 {{/* Labels on every object. */}}
@@ -18,6 +28,9 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{ include "hostport-guard.selectorLabels" . }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
 {{- end -}}
 
 {{/* Labels the Service and the PodDisruptionBudget select on. */}}
@@ -46,7 +59,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 
 {{/* DNS name the API server uses to reach the Service. */}}
 {{- define "hostport-guard.serviceHost" -}}
-{{- printf "%s.%s.svc" (include "hostport-guard.fullname" .) .Release.Namespace -}}
+{{- printf "%s.%s.svc" (include "hostport-guard.fullname" .) (include "hostport-guard.namespace" .) -}}
 {{- end -}}
 
 {{/*
@@ -58,23 +71,23 @@ Returns a dict with ca, crt and key (base64 PEM).
 */}}
 {{- define "hostport-guard.helmCert" -}}
 {{- $secretName := include "hostport-guard.tlsSecretName" . -}}
-{{- $existing := lookup "v1" "Secret" .Release.Namespace $secretName -}}
+{{- $existing := lookup "v1" "Secret" (include "hostport-guard.namespace" .) $secretName -}}
 {{- if and $existing $existing.data (index $existing.data "ca.crt") -}}
 {{- dict "ca" (index $existing.data "ca.crt") "crt" (index $existing.data "tls.crt") "key" (index $existing.data "tls.key") | toJson -}}
 {{- else -}}
 {{- $host := include "hostport-guard.serviceHost" . -}}
 {{- $days := int .Values.tls.helm.validityDays -}}
 {{- $ca := genCA (printf "%s-ca" (include "hostport-guard.fullname" .)) $days -}}
-{{- $alt := list (include "hostport-guard.fullname" .) (printf "%s.%s" (include "hostport-guard.fullname" .) .Release.Namespace) $host (printf "%s.cluster.local" $host) -}}
+{{- $alt := list (include "hostport-guard.fullname" .) (printf "%s.%s" (include "hostport-guard.fullname" .) (include "hostport-guard.namespace" .)) $host (printf "%s.cluster.local" $host) -}}
 {{- $cert := genSignedCert $host nil $alt $days $ca -}}
 {{- dict "ca" ($ca.Cert | b64enc) "crt" ($cert.Cert | b64enc) "key" ($cert.Key | b64enc) | toJson -}}
 {{- end -}}
 {{- end -}}
 
-{{/* Namespaces the webhook never sees: the release's own, kube-system, and the user's. */}}
+{{/* Namespaces the webhook never sees: its own, kube-system, and the user's. */}}
 {{- define "hostport-guard.excludedNamespaces" -}}
-{{- $list := list .Release.Namespace "kube-system" -}}
-{{- range .Values.exemptNamespaces -}}{{- $list = append $list . -}}{{- end -}}
+{{- $list := list (include "hostport-guard.namespace" .) "kube-system" -}}
+{{- range .Values.config.exemptNamespaces -}}{{- $list = append $list . -}}{{- end -}}
 {{- $list | uniq | toJson -}}
 {{- end -}}
 
@@ -87,6 +100,6 @@ prometheusRule.metricsSelector says otherwise.
 {{- if .Values.prometheusRule.metricsSelector -}}
 {{- .Values.prometheusRule.metricsSelector -}}
 {{- else -}}
-{{- printf "job=\"%s\", namespace=\"%s\"" (include "hostport-guard.fullname" .) .Release.Namespace -}}
+{{- printf "job=\"%s\", namespace=\"%s\"" (include "hostport-guard.fullname" .) (include "hostport-guard.namespace" .) -}}
 {{- end -}}
 {{- end -}}

@@ -12,7 +12,7 @@ clientConfig:
   {{- else }}
   service:
     name: {{ include "hostport-guard.fullname" $root }}
-    namespace: {{ $root.Release.Namespace }}
+    namespace: {{ include "hostport-guard.namespace" $root }}
     path: /validate
     port: {{ $root.Values.service.port }}
   {{- end }}

@@ -44,7 +44,7 @@ export function helmTemplateArgs(registration: Registration): string[] {
     ...set('tls.mode', 'secret'),
     ...set('tls.secret.name', 'hostport-guard-local-tls'),
     '--set-string', `tls.secret.caBundle=${registration.caBundle}`,
-    ...(registration.exemptNamespaces ?? []).flatMap((ns, i) => set(`exemptNamespaces[${i}]`, ns)),
+    ...(registration.exemptNamespaces ?? []).flatMap((ns, i) => set(`config.exemptNamespaces[${i}]`, ns)),
   ];
 }
 

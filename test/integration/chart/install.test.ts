@@ -109,7 +109,7 @@ describe('helm install with the Helm-generated CA (tls.mode=helm, the default)',
 
   it('keeps the same CA and serving certificate on helm upgrade (lookup finds the Secret)', async () => {
     const before = await getJson(['secret', `${GENERATED.fullname}-tls`, '--namespace', GENERATED.namespace]);
-    await ok('helm', ['upgrade', GENERATED.name, CHART_DIR, '--namespace', GENERATED.namespace, '--reuse-values', '--set', 'mode=warn']);
+    await ok('helm', ['upgrade', GENERATED.name, CHART_DIR, '--namespace', GENERATED.namespace, '--reuse-values', '--set', 'config.mode=warn']);
     const status = await helmStatus(GENERATED);
     expect([field(status, 'info', 'status'), field(status, 'version')]).toEqual(['deployed', 2]);
     const after = await getJson(['secret', `${GENERATED.fullname}-tls`, '--namespace', GENERATED.namespace]);

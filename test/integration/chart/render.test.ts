@@ -62,11 +62,20 @@ describe.each(CASES)('helm template with $name', ({ valuesFiles, values }) => {
     }
   });
 
-  it('renders a PodDisruptionBudget exactly when there is more than one replica', async () => {
+  it('renders a PodDisruptionBudget exactly when it is enabled and there is more than one replica', async () => {
     const objects = await renderWith(valuesFiles);
     const replicas = field(oneOf(objects, 'Deployment'), 'spec', 'replicas');
     expect(replicas).toBe(field(values, 'replicaCount'));
-    expect(allOf(objects, 'PodDisruptionBudget')).toHaveLength(typeof replicas === 'number' && replicas > 1 ? 1 : 0);
+    const enabled = field(values, 'podDisruptionBudget', 'enabled') === true;
+    expect(allOf(objects, 'PodDisruptionBudget')).toHaveLength(enabled && typeof replicas === 'number' && replicas > 1 ? 1 : 0);
+  });
+
+  it('labels every object with the common labels', async () => {
+    const common = field(values, 'commonLabels');
+    if (!isJson(common)) throw new Error('commonLabels is not a map');
+    const objects = await renderWith(valuesFiles);
+    for (const o of objects) expect([idOf(o), field(o, 'metadata', 'labels')]).toEqual([idOf(o), expect.objectContaining(common)]);
+    expect(field(oneOf(objects, 'Deployment'), 'spec', 'template', 'metadata', 'labels')).toEqual(expect.objectContaining(common));
   });
 
   it('runs the pod under the restricted security context', async () => {
@@ -100,8 +109,8 @@ describe.each(CASES)('helm template with $name', ({ valuesFiles, values }) => {
 
   it('probes the health port and sleeps in preStop before SIGTERM', async () => {
     const container = containerOf(await renderWith(valuesFiles));
-    expect(portNamed(container, 'health')).toBe(field(values, 'healthPort'));
-    expect(portNamed(container, 'https')).toBe(field(values, 'containerPort'));
+    expect(portNamed(container, 'health')).toBe(field(values, 'config', 'health', 'port'));
+    expect(portNamed(container, 'https')).toBe(field(values, 'config', 'listen', 'port'));
     for (const [probe, path] of [['livenessProbe', '/livez'], ['readinessProbe', '/readyz'], ['startupProbe', '/livez']] as const) {
       expect([probe, field(container, probe, 'httpGet')]).toEqual([probe, { path, port: 'health' }]);
     }
@@ -119,17 +128,17 @@ describe.each(CASES)('helm template with $name', ({ valuesFiles, values }) => {
     if (!resolved.ok) throw new Error(`the server refuses the chart's config.yaml:\n${JSON.stringify(resolved.issues, null, 2)}`);
     const config = resolved.config;
     const container = containerOf(objects);
-    expect(config.mode).toBe(field(values, 'mode'));
-    expect(config.exemptNamespaces).toEqual([NAMESPACE, 'kube-system', ...list(values, 'exemptNamespaces')]);
+    expect(config.mode).toBe(field(values, 'config', 'mode'));
+    expect(config.exemptNamespaces).toEqual([NAMESPACE, 'kube-system', ...list(values, 'config', 'exemptNamespaces')]);
     expect(config.listen.port).toBe(portNamed(container, 'https'));
     expect(config.health.port).toBe(portNamed(container, 'health'));
-    expect(config.reservationTtlSeconds).toBe(field(values, 'reservationTtlSeconds'));
-    expect(config.watch.staleAfterSeconds).toBe(field(values, 'watchStaleAfterSeconds'));
-    expect(config.logLevel).toBe(field(values, 'logLevel'));
-    expect(config.reservedPorts).toEqual(list(values, 'reservedPorts'));
-    expect(config.undeclaredPorts).toBe(field(values, 'undeclaredPorts'));
+    expect(config.reservationTtlSeconds).toBe(field(values, 'config', 'reservationTtlSeconds'));
+    expect(config.watch.staleAfterSeconds).toBe(field(values, 'config', 'watch', 'staleAfterSeconds'));
+    expect(config.logLevel).toBe(field(values, 'config', 'logLevel'));
+    expect(config.reservedPorts).toEqual(list(values, 'config', 'reservedPorts'));
+    expect(config.undeclaredPorts).toBe(field(values, 'config', 'undeclaredPorts'));
     // The Lease the RBAC below grants is the one the server uses.
-    expect(config.conflictEvents).toEqual({ enabled: field(values, 'conflictEvents', 'enabled'), leaseNamespace: NAMESPACE, leaseName: FULLNAME });
+    expect(config.conflictEvents).toEqual({ enabled: field(values, 'config', 'conflictEvents', 'enabled'), leaseNamespace: NAMESPACE, leaseName: FULLNAME });
     // The server reads exactly the files the pod mounts.
     expect(list(container, 'args')).toEqual(['serve', '--config', '/config/config.yaml']);
     const mounts = Object.fromEntries(list(container, 'volumeMounts').map((m) => [text(m, 'mountPath'), text(m, 'name')]));
@@ -160,7 +169,7 @@ describe.each(CASES)('helm template with $name', ({ valuesFiles, values }) => {
       expect(field(httpsPort, 'targetPort')).toBe('https');
       expect(list(webhook, 'matchConditions')).toHaveLength(1);
       expect(field(webhook, 'namespaceSelector')).toEqual({
-        matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: [NAMESPACE, 'kube-system', ...list(values, 'exemptNamespaces')] }],
+        matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: [NAMESPACE, 'kube-system', ...list(values, 'config', 'exemptNamespaces')] }],
       });
     }
     expect(field(webhooks[0], 'rules')).toEqual([{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'], scope: 'Namespaced' }]);
@@ -201,6 +210,46 @@ describe('the PodDisruptionBudget', () => {
       expect(field(pdb, 'spec', 'selector', 'matchLabels')).toEqual(field(oneOf(objects, 'Deployment'), 'spec', 'selector', 'matchLabels'));
     }
   });
+
+  it('renders none when disabled', async () => {
+    expect(allOf(await renderWith([], ['podDisruptionBudget.enabled=false']), 'PodDisruptionBudget')).toEqual([]);
+  });
+
+  it('takes maxUnavailable instead of minAvailable when it is set', async () => {
+    const pdb = oneOf(await renderWith([], ['podDisruptionBudget.maxUnavailable=50%']), 'PodDisruptionBudget');
+    expect(field(pdb, 'spec', 'maxUnavailable')).toBe('50%');
+    expect(field(pdb, 'spec', 'minAvailable')).toBeUndefined();
+  });
+});
+
+describe('names, namespace and labels', () => {
+  it('puts every namespaced object in namespaceOverride, and the webhook calls its Service there', async () => {
+    const objects = await renderWith([], ['namespaceOverride=web-hooks']);
+    for (const o of objects) {
+      expect([idOf(o), field(o, 'metadata', 'namespace')]).toEqual([idOf(o), CLUSTER_SCOPED.has(text(o, 'kind')) ? undefined : 'web-hooks']);
+    }
+    for (const webhook of webhooksOf(objects)) {
+      expect(field(webhook, 'clientConfig', 'service', 'namespace')).toBe('web-hooks');
+      expect(field(webhook, 'namespaceSelector', 'matchExpressions', 0, 'values')).toEqual(['web-hooks', 'kube-system']);
+    }
+    const config = text(oneOf(objects, 'ConfigMap'), 'data', 'config.yaml');
+    expect(config).toContain('- web-hooks\n');
+    expect(list(oneOf(objects, 'ClusterRoleBinding'), 'subjects').map((s) => field(s, 'namespace'))).toEqual(['web-hooks']);
+  });
+
+  it('names every object after fullnameOverride', async () => {
+    const objects = await renderWith([], ['fullnameOverride=guard']);
+    const names = new Set(objects.filter((o) => text(o, 'kind') !== 'Secret').map((o) => text(o, 'metadata', 'name')));
+    expect([...names]).toEqual(['guard']);
+    expect(field(webhooksOf(objects)[0], 'clientConfig', 'service', 'name')).toBe('guard');
+  });
+
+  it('uses nameOverride in the names and the name label', async () => {
+    const objects = await renderWith([], ['nameOverride=guard']);
+    const deployment = oneOf(objects, 'Deployment');
+    expect(text(deployment, 'metadata', 'name')).toBe(`${RELEASE}-guard`);
+    expect(field(deployment, 'spec', 'selector', 'matchLabels')).toEqual({ 'app.kubernetes.io/name': 'guard', 'app.kubernetes.io/instance': RELEASE });
+  });
 });
 
 describe('the RBAC of conflict Events', () => {
@@ -210,7 +259,7 @@ describe('the RBAC of conflict Events', () => {
     return list(object, 'rules').map((r) => `${list(r, 'verbs').join(',')} ${list(r, 'apiGroups').join(',') || 'core'}/${list(r, 'resources').join(',')}${list(r, 'resourceNames').length > 0 ? ` [${list(r, 'resourceNames').join(',')}]` : ''}`);
   }
 
-  it('grants creating Events anywhere and the one Lease in the release namespace, bound to the ServiceAccount (conflictEvents.enabled, the default)', async () => {
+  it('grants creating Events anywhere and the one Lease in the release namespace, bound to the ServiceAccount (config.conflictEvents.enabled, the default)', async () => {
     const objects = await renderWith([]);
     expect(rules(objects, 'ClusterRole')).toEqual(['list,watch core/pods,nodes,namespaces', 'create core/events']);
     expect(rules(objects, 'Role')).toEqual(['create coordination.k8s.io/leases', `get,update coordination.k8s.io/leases [${FULLNAME}]`]);
@@ -218,8 +267,8 @@ describe('the RBAC of conflict Events', () => {
     expect([field(binding, 'metadata', 'namespace'), field(binding, 'roleRef', 'name'), field(binding, 'subjects', 0, 'name')]).toEqual([NAMESPACE, FULLNAME, FULLNAME]);
   });
 
-  it('grants neither, and the server writes no Events, with conflictEvents.enabled=false', async () => {
-    const objects = await renderWith([], ['conflictEvents.enabled=false']);
+  it('grants neither, and the server writes no Events, with config.conflictEvents.enabled=false', async () => {
+    const objects = await renderWith([], ['config.conflictEvents.enabled=false']);
     expect(rules(objects, 'ClusterRole')).toEqual(['list,watch core/pods,nodes,namespaces']);
     expect([allOf(objects, 'Role'), allOf(objects, 'RoleBinding')]).toEqual([[], []]);
     const configMap = allOf(objects, 'ConfigMap').find((o) => field(o, 'metadata', 'name') === FULLNAME);
@@ -228,6 +277,27 @@ describe('the RBAC of conflict Events', () => {
 });
 
 describe('the Deployment', () => {
+  it('takes the security contexts from the values', async () => {
+    const objects = await renderWith([], ['podSecurityContext.runAsUser=1000', 'securityContext.readOnlyRootFilesystem=false']);
+    const pod = field(oneOf(objects, 'Deployment'), 'spec', 'template', 'spec');
+    expect(field(pod, 'securityContext', 'runAsUser')).toBe(1000);
+    expect(field(pod, 'securityContext', 'runAsNonRoot')).toBe(true);
+    expect(field(containerOf(objects), 'securityContext', 'readOnlyRootFilesystem')).toBe(false);
+  });
+
+  it('spreads with topologySpreadConstraints, selecting the release pods where no labelSelector is given', async () => {
+    const objects = await renderWith([], [
+      'topologySpreadConstraints[0].maxSkew=1', 'topologySpreadConstraints[0].topologyKey=topology.kubernetes.io/zone', 'topologySpreadConstraints[0].whenUnsatisfiable=ScheduleAnyway',
+      'topologySpreadConstraints[1].maxSkew=2', 'topologySpreadConstraints[1].topologyKey=kubernetes.io/hostname', 'topologySpreadConstraints[1].whenUnsatisfiable=DoNotSchedule',
+      'topologySpreadConstraints[1].labelSelector.matchLabels.app=other',
+    ]);
+    const deployment = oneOf(objects, 'Deployment');
+    expect(list(deployment, 'spec', 'template', 'spec', 'topologySpreadConstraints')).toEqual([
+      { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: field(deployment, 'spec', 'selector', 'matchLabels') } },
+      { maxSkew: 2, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'other' } } },
+    ]);
+  });
+
   it('renders no preStop hook for preStopDelaySeconds=0 (a zero sleep is invalid before Kubernetes 1.33)', async () => {
     const container = containerOf(await renderWith([], ['preStopDelaySeconds=0']));
     expect(field(container, 'lifecycle')).toBeUndefined();
@@ -249,7 +319,7 @@ describe('the webhook configuration', () => {
 
   it('excludes the release namespace, kube-system and the exempt namespaces, then ANDs the extra expressions', async () => {
     const webhooks = webhooksOf(await renderWith([], [
-      'exemptNamespaces={monitoring,kube-system,ci}',
+      'config.exemptNamespaces={monitoring,kube-system,ci}',
       'namespaceSelectorExpressions[0].key=team',
       'namespaceSelectorExpressions[0].operator=In',
       'namespaceSelectorExpressions[0].values={a,b}',
@@ -267,7 +337,7 @@ describe('the webhook configuration', () => {
       release: RELEASE,
       namespace: NAMESPACE,
       showOnly: 'templates/webhook.yaml',
-      set: ['webhook.url=https://127.0.0.1:9443/validate', 'tls.mode=secret', 'tls.secret.name=local-tls', 'tls.secret.caBundle=Q0E=', 'exemptNamespaces[0]=e2e-exempt'],
+      set: ['webhook.url=https://127.0.0.1:9443/validate', 'tls.mode=secret', 'tls.secret.name=local-tls', 'tls.secret.caBundle=Q0E=', 'config.exemptNamespaces[0]=e2e-exempt'],
     });
     expect(objects.map(idOf)).toEqual([`ValidatingWebhookConfiguration/${FULLNAME}`]);
     for (const webhook of webhooksOf(objects)) {

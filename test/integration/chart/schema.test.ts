@@ -6,7 +6,7 @@ import { describe, expect, it } from '@jest/globals';
 import { helm, templateArgs } from './chart.js';
 
 const CASES: readonly { name: string; set: readonly string[]; says: readonly string[] }[] = [
-  { name: 'an unknown mode', set: ['mode=block'], says: ["at '/mode'", "'enforce', 'warn', 'audit'"] },
+  { name: 'an unknown mode', set: ['config.mode=block'], says: ["at '/config/mode'", "'enforce', 'warn', 'audit'"] },
   { name: 'a misspelt top-level key (replicas for replicaCount)', set: ['replicas=2'], says: ["'replicas' not allowed"] },
   { name: 'a misspelt nested key', set: ['webhook.failurePolicyy=Fail'], says: ["at '/webhook'", "'failurePolicyy' not allowed"] },
   { name: 'a timeout above the API server limit of 30 s', set: ['webhook.timeoutSeconds=60'], says: ["at '/webhook/timeoutSeconds'", 'got 60, want 30'] },
@@ -14,20 +14,25 @@ const CASES: readonly { name: string; set: readonly string[]; says: readonly str
   { name: 'an unknown tls.mode', set: ['tls.mode=foo'], says: ["at '/tls/mode'", "'certManager', 'helm', 'secret'"] },
   { name: 'a failurePolicy in the wrong case', set: ['webhook.failurePolicy=ignore'], says: ["at '/webhook/failurePolicy'", "'Fail', 'Ignore'"] },
   { name: 'a plain-http webhook.url', set: ['webhook.url=http://127.0.0.1:8443/validate'], says: ["at '/webhook/url'", "does not match pattern '^https://'"] },
-  { name: 'a privileged container port', set: ['containerPort=443'], says: ["at '/containerPort'", 'got 443'] },
-  { name: 'a watchdog shorter than the longest watch', set: ['watchStaleAfterSeconds=299'], says: ["at '/watchStaleAfterSeconds'", 'got 299, want 300'] },
+  { name: 'a privileged container port', set: ['config.listen.port=443'], says: ["at '/config/listen/port'", 'got 443'] },
+  { name: 'a watchdog shorter than the longest watch', set: ['config.watch.staleAfterSeconds=299'], says: ["at '/config/watch/staleAfterSeconds'", 'got 299, want 300'] },
   { name: 'zero replicas', set: ['replicaCount=0'], says: ["at '/replicaCount'", 'got 0, want 1'] },
-  { name: 'an unknown log level', set: ['logLevel=verbose'], says: ["at '/logLevel'"] },
-  { name: 'an exempt namespace that is not a DNS label', set: ['exemptNamespaces[0]=Kube_System'], says: ["at '/exemptNamespaces/0'"] },
+  { name: 'an unknown log level', set: ['config.logLevel=verbose'], says: ["at '/config/logLevel'"] },
+  { name: 'an exempt namespace that is not a DNS label', set: ['config.exemptNamespaces[0]=Kube_System'], says: ["at '/config/exemptNamespaces/0'"] },
   { name: 'a PEM where base64 is expected', set: ['tls.mode=secret', 'tls.secret.name=x', 'tls.secret.caBundle=-----BEGIN CERTIFICATE-----'], says: ["at '/tls/secret/caBundle'"] },
   { name: 'an issuerRef without a name', set: ['tls.mode=certManager', 'tls.certManager.issuerRef.kind=ClusterIssuer'], says: ["at '/tls/certManager/issuerRef'", "missing property 'name'"] },
   { name: 'secret mode without a Secret name', set: ['tls.mode=secret', 'tls.secret.caBundle=Q0E='], says: ['tls.secret.name is required when tls.mode is secret'] },
   { name: 'secret mode without a caBundle', set: ['tls.mode=secret', 'tls.secret.name=x'], says: ['tls.secret.caBundle is required when tls.mode is secret'] },
-  { name: 'a reserved port with a lower-case protocol', set: ['reservedPorts[0].owner=kubelet', 'reservedPorts[0].port=10250', 'reservedPorts[0].protocol=tcp'], says: ["at '/reservedPorts/0/protocol'", "'TCP', 'UDP', 'SCTP'"] },
-  { name: 'a reserved port whose hostIP is a name', set: ['reservedPorts[0].owner=kubelet', 'reservedPorts[0].port=10248', 'reservedPorts[0].protocol=TCP', 'reservedPorts[0].hostIP=localhost'], says: ["at '/reservedPorts/0/hostIP'"] },
-  { name: 'a reserved port 0', set: ['reservedPorts[0].owner=kubelet', 'reservedPorts[0].port=0', 'reservedPorts[0].protocol=TCP'], says: ["at '/reservedPorts/0/port'", 'got 0, want 1'] },
-  { name: 'a reserved port without an owner', set: ['reservedPorts[0].port=10250', 'reservedPorts[0].protocol=TCP'], says: ["at '/reservedPorts/0'", "missing property 'owner'"] },
-  { name: 'an unknown undeclaredPorts', set: ['undeclaredPorts=deny'], says: ["at '/undeclaredPorts'", "'ignore', 'warn'"] },
+  { name: 'a reserved port with a lower-case protocol', set: ['config.reservedPorts[0].owner=kubelet', 'config.reservedPorts[0].port=10250', 'config.reservedPorts[0].protocol=tcp'], says: ["at '/config/reservedPorts/0/protocol'", "'TCP', 'UDP', 'SCTP'"] },
+  { name: 'a reserved port whose hostIP is a name', set: ['config.reservedPorts[0].owner=kubelet', 'config.reservedPorts[0].port=10248', 'config.reservedPorts[0].protocol=TCP', 'config.reservedPorts[0].hostIP=localhost'], says: ["at '/config/reservedPorts/0/hostIP'"] },
+  { name: 'a reserved port 0', set: ['config.reservedPorts[0].owner=kubelet', 'config.reservedPorts[0].port=0', 'config.reservedPorts[0].protocol=TCP'], says: ["at '/config/reservedPorts/0/port'", 'got 0, want 1'] },
+  { name: 'a reserved port without an owner', set: ['config.reservedPorts[0].port=10250', 'config.reservedPorts[0].protocol=TCP'], says: ["at '/config/reservedPorts/0'", "missing property 'owner'"] },
+  { name: 'an unknown undeclaredPorts', set: ['config.undeclaredPorts=deny'], says: ["at '/config/undeclaredPorts'", "'ignore', 'warn'"] },
+  { name: 'a setting of 0.1 at the top level (mode, now config.mode)', set: ['mode=warn'], says: ["'mode' not allowed"] },
+  { name: 'an unknown server setting', set: ['config.modes=warn'], says: ["at '/config'", "'modes' not allowed"] },
+  { name: 'a PodDisruptionBudget percentage without %', set: ['podDisruptionBudget.maxUnavailable=half'], says: ["at '/podDisruptionBudget/maxUnavailable'"] },
+  { name: 'a topology spread constraint without a topologyKey', set: ['topologySpreadConstraints[0].maxSkew=1', 'topologySpreadConstraints[0].whenUnsatisfiable=DoNotSchedule'], says: ["at '/topologySpreadConstraints/0'", "missing property 'topologyKey'"] },
+  { name: 'a namespaceOverride that is not a DNS label', set: ['namespaceOverride=Web_Hooks'], says: ["at '/namespaceOverride'"] },
   { name: 'a preStop sleep as long as the grace period', set: ['preStopDelaySeconds=30', 'terminationGracePeriodSeconds=30'], says: ['preStopDelaySeconds (30) must be shorter than terminationGracePeriodSeconds (30)'] },
 ];
 
@@ -42,8 +47,11 @@ describe('helm refuses bad values', () => {
   it('accepts the same keys with good values (the cases above fail only for their value)', async () => {
     const result = await helm(templateArgs({
       set: [
-        'mode=warn', 'replicaCount=3', 'webhook.timeoutSeconds=30', 'tls.mode=secret', 'tls.secret.name=x', 'tls.secret.caBundle=Q0E=', 'containerPort=1024', 'exemptNamespaces[0]=kube-public',
-        'reservedPorts[0].owner=kube-proxy', 'reservedPorts[0].protocol=TCP', 'reservedPorts[0].hostIP=127.0.0.1', 'reservedPorts[0].port=10249', 'undeclaredPorts=ignore',
+        'config.mode=warn', 'replicaCount=3', 'webhook.timeoutSeconds=30', 'tls.mode=secret', 'tls.secret.name=x', 'tls.secret.caBundle=Q0E=', 'config.listen.port=1024',
+        'config.exemptNamespaces[0]=kube-public', 'config.watch.staleAfterSeconds=300', 'config.logLevel=debug',
+        'config.reservedPorts[0].owner=kube-proxy', 'config.reservedPorts[0].protocol=TCP', 'config.reservedPorts[0].hostIP=127.0.0.1', 'config.reservedPorts[0].port=10249', 'config.undeclaredPorts=ignore',
+        'podDisruptionBudget.maxUnavailable=50%', 'namespaceOverride=web-hooks',
+        'topologySpreadConstraints[0].maxSkew=1', 'topologySpreadConstraints[0].topologyKey=kubernetes.io/hostname', 'topologySpreadConstraints[0].whenUnsatisfiable=DoNotSchedule',
       ],
     }));
     expect([result.exitCode, result.stderr]).toEqual([0, '']);

@@ -13,7 +13,7 @@ describe('the chart README', () => {
 });
 
 describe('valueDocs', () => {
-  it('documents leaves and empty maps with their "# --" comments, including the first key of a nested map', () => {
+  it('documents leaves, empty maps and maps set as a whole with their "# --" comments, including the first key of a nested map', () => {
     const values = [
       '# -- How many.',
       'replicas: 2',
@@ -30,6 +30,9 @@ describe('valueDocs', () => {
       'labels: {}',
       '# -- Hosts | pipes.',
       'hosts: [a]',
+      '# -- Set as a whole.',
+      'securityContext:',
+      '  runAsUser: 1',
     ].join('\n');
     expect(valueDocs(values)).toEqual([
       { key: 'replicas', type: 'int', defaultValue: '2', description: 'How many.' },
@@ -37,6 +40,7 @@ describe('valueDocs', () => {
       { key: 'image.tag', type: 'string', defaultValue: '""', description: 'Which one.' },
       { key: 'labels', type: 'object', defaultValue: '{}', description: 'Extra labels.' },
       { key: 'hosts', type: 'list', defaultValue: '["a"]', description: 'Hosts | pipes.' },
+      { key: 'securityContext', type: 'object', defaultValue: '{"runAsUser":1}', description: 'Set as a whole.' },
     ]);
   });
 
