@@ -3,12 +3,15 @@
  * runs defaulting, validation, CEL compilation of matchConditions and admission without
  * storing anything), and the webhook's pod passes the restricted Pod Security Standard.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import type { Json } from './chart.js';
 import { CI_VALUES, REPO_ROOT, describeRun, field, idOf, kubectl, objectsOf, ok, renderText, uniqueName } from './chart.js';
+
+// Each test runs helm as a process: seconds each on a busy machine, past jest's 5 s default.
+jest.setTimeout(60_000);
 
 const NAMESPACE = uniqueName('chart-dry');
 

@@ -4,11 +4,14 @@
  * the TLS wiring of each tls.mode, and the server configuration in the ConfigMap (checked
  * by the server's own config resolver, so the pods cannot crash-loop on a bad file).
  */
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { resolveConfig } from '../../../src/config/resolve.js';
 import type { Json } from './chart.js';
 import { CI_VALUES, allOf, field, idOf, isJson, list, oneOf, render, text, valuesOf } from './chart.js';
+
+// Each test runs helm as a process: seconds each on a busy machine, past jest's 5 s default.
+jest.setTimeout(60_000);
 
 const RELEASE = 'hpg';
 const NAMESPACE = 'hpg-system';

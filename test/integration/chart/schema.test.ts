@@ -2,8 +2,11 @@
  * values.schema.json and the chart's own checks turn a mistyped or out-of-range value into
  * a failed install that names the value, instead of a webhook that misbehaves later.
  */
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { helm, templateArgs } from './chart.js';
+
+// Each test runs helm as a process: seconds each on a busy machine, past jest's 5 s default.
+jest.setTimeout(60_000);
 
 const CASES: readonly { name: string; set: readonly string[]; says: readonly string[] }[] = [
   { name: 'an unknown mode', set: ['config.mode=block'], says: ["at '/config/mode'", "'enforce', 'warn', 'audit'"] },
