@@ -12,11 +12,16 @@ import { DEFAULT_WATCH_TIMEOUT_SECONDS } from '../../../src/cluster/informer.js'
 import { MIN_WATCH_STALE_SECONDS, validateConfig } from '../../../src/config/schema.js';
 import { DEFAULTS } from '../../../src/config/settings.js';
 
+/** The value at `keys` in a parsed JSON document, or undefined when any step is missing. */
+function at(value: unknown, ...keys: readonly string[]): unknown {
+  let here = value;
+  for (const key of keys) here = typeof here === 'object' && here !== null && key in here ? (here as Record<string, unknown>)[key] : undefined;
+  return here;
+}
+
 function chartMinimum(): unknown {
   const schema: unknown = JSON.parse(readFileSync(new URL('../../../charts/hostport-guard/values.schema.json', import.meta.url), 'utf8'));
-  const properties = typeof schema === 'object' && schema !== null && 'properties' in schema ? schema.properties : undefined;
-  const key = typeof properties === 'object' && properties !== null && 'watchStaleAfterSeconds' in properties ? properties.watchStaleAfterSeconds : undefined;
-  return typeof key === 'object' && key !== null && 'minimum' in key ? key.minimum : undefined;
+  return at(schema, 'properties', 'config', 'properties', 'watch', 'properties', 'staleAfterSeconds', 'minimum');
 }
 
 describe('the watchdog period', () => {
