@@ -30,18 +30,21 @@ export interface ConflictJson {
   readonly holder: HolderJson;
 }
 
-/** One object in `check -o json`. */
+/** What `check` says of an object in an exempt namespace: it was not decided, as the server would not decide it. */
+export const EXEMPT_NAMESPACE = 'exempt namespace';
+
+/** One object in `check -o json`: decided, or `skip` (an exempt namespace). */
 export interface ResultJson {
   readonly kind: string;
   readonly namespace: string;
   readonly name: string;
-  readonly decision: Decision['kind'];
+  readonly decision: Decision['kind'] | 'skip';
   readonly node: string | null;
   readonly conflicts: readonly ConflictJson[];
   readonly messages: readonly string[];
 }
 
-/** The JSON form of one checked object; an exempt one is allowed with nothing to say. */
+/** The JSON form of one checked object; an exempt one is skipped, saying so. */
 export function resultJson(checked: CheckedObject): ResultJson {
   const d = checked.decision;
   const conflicts = checked.exempt
@@ -60,10 +63,10 @@ export function resultJson(checked: CheckedObject): ResultJson {
     kind: checked.kind,
     namespace: checked.namespace,
     name: checked.name,
-    decision: checked.exempt ? 'allow' : d.kind,
+    decision: checked.exempt ? 'skip' : d.kind,
     node: d.node,
     conflicts,
-    messages: checked.exempt ? [] : [...messagesOf(d)],
+    messages: checked.exempt ? [EXEMPT_NAMESPACE] : [...messagesOf(d)],
   };
 }
 
@@ -90,8 +93,8 @@ function plural(n: number, word: string): string {
  */
 function textLines(checked: CheckedObject, printed: Set<string>): string[] {
   const d = checked.decision;
-  const line = head(checked.exempt ? 'allow' : d.kind, checked.kind, podName(checked), d.node);
-  if (checked.exempt) return [`${line} (namespace ${checked.namespace} is exempt)`];
+  if (checked.exempt) return [`${head('skip', checked.kind, podName(checked), null)}: ${EXEMPT_NAMESPACE}`];
+  const line = head(d.kind, checked.kind, podName(checked), d.node);
   switch (d.kind) {
     case 'deny':
       return [`${line}: ${d.message}`];
@@ -107,16 +110,21 @@ function textLines(checked: CheckedObject, printed: Set<string>): string[] {
   }
 }
 
-/** `check -o text`: one line per object, skipped kinds, and a summary. */
+/**
+ * `check -o text`: one line per object, skipped kinds, and a summary. Objects in exempt
+ * namespaces are skipped as the server skips them, saying so.
+ */
 export function textReport(checked: readonly CheckedObject[], skipped: readonly SkippedObject[]): string {
   const printed = new Set<string>();
   const lines = checked.flatMap((c) => textLines(c, printed));
   lines.push(...skipped.map((s) => `${'skip'.padEnd(WORD_WIDTH)}${s.kind} ${s.name}: not a kind hostport-guard checks`));
-  const count = (kind: Decision['kind']): number => checked.filter((c) => !c.exempt && c.decision.kind === kind).length;
-  const allowed = checked.length - count('deny') - count('warn');
+  const decided = checked.filter((c) => !c.exempt);
+  const count = (kind: Decision['kind']): number => decided.filter((c) => c.decision.kind === kind).length;
+  const allowed = decided.length - count('deny') - count('warn');
+  const skips = skipped.length + (checked.length - decided.length);
   lines.push(
-    `${plural(checked.length, 'object')} checked: ${count('deny')} denied, ${count('warn')} with warnings, ${allowed} allowed` +
-      (skipped.length === 0 ? '' : `; ${skipped.length} skipped`),
+    `${plural(decided.length, 'object')} checked: ${count('deny')} denied, ${count('warn')} with warnings, ${allowed} allowed` +
+      (skips === 0 ? '' : `; ${skips} skipped`),
   );
   return `${lines.join('\n')}\n`;
 }

@@ -31,7 +31,7 @@ export interface CheckOptions {
   readonly kubeconfig?: string;
   readonly mode: Mode;
   readonly output: OutputFormat;
-  /** Namespaces not decided; none unless given, unlike the server. */
+  /** Namespaces not decided: the server's default (`kube-system`) unless given. */
   readonly exemptNamespaces: readonly string[];
   /** Node daemons' ports on every node (the kubelet's by default, as on the server). */
   readonly reservedPorts: readonly ReservedPort[];

@@ -36,6 +36,10 @@ const RESERVED_PORT_HELP =
   `node daemon's port held on every node, ${RESERVED_PORT_FORMAT}, repeatable; replaces the defaults, ` +
   `\`${NO_RESERVED_PORTS}\` for none (default: ${DEFAULTS.reservedPorts.map(reservedPortText).join(' ')})`;
 
+/** check's `--exempt-namespace`: the server's default, so both decide the same objects. */
+const EXEMPT_HELP =
+  `namespace not decided, repeatable; replaces the defaults, "" for none (default: ${DEFAULTS.exemptNamespaces.join(', ')}, as for serve)`;
+
 /** check's `--undeclared-ports`. */
 const UNDECLARED_PORTS_HELP = `${UNDECLARED_PORTS.join(' or ')} hostNetwork pods that declare no ports (default: ${DEFAULTS.undeclaredPorts})`;
 
@@ -59,6 +63,16 @@ function stringOption(opts: Readonly<Record<string, unknown>>, key: string): str
 function stringsOption(opts: Readonly<Record<string, unknown>>, key: string): string[] {
   const value = opts[key];
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+/**
+ * check's exempt namespaces: the server's default unless `--exempt-namespace` is given,
+ * whose entries replace it; an empty entry (`--exempt-namespace ""`) stands for none, as
+ * an empty HOSTPORT_GUARD_EXEMPT_NAMESPACES does for the server.
+ */
+function exemptNamespaces(opts: Readonly<Record<string, unknown>>): string[] {
+  const flagged = stringsOption(opts, 'exemptNamespace');
+  return flagged.length === 0 ? [...DEFAULTS.exemptNamespaces] : flagged.filter((ns) => ns !== '');
 }
 
 /** `serve`: the options and their variables come from the config layer (config/options.ts), defaults too. */
@@ -89,10 +103,10 @@ function addCheck(program: Command, deps: CliDeps, done: (result: CommandResult)
     .command('check')
     .description('decide the objects in manifest files (multi-document YAML or JSON, - for stdin) without applying them')
     .argument('<file...>', 'manifest files; - reads standard input')
-    .option('--state <file>', 'check against this file (kubectl get pods,nodes,namespaces -A -o yaml) instead of the live cluster')
+    .option('--state <file>', 'check against this file (kubectl get pods,nodes,namespaces,priorityclasses -A -o yaml) instead of the live cluster')
     .option('--kubeconfig <path>', 'kubeconfig for the live cluster')
     .addOption(new Option('--mode <mode>', 'answer to conflicts; a namespace label hostport-guard.io/mode overrides it').choices(MODES).default('enforce'))
-    .option('--exempt-namespace <ns>', 'namespace not decided, repeatable (default: none)', collect)
+    .option('--exempt-namespace <ns>', EXEMPT_HELP, collect)
     .option('--reserved-port <port>', RESERVED_PORT_HELP, collect)
     .addOption(new Option('--undeclared-ports <what>', UNDECLARED_PORTS_HELP).choices(UNDECLARED_PORTS).default(DEFAULTS.undeclaredPorts))
     .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('text'))
@@ -118,7 +132,7 @@ function addCheck(program: Command, deps: CliDeps, done: (result: CommandResult)
         files,
         mode,
         output,
-        exemptNamespaces: stringsOption(opts, 'exemptNamespace'),
+        exemptNamespaces: exemptNamespaces(opts),
         reservedPorts: reserved.ports,
         undeclaredPorts,
         ...(state === undefined ? {} : { state }),

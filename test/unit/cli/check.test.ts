@@ -261,11 +261,11 @@ const table: [string, string[], Partial<CheckOptions>, number, ResultJson[]][] =
     ],
   ],
   [
-    'allows objects in an exempt namespace without naming conflicts',
+    'skips objects in an exempt namespace, saying so, without naming conflicts',
     ['manifests/pinned-hostnetwork.yaml'],
     { exemptNamespaces: ['default'] },
     0,
-    [allow('Pod', 'default', 'web-2', 'worker-1')],
+    [{ kind: 'Pod', namespace: 'default', name: 'web-2', decision: 'skip', node: 'worker-1', conflicts: [], messages: ['exempt namespace'] }],
   ],
   [
     'reads JSON Lists and names generateName-only pods',
@@ -337,7 +337,7 @@ describe('runCheck', () => {
     const exempt = await runCheck(options(['manifests/pinned-hostnetwork.yaml'], { output: 'text', exemptNamespaces: ['default'] }), deps());
     expect([audit.stdout.split('\n')[0], exempt.stdout.split('\n')[0]]).toEqual([
       'allow Pod default/web-2 on worker-1 (audit mode: 1 conflict recorded)',
-      'allow Pod default/web-2 on worker-1 (namespace default is exempt)',
+      'skip  Pod default/web-2: exempt namespace',
     ]);
   });
 

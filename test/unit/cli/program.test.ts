@@ -99,6 +99,32 @@ describe('runCli', () => {
     });
   });
 
+  describe('check and serve exempt the same namespaces', () => {
+    const files: Readonly<Record<string, string>> = {
+      's.yaml': 'kind: List\nitems: []\n',
+      'x.yaml': 'kind: Pod\nmetadata: {name: cilium-x2x8k, namespace: kube-system}\nspec: {nodeName: n1, containers: [{name: a, ports: [{containerPort: 10250, hostPort: 10250}]}]}\n',
+    };
+    const deps = fakeDeps({ check: { readFile: (path) => files[path] ?? '', readStdin: () => Promise.resolve('') } });
+    const check = (...flags: string[]) => runCli(['check', '--state', 's.yaml', ...flags, 'x.yaml'], deps);
+
+    it('skips an object in kube-system by default, as the server does, saying so', async () => {
+      const out = await check();
+      expect([out.exitCode, out.stdout]).toEqual([0, 'skip  Pod kube-system/cilium-x2x8k: exempt namespace\n0 objects checked: 0 denied, 0 with warnings, 0 allowed; 1 skipped\n']);
+    });
+
+    it('decides it when --exempt-namespace replaces the default, and "" exempts nothing', async () => {
+      for (const flags of [['--exempt-namespace', 'other'], ['--exempt-namespace', '']]) {
+        const out = await check(...flags);
+        expect([flags, out.exitCode, out.stdout.split('\n')[0]]).toEqual([flags, 1, expect.stringMatching(/^deny {2}Pod kube-system\/cilium-x2x8k on n1: hostPort 10250\/TCP is a node daemon's port/)]);
+      }
+    });
+
+    it('says the default in its help', async () => {
+      // Commander wraps the help; the words are what counts.
+      expect((await runCli(['check', '--help'], fakeDeps())).stdout.replace(/\s+/g, ' ')).toContain('(default: kube-system, as for serve)');
+    });
+  });
+
   it('serves with the merged configuration, flags over environment', async () => {
     const deps = fakeDeps();
     const args = ['serve', '--tls-cert', 'c.pem', '--tls-key', 'k.pem', '--mode', 'warn', '--exempt-namespace', 'a', '--exempt-namespace', 'b', '--port', '9443'];
