@@ -1,20 +1,23 @@
 import type { Conflict, CollisionRule, PodConflict, ReservedConflict } from '../engine/conflicts.js';
 import { schedulerAgrees } from '../engine/conflicts.js';
 import { IPV4_ANY } from '../engine/ip.js';
-import type { HostPort, PodRef, PortTriple, ReservedPort } from '../engine/types.js';
+import type { PodRef, PortTriple, ReservedPort } from '../engine/types.js';
 
 /**
- * The API server prints each warning as `Warning: TEXT`, keeps 4096 characters in all and
- * then cuts each to 256, and silently drops warnings with control characters; kubectl
- * reads best with one short line each.
+ * The length a warning aims for: kubectl prints each as one `Warning: TEXT` line, and
+ * about 120 characters read well in a terminal.
  */
 export const MAX_WARNING_LENGTH = 119;
+/**
+ * The API server keeps 4096 characters of warnings in all and then cuts each to 256
+ * (k8s.io/apiserver endpoints/filters/warning.go, counted in runes): no warning is longer,
+ * so what it says is never cut by someone else.
+ */
+export const WARNING_HARD_LIMIT = 256;
 /** Enough warnings to be useful, few enough to stay inside the API server's 4096 characters. */
 export const MAX_WARNINGS = 24;
 /** Conflicts named in one denial before the rest are counted. */
 export const MAX_NAMED_CONFLICTS = 5;
-/** Nodes named in one "already used on N nodes" warning. */
-export const MAX_NAMED_NODES = 3;
 
 /** C0 and C1 control characters, DEL included. */
 function isControl(code: number): boolean {
@@ -28,15 +31,35 @@ export function oneLine(text: string): string {
   return out;
 }
 
+/** `text` cut to `limit` UTF-16 units (so to at most as many runes), ending in `...`. */
+function cut(text: string, limit: number): string {
+  if (text.length <= limit) return text;
+  let end = Math.max(0, limit - 3);
+  // Never split a surrogate pair.
+  const code = text.charCodeAt(end - 1);
+  if (code >= 0xd800 && code <= 0xdbff) end -= 1;
+  return `${text.slice(0, end)}...`;
+}
+
 /**
- * A warning the API server will keep: one line, at most MAX_WARNING_LENGTH characters.
- * When it is too long the text is cut and `tail` (a note that must survive) is kept.
+ * A warning the API server keeps whole: one line. `variants` say the same thing from the
+ * most to the least detailed (the holder's container, more holders, the node); the first
+ * that fits MAX_WARNING_LENGTH together with `tail` (a note that must survive) is taken.
+ * When none does, because names are long, the shortest is taken as long as it fits
+ * WARNING_HARD_LIMIT, and only beyond that is it cut, keeping the tail.
  */
-export function warningText(text: string, tail = ''): string {
-  const line = oneLine(text);
+export function fitWarning(variants: readonly string[], tail = ''): string {
   const end = oneLine(tail);
-  if (line.length + end.length <= MAX_WARNING_LENGTH) return line + end;
-  return `${line.slice(0, Math.max(0, MAX_WARNING_LENGTH - end.length - 3))}...${end}`;
+  const lines = variants.map(oneLine);
+  const fitting = lines.find((line) => line.length + end.length <= MAX_WARNING_LENGTH);
+  if (fitting !== undefined) return fitting + end;
+  const shortest = lines.reduce((a, b) => (b.length < a.length ? b : a), lines[0] ?? '');
+  return cut(shortest, WARNING_HARD_LIMIT - end.length) + end;
+}
+
+/** fitWarning with a single way to say it. */
+export function warningText(text: string, tail = ''): string {
+  return fitWarning([text], tail);
 }
 
 /** `8080/TCP`, `10.0.0.1:8080/TCP` or `[fd00::1]:8080/TCP`. */
@@ -46,9 +69,17 @@ export function portLabel(port: PortTriple): string {
   return `${ip}:${port.port}/${port.protocol}`;
 }
 
-/** `team-a/api-7d9f`. */
+/**
+ * `team-a/api-7d9f`; `team-a/api-* (generated)` for a pod that names only a generateName,
+ * whose real name the API server picks when it creates it.
+ */
 export function podName(ref: PodRef): string {
-  return `${ref.namespace}/${ref.name}`;
+  return ref.generated === true ? `${ref.namespace}/${ref.name}* (generated)` : `${ref.namespace}/${ref.name}`;
+}
+
+/** `hostNetwork port 8080/TCP` or `hostPort 8080/TCP`: how every message names the incoming pod's port. */
+export function portPhrase(hostNetwork: boolean, port: PortTriple): string {
+  return `${hostNetwork ? 'hostNetwork port' : 'hostPort'} ${portLabel(port)}`;
 }
 
 const STRICTER_REASON: Readonly<Record<CollisionRule, string>> = {
@@ -60,7 +91,7 @@ const STRICTER_REASON: Readonly<Record<CollisionRule, string>> = {
 };
 
 /** The same note, short enough for a warning line. */
-const STRICTER_TAG = ' [stricter than the scheduler]';
+export const STRICTER_TAG = ' [stricter than the scheduler]';
 
 /** Why hostport-guard sees a collision the scheduler does not; empty where they agree. */
 export function stricterNote(rule: CollisionRule): string {
@@ -72,20 +103,26 @@ export function reservedLabel(held: ReservedPort): string {
   return portLabel({ protocol: held.protocol, hostIP: held.hostIP ?? IPV4_ANY, port: held.port });
 }
 
-function podHolderText(c: PodConflict): string {
-  const details = [`container ${c.held.container}`];
+/**
+ * `pod team-a/api-7d9f (container web, on 10.0.0.1:8080/TCP, terminating)`; without the
+ * container when `brief` (the port and terminating stay: they say why it collides).
+ */
+export function podHolderText(c: PodConflict, brief = false): string {
+  const details = brief ? [] : [`container ${c.held.container}`];
   if (portLabel(c.held) !== portLabel(c.port)) details.push(`on ${portLabel(c.held)}`);
   if (c.holderTerminating) details.push('terminating');
-  return `pod ${podName(c.holder)} (${details.join(', ')})`;
+  return details.length === 0 ? `pod ${podName(c.holder)}` : `pod ${podName(c.holder)} (${details.join(', ')})`;
 }
 
-function reservedHolderText(c: ReservedConflict): string {
+/** `node daemon kubelet on every node (127.0.0.1:10248/TCP)`; without "on every node" when `brief`. */
+function reservedHolderText(c: ReservedConflict, brief = false): string {
   const at = reservedLabel(c.held) === portLabel(c.port) ? '' : ` (${reservedLabel(c.held)})`;
-  return `node daemon ${c.held.owner} on every node${at}`;
+  return `node daemon ${c.held.owner}${brief ? '' : ' on every node'}${at}`;
 }
 
-function holderText(c: Conflict): string {
-  return c.kind === 'pod' ? podHolderText(c) : reservedHolderText(c);
+/** Who holds a conflicting port: a pod (its container unless `brief`) or a node daemon. */
+export function holderText(c: Conflict, brief = false): string {
+  return c.kind === 'pod' ? podHolderText(c, brief) : reservedHolderText(c, brief);
 }
 
 /** Options of denialMessage. */
@@ -144,91 +181,6 @@ export function denialMessage(hostNetwork: boolean, conflicts: readonly Conflict
   }
   const listed = [...byPort].map(([label, group]) => `${label} by ${holders(group)}`);
   return oneLine(`${what}s${onNode} are already used: ${listed.join(', ')}${more}; ${advice}`);
-}
-
-/** One warning for one conflict on a known node, or with a node daemon's port. */
-export function conflictWarning(c: Conflict): string {
-  if (c.kind === 'reserved') return reservedWarning(c);
-  const tail = schedulerAgrees(c.rule) ? '' : STRICTER_TAG;
-  return warningText(`port ${portLabel(c.port)} on node ${c.node} is used by ${holderText(c)}`, tail);
-}
-
-/** A node daemon's port, which the scheduler cannot see: said the same for every pod, so kubectl prints it once. */
-export function reservedWarning(c: ReservedConflict): string {
-  const held = reservedLabel(c.held) === portLabel(c.port) ? 'it' : reservedLabel(c.held);
-  return warningText(`port ${portLabel(c.port)} is a node daemon's port: ${c.held.owner} holds ${held} on every node, unseen by the scheduler`);
-}
-
-/**
- * A pod the scheduler places once a terminating holder is gone. What matters comes
- * first, so a long name cuts the holder's container, never the node.
- */
-export function waitWarning(c: PodConflict): string {
-  return warningText(
-    `pod waits for terminating pod ${podName(c.holder)} to free port ${portLabel(c.port)} on node ${c.node} (container ${c.held.container})`,
-  );
-}
-
-/** The mirror of a static pod whose ports collide: the kubelet runs it anyway. */
-export function mirrorWarning(c: Conflict): string {
-  const where = c.node === null ? '' : ` on node ${c.node}`;
-  return warningText(`static pod already running${where}: port ${portLabel(c.port)} is also used by ${holderText(c)}`);
-}
-
-/** A DaemonSet pod (in warn mode) colliding with the older pod it is meant to replace. */
-export const SURGE_WARNING = "surge pod: with a host port the old pod has to go first, so it can never start; set the DaemonSet's maxSurge: 0";
-
-/** A DaemonSet that surges while its pods hold host ports. */
-export function maxSurgeWarning(maxSurge: string): string {
-  return warningText(`maxSurge ${maxSurge}: with host ports the old pod must go first, so surge pods never start; set maxSurge 0, maxUnavailable 1`);
-}
-
-/**
- * A hostNetwork pod (or template) that declares no ports binds whatever its program
- * binds, unseen by every check. The text names no object, so kubectl, which prints each
- * distinct warning once per command, says it once for a hundred such pods.
- */
-export function undeclaredWarning(workload: boolean): string {
-  return workload
-    ? 'hostNetwork pods declare no ports: no check here or in the scheduler sees what they bind; declare containers[].ports'
-    : 'hostNetwork pod declares no ports: no check here or in the scheduler sees what it binds; declare containers[].ports';
-}
-
-/** `3 of 5 nodes (worker-1, worker-2, worker-3, ...)`: at most MAX_NAMED_NODES named. */
-function nodesText(nodes: readonly string[], nodeCount: number): string {
-  const named = nodes.slice(0, MAX_NAMED_NODES).join(', ');
-  const more = nodes.length > MAX_NAMED_NODES ? ', ...' : '';
-  const total = nodeCount >= nodes.length ? ` of ${nodeCount}` : '';
-  return `${nodes.length}${total} nodes (${named}${more})`;
-}
-
-/**
- * One warning for a port that is taken on some nodes when the node is not known yet,
- * naming at most MAX_NAMED_NODES of them.
- */
-export function spreadWarning(
-  port: HostPort,
-  nodes: readonly string[],
-  nodeCount: number,
-  consequence: string,
-  stricter = false,
-): string {
-  return warningText(
-    `port ${portLabel(port)} is already used on ${nodesText(nodes, nodeCount)}; ${consequence}`,
-    stricter ? STRICTER_TAG : '',
-  );
-}
-
-/**
- * One warning for a port held only by terminating pods on some nodes, when the node is
- * not known yet: the scheduler places pods there once those pods are gone. `who` is
- * `pods needing it` or `its pods`.
- */
-export function freeingWarning(port: HostPort, nodes: readonly string[], nodeCount: number, who: string, stricter = false): string {
-  return warningText(
-    `port ${portLabel(port)} is being freed on ${nodesText(nodes, nodeCount)}; ${who} wait there for terminating pods`,
-    stricter ? STRICTER_TAG : '',
-  );
 }
 
 /**

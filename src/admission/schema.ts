@@ -129,6 +129,12 @@ const nodeSelectorRequirement = {
 
 const requirements = { type: 'array', items: nodeSelectorRequirement } as const;
 
+/** Toleration. */
+const toleration = {
+  type: 'object',
+  properties: { key: string, operator: string, value: string, effect: string },
+} as const;
+
 /** PodSpecLike. */
 export const podSpecSchema = {
   type: 'object',
@@ -139,6 +145,10 @@ export const podSpecSchema = {
     containers: { type: 'array', items: container },
     initContainers: { type: 'array', items: container },
     nodeSelector: stringMap,
+    tolerations: { type: 'array', items: toleration },
+    priority: integer,
+    priorityClassName: string,
+    preemptionPolicy: string,
     affinity: {
       type: 'object',
       properties: {

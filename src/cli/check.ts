@@ -26,7 +26,7 @@ export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 export interface CheckOptions {
   /** Manifest files; `-` is standard input. */
   readonly files: readonly string[];
-  /** A `kubectl get pods,nodes,namespaces -A -o yaml` file to check against instead of the live cluster. */
+  /** A `kubectl get pods,nodes,namespaces,priorityclasses -A -o yaml` file to check against instead of the live cluster. */
   readonly state?: string;
   readonly kubeconfig?: string;
   readonly mode: Mode;

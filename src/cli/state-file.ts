@@ -30,7 +30,7 @@ function located(at: string, origins: readonly Origin[]): string {
 }
 
 /**
- * The cluster state in a file written by `kubectl get pods,nodes,namespaces -A -o yaml`
+ * The cluster state in a file written by `kubectl get pods,nodes,namespaces,priorityclasses -A -o yaml`
  * (or -o json, or several documents): every problem is reported with its document and item.
  */
 export function stateFromText(text: string, file: string): StateResult {

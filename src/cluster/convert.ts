@@ -5,11 +5,11 @@
  * (exactOptionalPropertyTypes).
  */
 import { MODE_LABEL } from '../admission/policy.js';
-import { HOSTNAME_LABEL } from '../engine/target-node.js';
 import { describeErrors } from '../admission/schema-errors.js';
-import type { ContainerPortSpec, ContainerSpec, ObjectMetaLike, PodLike, PodSpecLike } from '../engine/types.js';
+import type { PriorityClassInfo } from '../engine/priority.js';
+import type { ContainerPortSpec, ContainerSpec, ObjectMetaLike, PodLike, PodSpecLike, Taint } from '../engine/types.js';
 import type { WireMeta, WirePod } from './object-schema.js';
-import { isWireLabeled, isWirePod, isWireStatusDetail } from './object-schema.js';
+import { isWireLabeled, isWireNode, isWirePod, isWirePriorityClass, isWireStatusDetail } from './object-schema.js';
 import type { NamespaceEntry, NodeEntry } from './pod-index.js';
 
 /** A decoded value, or the reasons it could not be decoded. */
@@ -51,7 +51,7 @@ function meta(m: WireMeta): ObjectMetaLike {
   };
 }
 
-/** The engine's view of a validated Pod: what occupancy needs, nothing more. */
+/** The engine's view of a validated Pod: what occupancy needs (ports, node, priority), nothing more. */
 export function podFromWire(pod: WirePod): PodLike {
   const s = pod.spec;
   const spec: PodSpecLike = {
@@ -59,6 +59,8 @@ export function podFromWire(pod: WirePod): PodLike {
     ...(s.nodeName === undefined ? {} : { nodeName: s.nodeName }),
     ...(s.hostNetwork === undefined ? {} : { hostNetwork: s.hostNetwork }),
     ...(s.initContainers === undefined ? {} : { initContainers: s.initContainers.map(container) }),
+    ...(s.priority === undefined ? {} : { priority: s.priority }),
+    ...(s.priorityClassName === undefined ? {} : { priorityClassName: s.priorityClassName }),
   };
   const phase = pod.status?.phase;
   return { metadata: meta(pod.metadata), spec, ...(phase === undefined ? {} : { status: { phase } }) };
@@ -99,11 +101,22 @@ export function decodePodWithStatus(value: unknown): Decoded<PodLike> {
   return { ok: true, value: { ...decoded.value, status } };
 }
 
-/** Decodes an untrusted Node (or its PartialObjectMetadata) into its name and hostname label. */
+/** Decodes an untrusted Node into its name, labels, NoSchedule-like taints and cordon. */
 export function decodeNode(value: unknown): Decoded<NodeEntry> {
-  if (!isWireLabeled(value)) return { ok: false, errors: describeErrors(isWireLabeled.errors) };
-  const hostname = value.metadata.labels?.[HOSTNAME_LABEL];
-  return { ok: true, value: hostname === undefined ? { name: value.metadata.name } : { name: value.metadata.name, hostname } };
+  if (!isWireNode(value)) return { ok: false, errors: describeErrors(isWireNode.errors) };
+  const taints: Taint[] = (value.spec?.taints ?? []).map((t) => (t.value === undefined ? { key: t.key, effect: t.effect } : { key: t.key, value: t.value, effect: t.effect }));
+  return {
+    ok: true,
+    value: { name: value.metadata.name, labels: { ...value.metadata.labels }, taints, unschedulable: value.spec?.unschedulable === true },
+  };
+}
+
+/** Decodes an untrusted PriorityClass into its name, value, default flag and preemption policy. */
+export function decodePriorityClass(value: unknown): Decoded<PriorityClassInfo> {
+  if (!isWirePriorityClass(value)) return { ok: false, errors: describeErrors(isWirePriorityClass.errors) };
+  const { metadata, value: priority, globalDefault, preemptionPolicy } = value;
+  const info: PriorityClassInfo = { name: metadata.name, value: priority, globalDefault: globalDefault === true };
+  return { ok: true, value: preemptionPolicy === undefined ? info : { ...info, preemptionPolicy } };
 }
 
 /** Decodes an untrusted Namespace (or its PartialObjectMetadata) into its name and mode label. */

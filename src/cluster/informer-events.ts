@@ -1,5 +1,5 @@
-/** The three kinds of object the informer keeps in sync. */
-export type ResourceName = 'pods' | 'nodes' | 'namespaces';
+/** The kinds of object the informer keeps in sync. */
+export type ResourceName = 'pods' | 'nodes' | 'namespaces' | 'priorityclasses';
 
 /**
  * Why a watch was re-established. `expired`: the API server answered 410 Gone (the

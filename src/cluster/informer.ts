@@ -1,4 +1,5 @@
 import { podRef } from '../engine/occupancy.js';
+import type { PriorityClassInfo } from '../engine/priority.js';
 import type { PodLike } from '../engine/types.js';
 import type { BackoffBounds } from './backoff.js';
 import { DEFAULT_BACKOFF } from './backoff.js';
@@ -17,6 +18,7 @@ export interface ClusterSources {
   readonly pods: ListWatch<PodLike>;
   readonly nodes: ListWatch<NodeEntry>;
   readonly namespaces: ListWatch<NamespaceEntry>;
+  readonly priorityClasses: ListWatch<PriorityClassInfo>;
 }
 
 /** Tuning; every field has a default. */
@@ -74,9 +76,9 @@ interface Loop {
 }
 
 /**
- * Keeps a PodIndex in sync with the API server: pods (not finished), all nodes, and
- * namespaces carrying the mode label, each through its own reflector. Ready once all
- * three have been listed in full.
+ * Keeps a PodIndex in sync with the API server: pods (not finished), all nodes,
+ * namespaces carrying the mode label, and PriorityClasses, each through its own
+ * reflector. Ready once all four have been listed in full.
  */
 export class ClusterInformer {
   readonly #deps: InformerDeps;
@@ -126,10 +128,18 @@ export class ClusterInformer {
         index.deleteNamespace(namespace.name);
       },
     };
+    const priorityClasses: Sink<PriorityClassInfo> = {
+      replaceAll: index.replaceAllPriorityClasses.bind(index),
+      upsert: index.upsertPriorityClass.bind(index),
+      remove: (priorityClass) => {
+        index.deletePriorityClass(priorityClass.name);
+      },
+    };
     this.#reflectors = [
       this.#reflector('pods', deps.sources.pods, pods, reflectorOptions),
       this.#reflector('nodes', deps.sources.nodes, nodes, reflectorOptions),
       this.#reflector('namespaces', deps.sources.namespaces, namespaces, reflectorOptions),
+      this.#reflector('priorityclasses', deps.sources.priorityClasses, priorityClasses, reflectorOptions),
     ];
   }
 
@@ -158,7 +168,7 @@ export class ClusterInformer {
     }
   }
 
-  /** True once pods, nodes and namespaces have each been listed in full (it stays true). */
+  /** True once pods, nodes, namespaces and PriorityClasses have each been listed in full (it stays true). */
   isSynced(): boolean {
     return this.#reflectors.every((r) => r.isSynced());
   }

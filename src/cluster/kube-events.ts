@@ -48,7 +48,7 @@ export function kubeEventSink(api: KubeHttp, instance: string): EventSink {
       body.lastTimestamp = time;
       body.count = 1;
       try {
-        await api.core(`POST /api/v1/namespaces/${namespace}/events`, (c) => c.createNamespacedEvent({ namespace, body }), {
+        await api.call(`POST /api/v1/namespaces/${namespace}/events`, (c) => c.core.createNamespacedEvent({ namespace, body }), {
           accept: 'application/json',
           signal: new AbortController().signal,
           timeoutMs: EVENT_REQUEST_TIMEOUT_MS,

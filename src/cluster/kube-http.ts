@@ -2,15 +2,15 @@
  * Requests to the API server, through client-node's own request machinery: every request
  * is a client-node RequestContext, authenticated by `KubeConfig.applySecurityAuthentication`
  * (client certificates, bearer and exec-plugin tokens, the in-cluster token file,
- * proxies) and sent by client-node's HTTP library. Lists use the generated typed API
- * (CoreV1Api); a watch needs the response as a stream of lines, which no client-node API
+ * proxies) and sent by client-node's HTTP library. Lists use the generated typed APIs
+ * (CoreV1Api, SchedulingV1Api, CoordinationV1Api for Leases); a watch needs the response as a stream of lines, which no client-node API
  * hands over in a form the informer can use (reflector.ts says why), so `streamLines`
  * reads the body of the same kind of request itself. Every failure becomes an ApiError
  * naming the request and, when the server answered, its status and message.
  */
 import { STATUS_CODES } from 'node:http';
 
-import type { Configuration, KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import {
   ApiException,
   CoordinationV1Api,
@@ -19,6 +19,7 @@ import {
   HttpMethod,
   IsomorphicFetchHttpLibrary,
   RequestContext,
+  SchedulingV1Api,
   ServerConfiguration,
 } from '@kubernetes/client-node';
 
@@ -51,12 +52,17 @@ export interface CallOptions {
   readonly timeoutMs: number;
 }
 
+/** The typed APIs a call can use, sharing one configuration. */
+export interface TypedApis {
+  readonly core: CoreV1Api;
+  readonly scheduling: SchedulingV1Api;
+  readonly coordination: CoordinationV1Api;
+}
+
 /** Access to one cluster's API server. */
 export interface KubeHttp {
-  /** Runs one call of the typed CoreV1Api; rejects with ApiError, `what` naming the request. */
-  core<R>(what: string, call: (api: CoreV1Api) => Promise<R>, options: CallOptions): Promise<R>;
-  /** Runs one call of the typed CoordinationV1Api (Leases), as `core` does. */
-  coordination<R>(what: string, call: (api: CoordinationV1Api) => Promise<R>, options: CallOptions): Promise<R>;
+  /** Runs one call of a typed API; rejects with ApiError, `what` naming the request. */
+  call<R>(what: string, call: (apis: TypedApis) => Promise<R>, options: CallOptions): Promise<R>;
   /** GETs `request` and hands its body over line by line (a watch); `abort` ends it silently. */
   streamLines(request: KubeRequest, handlers: LineHandlers): { abort(): void };
 }
@@ -112,42 +118,40 @@ export function kubeHttp(kubeConfig: KubeConfig): KubeHttp {
   const base = server.replace(/\/+$/, '');
   const send = new IsomorphicFetchHttpLibrary();
 
-  /** Runs `call` on an API made for this call's Accept header, signal and deadline. */
-  const typed = async <A, R>(what: string, make: (configuration: Configuration) => A, call: (api: A) => Promise<R>, options: CallOptions): Promise<R> => {
-    const deadline = AbortSignal.timeout(options.timeoutMs);
-    const signal = AbortSignal.any([options.signal, deadline]);
-    // A configuration per call: the generated API takes the Accept header and the abort
-    // signal only from middleware, and per-call middleware is typed for the wrong flavour.
-    const api = make(
-      createConfiguration({
-        baseServer: new ServerConfiguration(base, {}),
-        authMethods: { default: kubeConfig },
-        promiseMiddleware: [
-          {
-            pre: (context) => {
-              context.setHeaderParam('Accept', options.accept);
-              context.setSignal(signal);
-              return Promise.resolve(context);
-            },
-            post: (context) => Promise.resolve(context),
-          },
-        ],
-      }),
-    );
-    try {
-      if (signal.aborted) throw signal.reason;
-      return await call(api);
-    } catch (error) {
-      throw apiErrorOf(what, error, {
-        ...(deadline.aborted && !options.signal.aborted ? { timedOutAfterMs: options.timeoutMs } : {}),
-        aborted: options.signal.aborted,
-      });
-    }
-  };
-
   return {
-    core: (what, call, options) => typed(what, (c) => new CoreV1Api(c), call, options),
-    coordination: (what, call, options) => typed(what, (c) => new CoordinationV1Api(c), call, options),
+    async call(what, call, options) {
+      const deadline = AbortSignal.timeout(options.timeoutMs);
+      const signal = AbortSignal.any([options.signal, deadline]);
+      // A configuration per call: the generated API takes the Accept header and the abort
+      // signal only from middleware, and per-call middleware is typed for the wrong flavour.
+      const configuration = createConfiguration({
+          baseServer: new ServerConfiguration(base, {}),
+          authMethods: { default: kubeConfig },
+          promiseMiddleware: [
+            {
+              pre: (context) => {
+                context.setHeaderParam('Accept', options.accept);
+                context.setSignal(signal);
+                return Promise.resolve(context);
+              },
+              post: (context) => Promise.resolve(context),
+            },
+          ],
+      });
+      try {
+        if (signal.aborted) throw signal.reason;
+        return await call({
+          core: new CoreV1Api(configuration),
+          scheduling: new SchedulingV1Api(configuration),
+          coordination: new CoordinationV1Api(configuration),
+        });
+      } catch (error) {
+        throw apiErrorOf(what, error, {
+          ...(deadline.aborted && !options.signal.aborted ? { timedOutAfterMs: options.timeoutMs } : {}),
+          aborted: options.signal.aborted,
+        });
+      }
+    },
 
     streamLines(request, handlers) {
       const what = `GET ${request.path}`;

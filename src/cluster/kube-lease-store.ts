@@ -66,7 +66,7 @@ export function kubeLeaseStore(api: KubeHttp, namespace: string, name: string): 
     async get() {
       const what = `GET ${path}/${name}`;
       try {
-        return recordOf(await api.coordination(what, (c) => c.readNamespacedLease({ name, namespace }), options), what);
+        return recordOf(await api.call(what, (c) => c.coordination.readNamespacedLease({ name, namespace }), options), what);
       } catch (error) {
         if (error instanceof ApiError && error.status === 404) return undefined;
         throw error;
@@ -74,11 +74,11 @@ export function kubeLeaseStore(api: KubeHttp, namespace: string, name: string): 
     },
     async create(write) {
       const what = `POST ${path}`;
-      return recordOf(await api.coordination(what, (c) => c.createNamespacedLease({ namespace, body: body(write) }), options), what);
+      return recordOf(await api.call(what, (c) => c.coordination.createNamespacedLease({ namespace, body: body(write) }), options), what);
     },
     async update(write, resourceVersion) {
       const what = `PUT ${path}/${name}`;
-      return recordOf(await api.coordination(what, (c) => c.replaceNamespacedLease({ name, namespace, body: body(write, resourceVersion) }), options), what);
+      return recordOf(await api.call(what, (c) => c.coordination.replaceNamespacedLease({ name, namespace, body: body(write, resourceVersion) }), options), what);
     },
   };
 }

@@ -89,7 +89,7 @@ export function kubeListWatch<T>(api: KubeHttp, spec: ResourceSpec<T>, options: 
         ...(request.continueToken === undefined ? {} : { _continue: request.continueToken }),
       };
       const accept = spec.metadataOnly ? METADATA_LIST : JSON_ONLY;
-      const body = await api.core(`GET ${spec.path}`, (core) => spec.list(core, query), { accept, signal, timeoutMs });
+      const body = await api.call(`GET ${spec.path}`, (apis) => spec.list(apis, query), { accept, signal, timeoutMs });
       if (body.items === undefined) throw new ApiError(`GET ${spec.path}`, 200, 'the answer is not a list');
       const items: T[] = [];
       const rejected: RejectedObject[] = [];

@@ -65,8 +65,8 @@ export function eventsApiOf(kubeConfig: KubeConfig): EventsApi {
 export const ONE_SHOT_TIMEOUT_MS = 30_000;
 
 /**
- * Lists pods, nodes and mode-labelled namespaces once, page by page, and returns the
- * index they fill: `check` against the live cluster. No watch is started and nothing is
+ * Lists pods, nodes, mode-labelled namespaces and PriorityClasses once, page by page,
+ * and returns the index they fill: `check` against the live cluster. No watch is started and nothing is
  * retried: the first failed request fails the read with its error, and a read that takes
  * longer than `timeoutMs` is abandoned. Objects that do not decode are left out, as the
  * informer leaves them out.
@@ -83,15 +83,17 @@ export async function readClusterOnce(kubeConfig: KubeConfig, timeoutMs = ONE_SH
       throw error;
     });
   try {
-    const [pods, nodes, namespaces] = await Promise.all([
+    const [pods, nodes, namespaces, priorityClasses] = await Promise.all([
       list('pods', sources.pods),
       list('nodes', sources.nodes),
       list('namespaces', sources.namespaces),
+      list('priorityclasses', sources.priorityClasses),
     ]);
     const index = new PodIndex();
     index.replaceAllPods(pods.items);
     index.replaceAllNodes(nodes.items);
     index.replaceAllNamespaces(namespaces.items);
+    index.replaceAllPriorityClasses(priorityClasses.items);
     return index;
   } catch (error) {
     if (deadline.aborted) throw new Error(`the cluster could not be listed within ${timeoutMs / 1000} s`, { cause: error });

@@ -1,8 +1,9 @@
 /**
- * JSON schemas for the few fields hostport-guard reads from Pods, Nodes and Namespaces
- * as the API server (or `kubectl get -o yaml`) spells them, compiled once with ajv into
- * type guards. Watch events, list items and cluster-state files are untrusted: they are
- * decoded here, never cast. Unknown fields are allowed, so newer API versions pass.
+ * JSON schemas for the few fields hostport-guard reads from Pods, Nodes, Namespaces and
+ * PriorityClasses as the API server (or `kubectl get -o yaml`) spells them, compiled once
+ * with ajv into type guards. Watch events, list items and cluster-state files are
+ * untrusted: they are decoded here, never cast. Unknown fields are allowed, so newer API
+ * versions pass.
  */
 import type { SchemaObject, ValidateFunction } from 'ajv';
 import { Ajv } from 'ajv';
@@ -24,7 +25,7 @@ export interface WirePod {
   readonly status?: { readonly phase?: string };
 }
 
-/** A Node or Namespace (or their PartialObjectMetadata): only metadata is read. */
+/** A Namespace (or its PartialObjectMetadata): only metadata is read. */
 export interface WireLabeled {
   readonly kind?: string;
   readonly metadata: WireMeta;
@@ -37,6 +38,25 @@ export interface WireStatusDetail {
     readonly message?: string;
     readonly conditions?: readonly { readonly type: string; readonly status: string; readonly reason?: string; readonly message?: string }[];
   };
+}
+
+/** A Node: its labels, and what the scheduler's filters read of its spec. */
+export interface WireNode {
+  readonly kind?: string;
+  readonly metadata: WireMeta;
+  readonly spec?: {
+    readonly taints?: readonly { readonly key: string; readonly value?: string; readonly effect: string }[];
+    readonly unschedulable?: boolean;
+  };
+}
+
+/** A PriorityClass (scheduling.k8s.io/v1). */
+export interface WirePriorityClass {
+  readonly kind?: string;
+  readonly metadata: WireMeta;
+  readonly value: number;
+  readonly globalDefault?: boolean;
+  readonly preemptionPolicy?: string;
 }
 
 /** One line of a watch stream, before its object is decoded. */
@@ -96,6 +116,28 @@ const statusDetailSchema: SchemaObject = {
   },
 };
 
+const taint: SchemaObject = {
+  type: 'object',
+  required: ['key', 'effect'],
+  properties: { key: str, value: str, effect: str },
+};
+
+const nodeSchema: SchemaObject = {
+  type: 'object',
+  required: ['metadata'],
+  properties: {
+    kind: str,
+    metadata,
+    spec: { type: 'object', properties: { taints: { type: 'array', items: taint }, unschedulable: { type: 'boolean' } } },
+  },
+};
+
+const priorityClassSchema: SchemaObject = {
+  type: 'object',
+  required: ['metadata', 'value'],
+  properties: { kind: str, metadata, value: { type: 'integer' }, globalDefault: { type: 'boolean' }, preemptionPolicy: str },
+};
+
 const watchEventSchema: SchemaObject = {
   type: 'object',
   required: ['type', 'object'],
@@ -117,10 +159,14 @@ const ajv = new Ajv({ allErrors: true });
 
 /** Type guard for a Pod. */
 export const isWirePod: ValidateFunction<WirePod> = ajv.compile<WirePod>(podSchema);
-/** Type guard for a Node or Namespace. */
+/** Type guard for a Namespace. */
 export const isWireLabeled: ValidateFunction<WireLabeled> = ajv.compile<WireLabeled>(labeledSchema);
 /** Type guard for the status details of a Pod (the scan reads them; nothing else does). */
 export const isWireStatusDetail: ValidateFunction<WireStatusDetail> = ajv.compile<WireStatusDetail>(statusDetailSchema);
+/** Type guard for a Node. */
+export const isWireNode: ValidateFunction<WireNode> = ajv.compile<WireNode>(nodeSchema);
+/** Type guard for a PriorityClass. */
+export const isWirePriorityClass: ValidateFunction<WirePriorityClass> = ajv.compile<WirePriorityClass>(priorityClassSchema);
 /** Type guard for a watch stream line. */
 export const isWireWatchEvent: ValidateFunction<WireWatchEvent> = ajv.compile<WireWatchEvent>(watchEventSchema);
 /** Type guard for a BOOKMARK event's object. */

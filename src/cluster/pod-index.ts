@@ -1,14 +1,15 @@
 import type { NamespaceModes } from '../admission/policy.js';
+import type { NodeFilter, NodeInfo } from '../engine/node-filter.js';
 import { occupantOf, podRef } from '../engine/occupancy.js';
+import type { PriorityClassInfo } from '../engine/priority.js';
+import { defaultOf, SYSTEM_PRIORITY_CLASSES } from '../engine/priority.js';
 import type { Occupant, PodLike, PodRef } from '../engine/types.js';
 import type { PortView } from '../engine/view.js';
 import { addTo, removeFrom } from './multimap.js';
+import type { NodeEntry } from './node-table.js';
+import { NodeTable } from './node-table.js';
 
-/** What the index keeps of a Node: its name and its `kubernetes.io/hostname` label. */
-export interface NodeEntry {
-  readonly name: string;
-  readonly hostname?: string;
-}
+export type { NodeEntry } from './node-table.js';
 
 /** What the index keeps of a Namespace: its name and its MODE_LABEL value, if any. */
 export interface NamespaceEntry {
@@ -21,7 +22,11 @@ export interface IndexSize {
   readonly pods: number;
   readonly nodes: number;
   readonly namespaces: number;
+  readonly priorityClasses: number;
 }
+
+/** The built-in classes by name: an API server always has them, a state file may leave them out. */
+const SYSTEM_CLASSES: ReadonlyMap<string, PriorityClassInfo> = new Map(SYSTEM_PRIORITY_CLASSES.map((c) => [c.name, c]));
 
 /** Whether the index shows a pod: reservations use it to know when to let go. */
 export interface PodPresence {
@@ -29,9 +34,13 @@ export interface PodPresence {
   contains(ref: PodRef): boolean;
 }
 
-/** The index key of a pod: namespace/name (names are unique among live pods). */
-export function podKey(ref: Pick<PodRef, 'namespace' | 'name'>): string {
-  return `${ref.namespace}/${ref.name}`;
+/**
+ * The index key of a pod: namespace/name (names are unique among live pods). A pod that
+ * names only a generateName (a manifest checked offline) shares its prefix with others,
+ * so its uid is part of its key.
+ */
+export function podKey(ref: Pick<PodRef, 'namespace' | 'name'> & Partial<Pick<PodRef, 'uid' | 'generated'>>): string {
+  return ref.generated === true ? `${ref.namespace}/${ref.name}*${ref.uid ?? ''}` : `${ref.namespace}/${ref.name}`;
 }
 
 /** The distinct port numbers an occupant holds (TCP and UDP 53 are one entry in byPort). */
@@ -41,7 +50,8 @@ function portNumbers(occupant: Occupant): Set<number> {
 
 /**
  * The in-memory picture of the cluster that decisions read: for each pod only its
- * Occupant (what it holds where), plus node hostnames and namespace mode labels.
+ * Occupant (what it holds where), the nodes as the scheduler's filters read them
+ * (node-table.ts), PriorityClasses, and namespace mode labels.
  *
  * Pods that hold no host port are not stored at all: only the ports matter, and most
  * pods have none. Secondary maps by node and by port number keep every PortView lookup
@@ -52,8 +62,9 @@ export class PodIndex implements PortView, NamespaceModes, PodPresence {
   readonly #keyByUid = new Map<string, string>();
   readonly #byNode = new Map<string, Set<Occupant>>();
   readonly #byPort = new Map<number, Set<Occupant>>();
-  readonly #hostnameOf = new Map<string, string | undefined>();
-  readonly #nodesByHostname = new Map<string, Set<string>>();
+  readonly #nodes = new NodeTable();
+  readonly #priorityClasses = new Map<string, PriorityClassInfo>();
+  #defaultClass: PriorityClassInfo | undefined;
   readonly #modes = new Map<string, string>();
   readonly #seenListeners: ((ref: PodRef) => void)[] = [];
   readonly #nodeListeners: ((node: string) => void)[] = [];
@@ -106,26 +117,38 @@ export class PodIndex implements PortView, NamespaceModes, PodPresence {
     for (const pod of pods) this.upsertPod(pod);
   }
 
-  /** Records a node and its hostname label. */
+  /** Records a node: its labels, taints and cordon. */
   upsertNode(node: NodeEntry): void {
-    this.deleteNode(node.name);
-    this.#hostnameOf.set(node.name, node.hostname);
-    if (node.hostname !== undefined) addTo(this.#nodesByHostname, node.hostname, node.name);
+    this.#nodes.upsert(node);
   }
 
   /** Forgets a node. Its pods stay until their own deletion arrives (the pod GC removes them). */
   deleteNode(name: string): void {
-    if (!this.#hostnameOf.has(name)) return;
-    const hostname = this.#hostnameOf.get(name);
-    if (hostname !== undefined) removeFrom(this.#nodesByHostname, hostname, name);
-    this.#hostnameOf.delete(name);
+    this.#nodes.delete(name);
   }
 
   /** Replaces every node at once, after a (re-)list. */
   replaceAllNodes(nodes: Iterable<NodeEntry>): void {
-    this.#hostnameOf.clear();
-    this.#nodesByHostname.clear();
-    for (const node of nodes) this.upsertNode(node);
+    this.#nodes.replaceAll(nodes);
+  }
+
+  /** Records a PriorityClass. */
+  upsertPriorityClass(priorityClass: PriorityClassInfo): void {
+    this.#priorityClasses.set(priorityClass.name, priorityClass);
+    this.#defaultClass = defaultOf(this.#priorityClasses.values());
+  }
+
+  /** Forgets a PriorityClass. */
+  deletePriorityClass(name: string): void {
+    this.#priorityClasses.delete(name);
+    this.#defaultClass = defaultOf(this.#priorityClasses.values());
+  }
+
+  /** Replaces every PriorityClass at once, after a (re-)list. */
+  replaceAllPriorityClasses(priorityClasses: Iterable<PriorityClassInfo>): void {
+    this.#priorityClasses.clear();
+    for (const c of priorityClasses) this.#priorityClasses.set(c.name, c);
+    this.#defaultClass = defaultOf(this.#priorityClasses.values());
   }
 
   /** Records a namespace's mode label; a namespace without it is forgotten. */
@@ -145,9 +168,9 @@ export class PodIndex implements PortView, NamespaceModes, PodPresence {
     for (const namespace of namespaces) this.upsertNamespace(namespace);
   }
 
-  /** How many pods (holding host ports), nodes and labelled namespaces are indexed. */
+  /** How many pods (holding host ports), nodes, labelled namespaces and PriorityClasses are indexed. */
   size(): IndexSize {
-    return { pods: this.#pods.size, nodes: this.#hostnameOf.size, namespaces: this.#modes.size };
+    return { pods: this.#pods.size, nodes: this.#nodes.size(), namespaces: this.#modes.size, priorityClasses: this.#priorityClasses.size };
   }
 
   /** The indexed state of a pod, by namespace/name. */
@@ -181,21 +204,39 @@ export class PodIndex implements PortView, NamespaceModes, PodPresence {
     return [...(this.#byPort.get(port) ?? [])];
   }
 
-  /**
-   * The node whose `kubernetes.io/hostname` label is `hostname`. Only an exact label
-   * match counts, and only when one node carries it: a nodeSelector matching two nodes
-   * leaves the choice to the scheduler, so the pod is not pinned.
-   */
+  /** The node whose `kubernetes.io/hostname` label is `hostname`, when exactly one node carries it. */
   nodeForHostname(hostname: string): string | undefined {
-    const nodes = this.#nodesByHostname.get(hostname);
-    if (nodes?.size !== 1) return undefined;
-    const [node] = nodes;
-    return node;
+    return this.#nodes.nodeForHostname(hostname);
   }
 
   /** How many nodes are indexed. */
   nodeCount(): number {
-    return this.#hostnameOf.size;
+    return this.#nodes.size();
+  }
+
+  /** The indexed node named `name`. */
+  node(name: string): NodeInfo | undefined {
+    return this.#nodes.node(name);
+  }
+
+  /** How many indexed nodes `filter` accepts. */
+  countNodes(filter: NodeFilter): number {
+    return this.#nodes.count(filter);
+  }
+
+  /** How many distinct sets of node traits the nodes share (node-table.ts). */
+  nodeTraitsCount(): number {
+    return this.#nodes.traitsCount();
+  }
+
+  /** The PriorityClass named `name`; the built-in system classes are known even before the watch shows them. */
+  priorityClass(name: string): PriorityClassInfo | undefined {
+    return this.#priorityClasses.get(name) ?? SYSTEM_CLASSES.get(name);
+  }
+
+  /** The global default PriorityClass, the lowest when several claim it. */
+  defaultPriorityClass(): PriorityClassInfo | undefined {
+    return this.#defaultClass;
   }
 
   /** The MODE_LABEL value of `namespace`, if it carries one. */

@@ -1,3 +1,5 @@
+import type { NodeFilter, NodeInfo } from '../engine/node-filter.js';
+import type { PriorityClassInfo } from '../engine/priority.js';
 import type { Occupant, PodRef } from '../engine/types.js';
 import type { PortView } from '../engine/view.js';
 import { addTo, removeFrom } from './multimap.js';
@@ -98,6 +100,26 @@ export class ReservingView implements PortView {
   /** Delegates to the underlying view. */
   nodeCount(): number {
     return this.#view.nodeCount();
+  }
+
+  /** Delegates to the underlying view. */
+  node(name: string): NodeInfo | undefined {
+    return this.#view.node(name);
+  }
+
+  /** Delegates to the underlying view. */
+  countNodes(filter: NodeFilter): number {
+    return this.#view.countNodes(filter);
+  }
+
+  /** Delegates to the underlying view. */
+  priorityClass(name: string): PriorityClassInfo | undefined {
+    return this.#view.priorityClass(name);
+  }
+
+  /** Delegates to the underlying view. */
+  defaultPriorityClass(): PriorityClassInfo | undefined {
+    return this.#view.defaultPriorityClass();
   }
 
   #liveOf(reservations: Set<Reservation> | undefined): Occupant[] {

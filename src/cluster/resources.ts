@@ -1,9 +1,11 @@
-import type { CoreV1Api, V1ListMeta } from '@kubernetes/client-node';
+import type { V1ListMeta } from '@kubernetes/client-node';
 
 import { MODE_LABEL } from '../admission/policy.js';
+import type { PriorityClassInfo } from '../engine/priority.js';
 import type { PodLike } from '../engine/types.js';
 import type { Decoded } from './convert.js';
-import { decodeNamespace, decodeNode, decodePod, decodePodWithStatus } from './convert.js';
+import { decodeNamespace, decodeNode, decodePod, decodePodWithStatus, decodePriorityClass } from './convert.js';
+import type { TypedApis } from './kube-http.js';
 import type { NamespaceEntry, NodeEntry } from './pod-index.js';
 
 /** One page of a list, as the typed API returns it (its items still to be decoded). */
@@ -33,7 +35,7 @@ export interface ResourceSpec<T> {
   /** Ask for PartialObjectMetadata: enough when only names and labels are read. */
   readonly metadataOnly: boolean;
   /** Lists one page through the typed API. */
-  readonly list: (api: CoreV1Api, query: PageQuery) => Promise<TypedList>;
+  readonly list: (apis: TypedApis, query: PageQuery) => Promise<TypedList>;
   readonly decode: (value: unknown) => Decoded<T>;
 }
 
@@ -46,7 +48,7 @@ export const PODS: ResourceSpec<PodLike> = {
   path: '/api/v1/pods',
   fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed',
   metadataOnly: false,
-  list: (api, query) => api.listPodForAllNamespaces(query),
+  list: (apis, query) => apis.core.listPodForAllNamespaces(query),
   decode: decodePod,
 };
 
@@ -59,15 +61,20 @@ export const SCAN_PODS: ResourceSpec<PodLike> = {
   path: '/api/v1/pods',
   fieldSelector: 'status.phase!=Succeeded',
   metadataOnly: false,
-  list: (api, query) => api.listPodForAllNamespaces(query),
+  list: (apis, query) => apis.core.listPodForAllNamespaces(query),
   decode: decodePodWithStatus,
 };
 
-/** All nodes, metadata only: only the name and the hostname label are read. */
+/**
+ * All nodes, whole: the scheduler's filters read labels, `spec.taints` and
+ * `spec.unschedulable`, and a metadata-only answer has no spec. Nodes change rarely (the
+ * kubelet's heartbeat is a Lease, its status only every few minutes), and the index keeps
+ * only the few fields read.
+ */
 export const NODES: ResourceSpec<NodeEntry> = {
   path: '/api/v1/nodes',
-  metadataOnly: true,
-  list: (api, query) => api.listNode(query),
+  metadataOnly: false,
+  list: (apis, query) => apis.core.listNode(query),
   decode: decodeNode,
 };
 
@@ -79,6 +86,14 @@ export const NAMESPACES: ResourceSpec<NamespaceEntry> = {
   path: '/api/v1/namespaces',
   labelSelector: MODE_LABEL,
   metadataOnly: true,
-  list: (api, query) => api.listNamespace(query),
+  list: (apis, query) => apis.core.listNamespace(query),
   decode: decodeNamespace,
+};
+
+/** Every PriorityClass: pods' priorities for preemption are resolved from them where a pod carries none. */
+export const PRIORITY_CLASSES: ResourceSpec<PriorityClassInfo> = {
+  path: '/apis/scheduling.k8s.io/v1/priorityclasses',
+  metadataOnly: false,
+  list: (apis, query) => apis.scheduling.listPriorityClass(query),
+  decode: decodePriorityClass,
 };

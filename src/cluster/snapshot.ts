@@ -1,13 +1,14 @@
 /**
  * A static cluster state for offline checks (`check --state FILE`) and for serving
  * without an API server (`serve --cluster-state FILE`): the parsed output of
- * `kubectl get pods,nodes,namespaces -A -o yaml` (or -o json) turned into a PodIndex.
+ * `kubectl get pods,nodes,namespaces,priorityclasses -A -o yaml` (or -o json) turned into a PodIndex.
  */
 import { openList } from '../admission/lists.js';
 import { podRef } from '../engine/occupancy.js';
+import type { PriorityClassInfo } from '../engine/priority.js';
 import type { PodLike } from '../engine/types.js';
 import type { Decoded } from './convert.js';
-import { decodeNamespace, decodeNode, decodePod, nameOf } from './convert.js';
+import { decodeNamespace, decodeNode, decodePod, decodePriorityClass, nameOf } from './convert.js';
 import type { NamespaceEntry, NodeEntry } from './pod-index.js';
 import { podKey, PodIndex } from './pod-index.js';
 
@@ -44,6 +45,7 @@ export interface SnapshotCounts {
   readonly pods: number;
   readonly nodes: number;
   readonly namespaces: number;
+  readonly priorityClasses: number;
   /** Kinds that were skipped because they play no part (Service, ConfigMap, ...), with how many of each. */
   readonly ignoredKinds: ReadonlyMap<string, number>;
 }
@@ -84,15 +86,16 @@ function flatten(input: unknown): Located[] {
 }
 
 /**
- * Builds a PodIndex from parsed objects: an array of Pods, Nodes and Namespaces, a
- * `List` of them, or any nesting of both. Other kinds are counted and skipped. Every
- * unusable item is reported, not only the first. Pods are decoded by `decode`
- * (decodePodWithStatus when their status details are wanted), and returned too.
+ * Builds a PodIndex from parsed objects: an array of Pods, Nodes, Namespaces and
+ * PriorityClasses, a `List` of them, or any nesting of both. Other kinds are counted and
+ * skipped. Every unusable item is reported, not only the first. Pods are decoded by
+ * `decode` (decodePodWithStatus when their status details are wanted), and returned too.
  */
 export function indexFromObjects(input: unknown, decode: (value: unknown) => Decoded<PodLike> = decodePod): SnapshotResult {
   const pods: PodLike[] = [];
   const nodes: NodeEntry[] = [];
   const namespaces: NamespaceEntry[] = [];
+  const priorityClasses: PriorityClassInfo[] = [];
   const seen = new Set<string>();
   const ignoredKinds = new Map<string, number>();
   const problems: SnapshotProblem[] = [];
@@ -131,6 +134,9 @@ export function indexFromObjects(input: unknown, decode: (value: unknown) => Dec
       case 'Namespace':
         take(item, kind, decodeNamespace(item.value), (n) => n.name, namespaces);
         break;
+      case 'PriorityClass':
+        take(item, kind, decodePriorityClass(item.value), (c) => c.name, priorityClasses);
+        break;
       case undefined:
         problems.push({ at: item.at, kind, name: nameOf(item.value), errors: ['has no kind'] });
         break;
@@ -144,5 +150,7 @@ export function indexFromObjects(input: unknown, decode: (value: unknown) => Dec
   index.replaceAllPods(pods);
   index.replaceAllNodes(nodes);
   index.replaceAllNamespaces(namespaces);
-  return { ok: true, index, counts: { pods: pods.length, nodes: nodes.length, namespaces: namespaces.length, ignoredKinds }, pods, nodes };
+  index.replaceAllPriorityClasses(priorityClasses);
+  const counts = { pods: pods.length, nodes: nodes.length, namespaces: namespaces.length, priorityClasses: priorityClasses.length, ignoredKinds };
+  return { ok: true, index, counts, pods, nodes };
 }

@@ -55,7 +55,7 @@ export interface Config {
   };
   /** A kubeconfig path; without it $KUBECONFIG, ~/.kube/config, then the in-cluster account. */
   readonly kubeconfig?: string;
-  /** Serve from this static snapshot (`kubectl get pods,nodes,namespaces -A -o yaml`) instead of a watch. */
+  /** Serve from this static snapshot (`kubectl get pods,nodes,namespaces,priorityclasses -A -o yaml`) instead of a watch. */
   readonly clusterState?: string;
   /** How long an admitted pod's ports stay reserved while the watch has not shown it yet. */
   readonly reservationTtlSeconds: number;

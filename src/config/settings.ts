@@ -119,7 +119,7 @@ export const SETTINGS: readonly Setting[] = [
   setting(['clusterState'], 'CLUSTER_STATE', 'string', {
     name: 'cluster-state',
     arg: '<file>',
-    help: 'serve from this static snapshot (kubectl get pods,nodes,namespaces -A -o yaml) instead of watching',
+    help: 'serve from this static snapshot (kubectl get pods,nodes,namespaces,priorityclasses -A -o yaml) instead of watching',
   }),
   setting(['reservationTtlSeconds'], 'RESERVATION_TTL_SECONDS', 'integer'),
   setting(['watch', 'staleAfterSeconds'], 'WATCH_STALE_AFTER_SECONDS', 'integer'),

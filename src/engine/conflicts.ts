@@ -62,6 +62,9 @@ export interface PodConflict {
   readonly holderTerminating: boolean;
   /** The holder's controller, so a DaemonSet pod can tell its own predecessor apart. */
   readonly holderOwner?: OwnerRef;
+  /** The holder's priority (or the class to resolve it from), for preemption. */
+  readonly holderPriority?: number;
+  readonly holderPriorityClassName?: string;
   readonly rule: CollisionRule;
 }
 
@@ -78,31 +81,62 @@ export interface ReservedConflict {
 /** A collision with a pod on the node, or with a node daemon's port. */
 export type Conflict = PodConflict | ReservedConflict;
 
-/**
- * Adds to `found` the conflicts of `ports` with the pod `occupant` on `node`, one per
- * colliding pair. It appends rather than returns because it runs once per holder of a
- * port across the cluster when a pod's node is not known yet.
- */
-export function addPodConflicts(found: PodConflict[], node: string, ports: readonly HostPort[], occupant: Occupant): void {
-  const { pod: holder, terminating: holderTerminating, owner } = occupant;
-  for (const port of ports) {
-    for (const held of occupant.ports) {
-      const rule = collision(port, held);
-      if (rule === undefined) continue;
-      found.push(
-        owner === undefined
-          ? { kind: 'pod', node, port, held, holder, holderTerminating, rule }
-          : { kind: 'pod', node, port, held, holder, holderTerminating, holderOwner: owner, rule },
-      );
-    }
-  }
+/** What a conflict keeps of its holder besides the port: the same for each of its ports. */
+function holderFacts(occupant: Occupant): Omit<PodConflict, 'port' | 'held' | 'rule'> {
+  const { pod: holder, node, terminating: holderTerminating, owner, priority, priorityClassName } = occupant;
+  return {
+    kind: 'pod',
+    node,
+    holder,
+    holderTerminating,
+    ...(owner === undefined ? {} : { holderOwner: owner }),
+    ...(priority === undefined ? {} : { holderPriority: priority }),
+    ...(priorityClassName === undefined ? {} : { holderPriorityClassName: priorityClassName }),
+  };
 }
 
-/** The conflicts of `ports` with the pod `occupant` on `node`, one per colliding pair. */
-export function podConflicts(node: string, ports: readonly HostPort[], occupant: Occupant): PodConflict[] {
+/**
+ * Every collision between `ports` and the pods in `occupants`, one per colliding pair, in
+ * the order the occupants come: the one builder of pod conflicts, for a known node and
+ * for a search across nodes alike. An occupant met twice counts once (holdersOfPort lists
+ * a pod once per port it holds); a pod never conflicts with itself, and `skip` leaves out
+ * others: pods on nodes the incoming pod cannot use, a workload's own pods.
+ */
+export function podConflicts(
+  ports: readonly HostPort[],
+  occupants: Iterable<Occupant>,
+  self: PodRef,
+  skip: (occupant: Occupant) => boolean = () => false,
+): PodConflict[] {
   const found: PodConflict[] = [];
-  addPodConflicts(found, node, ports, occupant);
+  if (ports.length === 0) return found;
+  const seen = new Set<Occupant>();
+  for (const occupant of occupants) {
+    if (seen.has(occupant)) continue;
+    seen.add(occupant);
+    if (samePod(occupant.pod, self) || skip(occupant)) continue;
+    let facts: Omit<PodConflict, 'port' | 'held' | 'rule'> | undefined;
+    for (const port of ports) {
+      for (const held of occupant.ports) {
+        const rule = collision(port, held);
+        if (rule === undefined) continue;
+        facts ??= holderFacts(occupant);
+        found.push({ ...facts, port, held, rule });
+      }
+    }
+  }
   return found;
+}
+
+/** The conflicts of `ports` with the pods occupying `node` (podConflicts, for one node). */
+export function conflictsOn(
+  node: string,
+  ports: readonly HostPort[],
+  occupants: Iterable<Occupant>,
+  self: PodRef,
+  exclude: (occupant: Occupant) => boolean = () => false,
+): PodConflict[] {
+  return podConflicts(ports, occupants, self, (o) => o.node !== node || exclude(o));
 }
 
 /**
@@ -121,28 +155,12 @@ export function reservedConflicts(node: string | null, ports: readonly HostPort[
   return found;
 }
 
-/** True when two references name the same pod: same uid, or same namespace and name. */
+/**
+ * True when two references name the same pod: same uid, or same namespace and name. A
+ * generated name is only a prefix that many pods share, so only its uid identifies it.
+ */
 export function samePod(a: PodRef, b: PodRef): boolean {
   if (a.uid !== undefined && a.uid !== '' && a.uid === b.uid) return true;
+  if (a.generated === true || b.generated === true) return false;
   return a.namespace === b.namespace && a.name === b.name && a.name !== '';
-}
-
-/**
- * Every collision between `ports` and the pods occupying `node`. A pod never conflicts
- * with itself, and `exclude` lets a workload update ignore the pods it already owns.
- */
-export function conflictsOn(
-  node: string,
-  ports: readonly HostPort[],
-  occupants: Iterable<Occupant>,
-  self: PodRef,
-  exclude: (occupant: Occupant) => boolean = () => false,
-): PodConflict[] {
-  const found: PodConflict[] = [];
-  if (ports.length === 0) return found;
-  for (const occupant of occupants) {
-    if (occupant.node !== node || samePod(occupant.pod, self) || exclude(occupant)) continue;
-    addPodConflicts(found, node, ports, occupant);
-  }
-  return found;
 }

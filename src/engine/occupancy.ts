@@ -4,13 +4,17 @@ import type { HostPort, Occupant, OwnerRef, PodLike, PodRef } from './types.js';
 /** Phases after which a pod holds nothing on its node. */
 const TERMINAL_PHASES: ReadonlySet<string> = new Set(['Succeeded', 'Failed']);
 
-/** The namespace/name/uid of a pod, with the namespace a request or manifest implies. */
+/**
+ * The namespace/name/uid of a pod, with the namespace a request or manifest implies. A
+ * pod that names only a `generateName` is referred to by that prefix, marked generated:
+ * the API server picks the rest of the name when it creates the pod.
+ */
 export function podRef(pod: PodLike, defaultNamespace = 'default'): PodRef {
   const meta = pod.metadata;
-  const ref: PodRef = {
-    namespace: meta.namespace ?? defaultNamespace,
-    name: meta.name ?? meta.generateName ?? '',
-  };
+  const namespace = meta.namespace ?? defaultNamespace;
+  const named = meta.name !== undefined && meta.name !== '';
+  const generated = !named && meta.generateName !== undefined && meta.generateName !== '';
+  const ref: PodRef = generated ? { namespace, name: meta.generateName ?? '', generated: true } : { namespace, name: meta.name ?? '' };
   return meta.uid === undefined ? ref : { ...ref, uid: meta.uid };
 }
 
@@ -36,12 +40,15 @@ export function occupantWithPorts(pod: PodLike, ports: readonly HostPort[]): Occ
   if (TERMINAL_PHASES.has(pod.status?.phase ?? '')) return undefined;
   if (ports.length === 0) return undefined;
   const owner = controllerOf(pod);
-  const occupant: Occupant = {
+  const { priority, priorityClassName } = pod.spec;
+  return {
     pod: podRef(pod),
     node,
     hostNetwork: pod.spec.hostNetwork === true,
     terminating: pod.metadata.deletionTimestamp !== undefined,
     ports,
+    ...(owner === undefined ? {} : { owner }),
+    // The class name is kept only to resolve a missing priority (a hand-written state file).
+    ...(priority !== undefined ? { priority } : priorityClassName !== undefined && priorityClassName !== '' ? { priorityClassName } : {}),
   };
-  return owner === undefined ? occupant : { ...occupant, owner };
 }

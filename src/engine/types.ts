@@ -35,6 +35,22 @@ export interface NodeSelectorTerm {
   readonly matchExpressions?: readonly NodeSelectorRequirement[];
 }
 
+/** One entry of a pod's `tolerations`: empty key, effect and operator mean any key, any effect, Equal. */
+export interface Toleration {
+  readonly key?: string;
+  readonly operator?: string;
+  readonly value?: string;
+  readonly effect?: string;
+}
+
+/** One entry of a node's `spec.taints`. */
+export interface Taint {
+  readonly key: string;
+  readonly value?: string;
+  /** NoSchedule, PreferNoSchedule or NoExecute. */
+  readonly effect: string;
+}
+
 /** The parts of a pod spec the engine reads. */
 export interface PodSpecLike {
   readonly nodeName?: string;
@@ -42,6 +58,12 @@ export interface PodSpecLike {
   readonly containers: readonly ContainerSpec[];
   readonly initContainers?: readonly ContainerSpec[];
   readonly nodeSelector?: Readonly<Record<string, string>>;
+  readonly tolerations?: readonly Toleration[];
+  /** Set on every Pod by the API server's Priority admission plugin; absent on templates. */
+  readonly priority?: number;
+  readonly priorityClassName?: string;
+  /** `PreemptLowerPriority` (the default) or `Never`. */
+  readonly preemptionPolicy?: string;
   readonly affinity?: {
     readonly nodeAffinity?: {
       readonly requiredDuringSchedulingIgnoredDuringExecution?: {
@@ -126,8 +148,14 @@ export interface ReservedPort {
 /** Identifies a pod in messages and in the index. */
 export interface PodRef {
   readonly namespace: string;
+  /** The pod's name, or its `generateName` prefix when `generated`. */
   readonly name: string;
   readonly uid?: string;
+  /**
+   * The pod names only a `generateName` (a manifest never sent to the API server): `name`
+   * is a prefix shared by every such pod, so only the uid tells two of them apart.
+   */
+  readonly generated?: true;
 }
 
 /** A pod that holds host ports on a node: all the index keeps of it. */
@@ -140,6 +168,10 @@ export interface Occupant {
   /** The controller that owns the pod, so a workload update can skip its own pods. */
   readonly owner?: OwnerRef;
   readonly ports: readonly HostPort[];
+  /** The pod's `spec.priority`: whether a pod the scheduler places may preempt it. */
+  readonly priority?: number;
+  /** Kept only when `priority` is absent (a pod in a hand-written state file), to resolve it later. */
+  readonly priorityClassName?: string;
 }
 
 /** The controlling owner reference of a pod. */

@@ -22,7 +22,7 @@ export interface ManifestObject {
   readonly object: AdmittedObject;
   /** The object's namespace after defaulting. */
   readonly namespace: string;
-  /** The object's name, or the name generated for a `generateName`-only object. */
+  /** The object's name; `PREFIX* (generated)` for an object that names only a `generateName`. */
   readonly name: string;
 }
 
@@ -41,23 +41,19 @@ export interface Manifests {
   readonly errors: readonly ManifestError[];
 }
 
-/** The alphabet the API server draws generated name suffixes from (no vowels, no look-alikes). */
-const SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
-const SUFFIX_LENGTH = 5;
-
 /**
- * The suffix for the `ordinal`-th generated name. The API server picks 5 random characters;
- * here they are derived from the position so that output is reproducible and two objects
- * of one input never share a name (a pod never conflicts with itself).
+ * The uid that tells apart the `ordinal`-th object naming only a generateName: many such
+ * objects share one prefix, and a pod never conflicts with itself. It stays inside the
+ * check; what is printed is the prefix, `PREFIX* (generated)`, because the API server
+ * picks the rest of the name only when it creates the object.
  */
-export function generatedSuffix(ordinal: number): string {
-  let rest = ordinal;
-  let suffix = '';
-  for (let i = 0; i < SUFFIX_LENGTH; i += 1) {
-    suffix = (SUFFIX_ALPHABET[rest % SUFFIX_ALPHABET.length] ?? '') + suffix;
-    rest = Math.floor(rest / SUFFIX_ALPHABET.length);
-  }
-  return suffix;
+export function generatedUid(ordinal: number): string {
+  return `hostport-guard-check-generated-${ordinal}`;
+}
+
+/** How an object naming only `generateName` is reported: `web-* (generated)`. */
+export function generatedName(prefix: string): string {
+  return `${prefix}* (generated)`;
 }
 
 function stringAt(value: unknown, key: string): string | undefined {
@@ -81,7 +77,7 @@ function label(raw: RawObject): string {
   return name === undefined ? kind : `${kind} ${name}`;
 }
 
-/** Reads every input, in order; generated names are numbered across all of them. */
+/** Reads every input, in order; objects naming only a generateName are numbered across all of them. */
 export function readManifests(inputs: readonly ManifestInput[]): Manifests {
   const objects: ManifestObject[] = [];
   const skipped: SkippedObject[] = [];
@@ -100,18 +96,23 @@ export function readManifests(inputs: readonly ManifestInput[]): Manifests {
       }
       const meta = decoded.object.metadata;
       const namespace = meta.namespace !== undefined && meta.namespace !== '' ? meta.namespace : DEFAULT_NAMESPACE;
-      let name = meta.name ?? '';
-      if (name === '' && meta.generateName !== undefined && meta.generateName !== '') {
-        name = meta.generateName + generatedSuffix(generated);
-        generated += 1;
+      const name = meta.name ?? '';
+      if (name !== '') {
+        const object: AdmittedObject = { ...decoded.object, metadata: { ...meta, namespace, name } };
+        objects.push({ origin: raw.origin, object, namespace, name });
+        continue;
       }
-      if (name === '') {
+      const prefix = meta.generateName ?? '';
+      if (prefix === '') {
         const message = `${decoded.object.kind}: /metadata must have name or generateName`;
         errors.push({ code: HPG_ERR_MANIFEST_NO_NAME, origin: raw.origin, message });
         continue;
       }
-      const object: AdmittedObject = { ...decoded.object, metadata: { ...meta, namespace, name } };
-      objects.push({ origin: raw.origin, object, namespace, name });
+      const { name: _empty, ...unnamed } = meta;
+      const uid = meta.uid ?? generatedUid(generated);
+      generated += 1;
+      const object: AdmittedObject = { ...decoded.object, metadata: { ...unnamed, namespace, uid } };
+      objects.push({ origin: raw.origin, object, namespace, name: generatedName(prefix) });
     }
   }
   return { objects, skipped, errors };

@@ -7,7 +7,8 @@ import { describe, expect, it } from '@jest/globals';
 
 import type { Decision, Mode, Rules } from '../../../src/admission/decide.js';
 import { decide, messagesOf, MODES } from '../../../src/admission/decide.js';
-import { MAX_WARNING_LENGTH, SURGE_WARNING } from '../../../src/admission/messages.js';
+import { MAX_WARNING_LENGTH } from '../../../src/admission/messages.js';
+import { SURGE_WARNING } from '../../../src/admission/warnings.js';
 import type { Subject } from '../../../src/admission/subject.js';
 import { MIRROR_ANNOTATION } from '../../../src/admission/subject.js';
 import { HOSTNAME_LABEL } from '../../../src/engine/target-node.js';
@@ -108,7 +109,7 @@ const UNDECLARED_WORKLOAD =
 const KUBELET_10250 =
   "hostNetwork port 10250/TCP is a node daemon's port: kubelet holds it on every node, and the scheduler cannot see it;" +
   ' the container could not bind it: pick another port';
-const WAIT_OLD_AGENT = 'pod waits for terminating pod team-a/agent-x2x8k to free port 9100/TCP on node worker-2 (container a)';
+const WAIT_OLD_AGENT = 'pod waits for terminating pod team-a/agent-x2x8k to free hostNetwork port 9100/TCP on node worker-2 (container a)';
 
 const rows: readonly Row[] = [
   // 1. Terminating holders
@@ -134,7 +135,7 @@ const rows: readonly Row[] = [
     want: {
       kind: 'warn',
       node: 'worker-2',
-      messages: [WAIT_OLD_AGENT, 'pod waits for terminating pod team-a/agent-z7k2m to free port 9100/TCP on node worker-2 (container a)'],
+      messages: [WAIT_OLD_AGENT, 'pod waits for terminating pod team-a/agent-z7k2m to free hostNetwork port 9100/TCP on node worker-2 (container a)'],
       conflicts: ['worker-2 team-a/agent-x2x8k ipv4-wildcard', 'worker-2 team-a/agent-z7k2m ipv4-wildcard'],
       admitsOn: 'worker-2',
       existing: false,
@@ -187,8 +188,8 @@ const rows: readonly Row[] = [
       kind: 'warn',
       node: null,
       messages: [
-        'port 9100/TCP is already used on 1 of 3 nodes (worker-3); its pods cannot run there',
-        'port 9100/TCP is being freed on 2 of 3 nodes (worker-1, worker-2); its pods wait there for terminating pods',
+        'hostNetwork port 9100/TCP is taken on 1 of 3 candidate nodes: worker-3 by team-b/exporter-1; its pods cannot run there',
+        'hostNetwork port 9100/TCP is being freed on 2 of 3 candidate nodes by team-a/agent-w1 and 1 more; its pods wait there',
       ],
       conflicts: ['worker-2 team-a/agent-x2x8k ipv4-wildcard', 'worker-1 team-a/agent-w1 ipv4-wildcard', 'worker-3 team-b/exporter-1 ipv4-wildcard'],
       admitsOn: null,
@@ -203,7 +204,7 @@ const rows: readonly Row[] = [
     want: {
       kind: 'warn',
       node: null,
-      messages: ['port 9100/TCP is already used on 1 of 3 nodes (worker-2); pods needing it cannot run there'],
+      messages: ['hostNetwork port 9100/TCP is taken on 1 of 3 candidate nodes by team-b/exporter-1; pods needing it cannot run there'],
       conflicts: ['worker-2 team-a/agent-x2x8k ipv4-wildcard', 'worker-2 team-b/exporter-1 ipv4-wildcard'],
       admitsOn: null,
       existing: false,
@@ -226,7 +227,7 @@ const rows: readonly Row[] = [
     want: {
       kind: 'warn',
       node: 'worker-1',
-      messages: ['static pod already running on node worker-1: port 8080/TCP is also used by pod team-a/api-7d9f (container web)'],
+      messages: ['static pod already running on node worker-1: hostNetwork port 8080/TCP is also used by pod team-a/api-7d9f'],
       conflicts: ['worker-1 team-a/api-7d9f ipv4-wildcard'],
       admitsOn: 'worker-1',
       existing: true,
@@ -240,7 +241,7 @@ const rows: readonly Row[] = [
     want: {
       kind: 'warn',
       node: 'worker-1',
-      messages: ['static pod already running on node worker-1: port 8080/TCP is also used by pod team-a/api-7d9f (container web)'],
+      messages: ['static pod already running on node worker-1: hostNetwork port 8080/TCP is also used by pod team-a/api-7d9f'],
       conflicts: ['worker-1 team-a/api-7d9f ipv4-wildcard'],
       admitsOn: 'worker-1',
       existing: true,
@@ -261,7 +262,7 @@ const rows: readonly Row[] = [
     want: {
       kind: 'warn',
       node: 'worker-1',
-      messages: ['static pod already running on node worker-1: port 10250/TCP is also used by node daemon kubelet on every node'],
+      messages: ['static pod already running on node worker-1: hostNetwork port 10250/TCP is also used by node daemon kubelet'],
       conflicts: ['worker-1 reserved/kubelet ipv4-wildcard'],
       admitsOn: 'worker-1',
       existing: true,
@@ -322,7 +323,7 @@ const rows: readonly Row[] = [
     want: {
       kind: 'warn',
       node: 'worker-2',
-      messages: [SURGE_WARNING, 'port 9100/TCP on node worker-2 is used by pod team-a/agent-old (container a)'],
+      messages: [SURGE_WARNING, 'hostNetwork port 9100/TCP on node worker-2 is used by pod team-a/agent-old (container a)'],
       conflicts: ['worker-2 team-a/agent-old ipv4-wildcard'],
       admitsOn: 'worker-2',
       existing: false,
@@ -373,7 +374,7 @@ const rows: readonly Row[] = [
       node: null,
       messages: [
         'maxSurge 25%: with host ports the old pod must go first, so surge pods never start; set maxSurge 0, maxUnavailable 1',
-        'port 9100/TCP is already used on 1 of 3 nodes (worker-2); its pods cannot run there',
+        'hostNetwork port 9100/TCP is taken on 1 of 3 candidate nodes: worker-2 by team-b/exporter-1; its pods cannot run there',
       ],
       conflicts: ['worker-2 team-b/exporter-1 ipv4-wildcard'],
       admitsOn: null,
@@ -523,7 +524,7 @@ const rows: readonly Row[] = [
     want: {
       kind: 'warn',
       node: null,
-      messages: ["port 10250/TCP is a node daemon's port: kubelet holds it on every node, unseen by the scheduler"],
+      messages: ["hostNetwork port 10250/TCP is a node daemon's port: kubelet holds it on every node, unseen by the scheduler"],
       conflicts: ['* reserved/kubelet ipv4-wildcard'],
       admitsOn: null,
       existing: false,
@@ -537,7 +538,7 @@ const rows: readonly Row[] = [
     want: {
       kind: 'warn',
       node: null,
-      messages: ["port 10250/TCP is a node daemon's port: kubelet holds it on every node, unseen by the scheduler"],
+      messages: ["hostNetwork port 10250/TCP is a node daemon's port: kubelet holds it on every node, unseen by the scheduler"],
       conflicts: ['* reserved/kubelet ipv4-wildcard'],
       admitsOn: null,
       existing: false,

@@ -77,7 +77,7 @@ interface Row {
 }
 
 const DENY_EDGE = 'hostNetwork port 8080/TCP on node worker-1 is already used by pod team-a/api-7d9f (container web); pick another port or node';
-const WARN_EDGE = 'port 8080/TCP on node worker-1 is used by pod team-a/api-7d9f (container web)';
+const WARN_EDGE = 'hostNetwork port 8080/TCP on node worker-1 is used by pod team-a/api-7d9f (container web)';
 const API_CONFLICT = 'worker-1 team-a/api-7d9f ipv4-wildcard';
 
 const fourHolders = ['worker-1', 'worker-2', 'worker-3', 'worker-4'].map((node, i) =>
@@ -252,17 +252,11 @@ const rows: readonly Row[] = [
     want: { kind: 'deny', node: 'worker-1', messages: [DENY_EDGE], conflicts: [API_CONFLICT], admitsOn: null },
   },
   {
-    name: 'treats a pod whose hostname selector names an unknown node as unpinned',
+    name: 'finds no conflict for a pod whose hostname selector names no node: it has no candidate node',
     subject: podSubject({ ...UNPINNED_POD, spec: unboundSpec({ nodeSelector: { [HOSTNAME_LABEL]: 'worker-9' } }) }),
     mode: 'enforce',
     view: viewOf([API], NODES),
-    want: {
-      kind: 'warn',
-      node: null,
-      messages: ['port 8080/TCP is already used on 1 of 3 nodes (worker-1); pods needing it cannot run there'],
-      conflicts: [API_CONFLICT],
-      admitsOn: null,
-    },
+    want: { kind: 'allow', node: null, messages: [], conflicts: [], admitsOn: null },
   },
 
   // Unpinned pods
@@ -274,7 +268,7 @@ const rows: readonly Row[] = [
     want: {
       kind: 'warn',
       node: null,
-      messages: ['port 8080/TCP is already used on 4 of 5 nodes (worker-1, worker-2, worker-3, ...); pods needing it cannot run there'],
+      messages: ['hostNetwork port 8080/TCP is taken on 4 of 5 candidate nodes by team-a/api-0 and 3 more; pods needing it cannot run there'],
       conflicts: fourHolders.map((o) => `${o.node} ${o.pod.namespace}/${o.pod.name} ipv4-wildcard`),
       admitsOn: null,
     },
@@ -287,7 +281,7 @@ const rows: readonly Row[] = [
     want: {
       kind: 'warn',
       node: null,
-      messages: ['port 8080/TCP is already used on 1 of 3 nodes (worker-1); pods needing it cannot run there'],
+      messages: ['hostNetwork port 8080/TCP is taken on 1 of 3 candidate nodes by team-a/api-7d9f and 1 more; pods needing it cannot run there'],
       conflicts: [API_CONFLICT, 'worker-1 team-a/api-other ipv4-wildcard'],
       admitsOn: null,
     },
@@ -315,8 +309,8 @@ const rows: readonly Row[] = [
       kind: 'warn',
       node: null,
       messages: [
-        'port 8080/TCP is already used on 1 of 3 nodes (worker-1); pods needing it cannot run there',
-        'port 9100/TCP is already used on 1 of 3 nodes (worker-2); pods needing it cannot run there',
+        'hostNetwork port 8080/TCP is taken on 1 of 3 candidate nodes by team-a/api-7d9f; pods needing it cannot run there',
+        'hostNetwork port 9100/TCP is taken on 1 of 3 candidate nodes by kube-system/metrics-agent-7kq2p; pods needing it cannot run there',
       ],
       conflicts: [API_CONFLICT, 'worker-2 kube-system/metrics-agent-7kq2p ipv4-wildcard'],
       admitsOn: null,
@@ -332,7 +326,7 @@ const rows: readonly Row[] = [
     want: {
       kind: 'warn',
       node: null,
-      messages: ['port 8080/TCP is already used on 1 of 3 nodes (worker-1); pods needing it cannot run there'],
+      messages: ['hostNetwork port 8080/TCP is taken on 1 of 3 candidate nodes by team-a/api-7d9f; pods needing it cannot run there'],
       conflicts: [API_CONFLICT],
       admitsOn: null,
     },
@@ -345,7 +339,7 @@ const rows: readonly Row[] = [
     want: {
       kind: 'warn',
       node: null,
-      messages: ['port 9100/TCP is already used on 1 of 3 nodes (worker-2); its pods cannot run there'],
+      messages: ['hostNetwork port 9100/TCP is taken on 1 of 3 candidate nodes by kube-system/metrics-agent-7kq2p; its pods cannot run there'],
       conflicts: ['worker-2 kube-system/metrics-agent-7kq2p ipv4-wildcard'],
       admitsOn: null,
     },
@@ -358,7 +352,7 @@ const rows: readonly Row[] = [
     want: {
       kind: 'warn',
       node: null,
-      messages: ['port 8080/TCP is already used on 1 of 3 nodes (worker-1); pods needing it cannot run there'],
+      messages: ['hostNetwork port 8080/TCP is taken on 1 of 3 candidate nodes by team-a/api-7d9f; pods needing it cannot run there'],
       conflicts: [API_CONFLICT],
       admitsOn: null,
     },
@@ -400,7 +394,7 @@ const rows: readonly Row[] = [
     want: {
       kind: 'warn',
       node: null,
-      messages: ['port 8080/TCP is already used on 1 of 3 nodes (worker-1); pods needing it cannot run there'],
+      messages: ['hostNetwork port 8080/TCP is taken on 1 of 3 candidate nodes by team-a/web-5d4f8b7c9-x2x8k; pods needing it cannot run there'],
       conflicts: ['worker-1 team-a/web-5d4f8b7c9-x2x8k ipv4-wildcard'],
       admitsOn: null,
     },
@@ -413,7 +407,7 @@ const rows: readonly Row[] = [
     want: {
       kind: 'warn',
       node: null,
-      messages: ['port 8080/TCP is already used on 1 of 3 nodes (worker-1); pods needing it cannot run there'],
+      messages: ['hostNetwork port 8080/TCP is taken on 1 of 3 candidate nodes by team-a/api-v2-7d9f8c6b5-x2x8k; pods needing it cannot run there'],
       conflicts: ['worker-1 team-a/api-v2-7d9f8c6b5-x2x8k ipv4-wildcard'],
       admitsOn: null,
     },
@@ -441,6 +435,8 @@ describe('decide', () => {
       terminating: false,
       owner: { kind: 'DaemonSet', name: 'node-exporter', uid: 'ds-exporter' },
       ports: [hostPort({ port: 9100, container: 'exporter' })],
+      // Resolved as the Priority admission plugin would: no class, no default class.
+      priority: 0,
     };
     expect(d.kind).toBe('warn');
     expect(d.admits).toEqual(want);

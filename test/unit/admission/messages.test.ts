@@ -3,66 +3,24 @@ import fc from 'fast-check';
 
 import {
   conflictsAnnotation,
-  conflictWarning,
   denialMessage,
-  freeingWarning,
+  fitWarning,
   MAX_NAMED_CONFLICTS,
-  MAX_NAMED_NODES,
   MAX_WARNING_LENGTH,
-  maxSurgeWarning,
-  mirrorWarning,
   oneLine,
   podName,
   portLabel,
-  spreadWarning,
+  portPhrase,
   stricterNote,
-  SURGE_WARNING,
-  undeclaredWarning,
-  reservedWarning,
-  waitWarning,
+  WARNING_HARD_LIMIT,
   warningText,
 } from '../../../src/admission/messages.js';
-import type { CollisionRule, PodConflict, ReservedConflict } from '../../../src/engine/conflicts.js';
+import type { CollisionRule } from '../../../src/engine/conflicts.js';
+import { conflict, controlCharsIn, reservedConflict as reserved } from '../../fixtures/conflicts.js';
 import { hostPort, ref } from '../../fixtures/pods.js';
-
-/** C0 and C1 control characters, which the API server drops warnings for. */
-function controlCharsIn(text: string): string[] {
-  const found: string[] = [];
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) found.push(text.charAt(i));
-  }
-  return found;
-}
-
-/** A conflict of an incoming 10250/TCP with the kubelet's reserved port, the pod's node not known. */
-function reserved(overrides: Partial<ReservedConflict> = {}): ReservedConflict {
-  return {
-    kind: 'reserved',
-    node: null,
-    port: hostPort({ port: 10250, container: 'proxy' }),
-    held: { owner: 'kubelet', protocol: 'TCP', port: 10250 },
-    rule: 'ipv4-wildcard',
-    ...overrides,
-  };
-}
 
 /** Text with every kind of character, control characters included. */
 const anyText = fc.string({ unit: 'binary-ascii', maxLength: 80 });
-
-/** A conflict on worker-1: the incoming 8080/TCP of `proxy` against team-a/api-7d9f's `web`. */
-function conflict(overrides: Partial<PodConflict> = {}): PodConflict {
-  return {
-    kind: 'pod',
-    node: 'worker-1',
-    port: hostPort({ container: 'proxy' }),
-    held: hostPort(),
-    holder: ref('team-a/api-7d9f'),
-    holderTerminating: false,
-    rule: 'ipv4-wildcard',
-    ...overrides,
-  };
-}
 
 describe('portLabel', () => {
   it.each([
@@ -85,6 +43,19 @@ describe('podName', () => {
   it('joins namespace and name', () => {
     expect(podName(ref('team-a/api-7d9f'))).toBe('team-a/api-7d9f');
   });
+
+  it('shows a generateName prefix as such, never with an invented suffix', () => {
+    expect(podName({ namespace: 'ingress', name: 'ingress-nginx-controller-', generated: true })).toBe('ingress/ingress-nginx-controller-* (generated)');
+  });
+});
+
+describe('portPhrase', () => {
+  it.each([
+    [true, 'hostNetwork port 8080/TCP'],
+    [false, 'hostPort 8080/TCP'],
+  ])('says hostNetwork=%s as %j, like denials', (hostNetwork, want) => {
+    expect(portPhrase(hostNetwork, hostPort())).toBe(want);
+  });
 });
 
 describe('stricterNote', () => {
@@ -98,25 +69,48 @@ describe('stricterNote', () => {
   });
 });
 
-describe('oneLine and warningText', () => {
+describe('oneLine, fitWarning and warningText', () => {
   it('turns newlines, tabs and other control characters into spaces', () => {
     expect(oneLine('a\nb\tc\rd\u0000e\u007ff\u0085g')).toBe('a b c d e f g');
     expect(controlCharsIn('a\nb\tc\rd\u0000e\u007ff\u0085g')).toHaveLength(6);
   });
 
-  it('keeps a warning of exactly the limit as it is', () => {
+  it('keeps a warning of exactly the aim as it is', () => {
     const text = 'x'.repeat(MAX_WARNING_LENGTH);
     expect(warningText(text)).toBe(text);
   });
 
-  it('cuts a longer warning to the limit, ending in ...', () => {
-    const cut = warningText('x'.repeat(MAX_WARNING_LENGTH + 1));
-    expect(cut).toHaveLength(MAX_WARNING_LENGTH);
-    expect(cut.endsWith('x...')).toBe(true);
+  it('takes the first way of saying it that fits the aim, the most detailed first', () => {
+    const long = 'y'.repeat(MAX_WARNING_LENGTH + 1);
+    expect(fitWarning([long, 'short and whole', 'shorter'])).toBe('short and whole');
   });
 
-  it('keeps the limit below the 120 characters kubectl prints well', () => {
+  it('keeps the tail and counts it against the aim', () => {
+    const almost = 'x'.repeat(MAX_WARNING_LENGTH - 5);
+    expect(fitWarning([almost, 'brief'], ' [tag]')).toBe('brief [tag]');
+  });
+
+  it('keeps the shortest whole when none fits the aim but it fits what the API server keeps', () => {
+    const names = 'n'.repeat(200);
+    expect(fitWarning([`${names} with details`, names])).toBe(names);
+  });
+
+  it('cuts only what the API server would cut, ending in ... and keeping the tail', () => {
+    const cut = warningText('x'.repeat(WARNING_HARD_LIMIT + 10), ' [tag]');
+    expect(cut).toHaveLength(WARNING_HARD_LIMIT);
+    expect(cut.endsWith('x... [tag]')).toBe(true);
+  });
+
+  it('never splits a character made of two UTF-16 units', () => {
+    const cut = warningText('x'.repeat(WARNING_HARD_LIMIT - 4) + '\u{1F600}'.repeat(10));
+    expect(cut.length).toBeLessThanOrEqual(WARNING_HARD_LIMIT);
+    // A lone high surrogate right before the ... would be a broken character.
+    expect(/[\uD800-\uDBFF]\.\.\.$/.test(cut)).toBe(false);
+  });
+
+  it('aims below the 120 characters kubectl prints well, and stays within the 256 the API server keeps', () => {
     expect(MAX_WARNING_LENGTH).toBeLessThan(120);
+    expect(WARNING_HARD_LIMIT).toBe(256);
   });
 });
 
@@ -196,104 +190,6 @@ describe('denialMessage', () => {
         expect(controlCharsIn(denialMessage(false, [c]))).toEqual([]);
       }),
     );
-  });
-});
-
-describe('conflictWarning', () => {
-  it('names the port, the node and the holder', () => {
-    expect(conflictWarning(conflict())).toBe('port 8080/TCP on node worker-1 is used by pod team-a/api-7d9f (container web)');
-  });
-
-  it('brackets an IPv6 port', () => {
-    const c = conflict({ port: hostPort({ hostIP: 'fd00::1' }), held: hostPort({ hostIP: 'fd00::1' }), rule: 'same-ip' });
-    expect(conflictWarning(c)).toBe('port [fd00::1]:8080/TCP on node worker-1 is used by pod team-a/api-7d9f (container web)');
-  });
-});
-
-describe('spreadWarning', () => {
-  const port = hostPort();
-  const consequence = 'pods needing it cannot run there';
-
-  it('names every node up to three, out of the cluster size', () => {
-    expect(spreadWarning(port, ['worker-1', 'worker-2', 'worker-3'], 5, consequence)).toBe(
-      'port 8080/TCP is already used on 3 of 5 nodes (worker-1, worker-2, worker-3); pods needing it cannot run there',
-    );
-  });
-
-  it('names three nodes and hints at the rest', () => {
-    expect(spreadWarning(port, ['a', 'b', 'c', 'd'], 4, consequence)).toBe(
-      'port 8080/TCP is already used on 4 of 4 nodes (a, b, c, ...); pods needing it cannot run there',
-    );
-    expect(MAX_NAMED_NODES).toBe(3);
-  });
-
-  it('leaves out the cluster size when it is not known to be larger', () => {
-    expect(spreadWarning(port, ['worker-1', 'worker-2'], 1, consequence)).toBe(
-      'port 8080/TCP is already used on 2 nodes (worker-1, worker-2); pods needing it cannot run there',
-    );
-  });
-});
-
-describe('warnings', () => {
-  const longText = fc.oneof(fc.string({ unit: 'binary-ascii', maxLength: 300 }), fc.string({ unit: 'binary', maxLength: 300 }));
-  const anyRule = fc.constantFrom<CollisionRule>('same-ip', 'ipv4-wildcard', 'ipv6-wildcard', 'same-ip-normalised');
-
-  it('never exceed the limit nor carry a control character, whatever the names', () => {
-    fc.assert(
-      fc.property(longText, longText, longText, longText, fc.boolean(), anyRule, (namespace, name, node, containerName, terminating, rule) => {
-        const c = conflict({
-          node,
-          holder: { namespace, name },
-          held: hostPort({ container: containerName, hostIP: 'fd00::1' }),
-          holderTerminating: terminating,
-          rule,
-        });
-        const text = conflictWarning(c);
-        expect(text.length).toBeLessThanOrEqual(MAX_WARNING_LENGTH);
-        expect(controlCharsIn(text)).toEqual([]);
-      }),
-    );
-  });
-
-  it('about spread ports never exceed the limit nor carry a control character', () => {
-    fc.assert(
-      fc.property(fc.array(longText, { minLength: 1, maxLength: 8 }), fc.nat(10_000), longText, (nodes, count, consequence) => {
-        for (const text of [
-          spreadWarning(hostPort({ hostIP: 'fd00:0:0:0:0:0:0:1' }), nodes, count, consequence),
-          freeingWarning(hostPort({ hostIP: 'fd00:0:0:0:0:0:0:1' }), nodes, count, consequence, true),
-        ]) {
-          expect(text.length).toBeLessThanOrEqual(MAX_WARNING_LENGTH);
-          expect(controlCharsIn(text)).toEqual([]);
-        }
-      }),
-    );
-  });
-
-  it("about waits, mirrors, node daemons and surges never exceed the limit nor carry a control character", () => {
-    fc.assert(
-      fc.property(longText, longText, longText, longText, longText, (namespace, name, node, containerName, owner) => {
-        const onPod = conflict({ node, holder: { namespace, name }, held: hostPort({ container: containerName }), holderTerminating: true });
-        const onDaemon = reserved({ node, held: { owner, protocol: 'TCP', hostIP: '127.0.0.1', port: 10248 } });
-        for (const text of [waitWarning(onPod), mirrorWarning(onPod), mirrorWarning(onDaemon), reservedWarning(onDaemon), maxSurgeWarning(owner), SURGE_WARNING]) {
-          expect(text.length).toBeLessThanOrEqual(MAX_WARNING_LENGTH);
-          expect(controlCharsIn(text)).toEqual([]);
-        }
-      }),
-    );
-  });
-
-  it('say the undeclared-ports advice within the limit, for pods and for workloads', () => {
-    for (const workload of [false, true]) {
-      expect(undeclaredWarning(workload).length).toBeLessThanOrEqual(MAX_WARNING_LENGTH);
-      expect(undeclaredWarning(workload)).toContain('declare containers[].ports');
-    }
-  });
-
-  it('keep a Kubernetes-sized name whole when it fits', () => {
-    // Pod names are DNS subdomains; a 40-character name still fits with room to spare.
-    const name = `api-${'a'.repeat(36)}`;
-    const text = conflictWarning(conflict({ holder: ref(`team-a/${name}`) }));
-    expect(text).toBe(`port 8080/TCP on node worker-1 is used by pod team-a/${name} (container web)`);
   });
 });
 

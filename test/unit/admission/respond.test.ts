@@ -26,7 +26,7 @@ const view = viewOf([occupant()], ['worker-1', 'worker-2']);
 
 const DENIAL =
   'hostNetwork port 8080/TCP on node worker-1 is already used by pod team-a/api-7d9f (container web); pick another port or node';
-const WARNING = 'port 8080/TCP on node worker-1 is used by pod team-a/api-7d9f (container web)';
+const WARNING = 'hostNetwork port 8080/TCP on node worker-1 is used by pod team-a/api-7d9f (container web)';
 const CONFLICTS = 'worker-1 8080/TCP team-a/api-7d9f/web';
 
 /** A DaemonSet template holding 9100 on hostNetwork. */
@@ -148,7 +148,7 @@ describe('respond', () => {
         decision: 'warn',
         review: reviewJson({
           allowed: true,
-          warnings: ['port 8080/TCP is already used on 1 of 2 nodes (worker-1); its pods cannot run there'],
+          warnings: ['hostNetwork port 8080/TCP is taken on 1 of 2 candidate nodes: worker-1 by team-a/api-7d9f; its pods cannot run there'],
           auditAnnotations: { mode: 'enforce', decision: 'warn', conflicts: CONFLICTS },
         }),
       },
@@ -163,7 +163,7 @@ describe('respond', () => {
         decision: 'warn',
         review: reviewJson({
           allowed: true,
-          warnings: ['static pod already running on node worker-1: port 8080/TCP is also used by pod team-a/api-7d9f (container web)'],
+          warnings: ['static pod already running on node worker-1: hostNetwork port 8080/TCP is also used by pod team-a/api-7d9f'],
           auditAnnotations: { mode: 'enforce', decision: 'warn', conflicts: CONFLICTS },
         }),
       },
@@ -243,6 +243,7 @@ describe('respond', () => {
       hostNetwork: true,
       terminating: false,
       ports: [{ protocol: 'TCP', hostIP: '0.0.0.0', port: 8080, container: 'web' }],
+      priority: 0,
     });
   });
 });

@@ -34,9 +34,9 @@ describe('subjectOf', () => {
     expect(subject.kind === 'Pod' && 'status' in subject.pod).toBe(false);
   });
 
-  it('names a Pod that only has generateName by that prefix', () => {
+  it('names a Pod that only has generateName by that prefix, marked generated', () => {
     const subject = subjectOf({ kind: 'Pod', metadata: { generateName: 'api-' }, spec: SPEC }, 'team-b');
-    expect(subject.ref).toEqual({ namespace: 'team-b', name: 'api-' });
+    expect(subject.ref).toEqual({ namespace: 'team-b', name: 'api-', generated: true });
   });
 
   it.each(TEMPLATE_KINDS.map((kind) => ({ kind })))('reads the pod template of a $kind', ({ kind }) => {

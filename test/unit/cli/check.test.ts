@@ -90,7 +90,7 @@ const table: [string, string[], Partial<CheckOptions>, number, ResultJson[]][] =
       {
         kind: 'Pod',
         namespace: 'monitoring',
-        name: 'agent-bbbbb',
+        name: 'agent-* (generated)',
         decision: 'deny',
         node: 'worker-2',
         conflicts: [
@@ -210,7 +210,7 @@ const table: [string, string[], Partial<CheckOptions>, number, ResultJson[]][] =
           { node: 'worker-1', protocol: 'TCP', hostIP: '0.0.0.0', port: 9100, holder: { namespace: 'kube-system', name: 'node-exporter-4kq2m', container: 'node-exporter' } },
           { node: 'worker-2', protocol: 'TCP', hostIP: '0.0.0.0', port: 9100, holder: { namespace: 'kube-system', name: 'node-exporter-z8w5t', container: 'node-exporter' } },
         ],
-        messages: ['port 9100/TCP is already used on 2 of 3 nodes (worker-1, worker-2); pods needing it cannot run there'],
+        messages: ['hostNetwork port 9100/TCP is taken on 2 of 3 candidate nodes by kube-system/node-exporter-4kq2m and 1 more; pods needing it cannot run there'],
       },
       {
         kind: 'DaemonSet',
@@ -222,7 +222,7 @@ const table: [string, string[], Partial<CheckOptions>, number, ResultJson[]][] =
           { node: 'worker-1', protocol: 'TCP', hostIP: '0.0.0.0', port: 9100, holder: { namespace: 'kube-system', name: 'node-exporter-4kq2m', container: 'node-exporter' } },
           { node: 'worker-2', protocol: 'TCP', hostIP: '0.0.0.0', port: 9100, holder: { namespace: 'kube-system', name: 'node-exporter-z8w5t', container: 'node-exporter' } },
         ],
-        messages: ['port 9100/TCP is already used on 2 of 3 nodes (worker-1, worker-2); its pods cannot run there'],
+        messages: ['hostNetwork port 9100/TCP is taken on 2 of 3 candidate nodes by kube-system/node-exporter-4kq2m and 1 more; its pods cannot run there'],
       },
     ],
   ],
@@ -239,7 +239,7 @@ const table: [string, string[], Partial<CheckOptions>, number, ResultJson[]][] =
         decision: 'warn',
         node: 'worker-1',
         conflicts: [{ node: 'worker-1', protocol: 'TCP', hostIP: '0.0.0.0', port: 8080, holder: INGRESS }],
-        messages: ['port 8080/TCP on node worker-1 is used by pod default/ingress-7d9f8b6c4-x2x7k (container nginx)'],
+        messages: ['hostNetwork port 8080/TCP on node worker-1 is used by pod default/ingress-7d9f8b6c4-x2x7k (container nginx)'],
       },
     ],
   ],
@@ -276,7 +276,7 @@ const table: [string, string[], Partial<CheckOptions>, number, ResultJson[]][] =
       {
         kind: 'Pod',
         namespace: 'default',
-        name: 'scrape-bbbbb',
+        name: 'scrape-* (generated)',
         decision: 'deny',
         node: 'worker-1',
         conflicts: [
@@ -322,7 +322,7 @@ describe('runCheck', () => {
         'deny  Pod default/relay-b on worker-2: hostPort 7070/TCP on node worker-2 is already used by pod default/relay-a (container relay); pick another port or node',
         'allow Pod default/relay-c on worker-3',
         'warn  Pod team-a/web on worker-1',
-        '  warning: port 8080/TCP on node worker-1 is used by pod default/ingress-7d9f8b6c4-x2x7k (container nginx)',
+        '  warning: hostNetwork port 8080/TCP on node worker-1 is used by pod default/ingress-7d9f8b6c4-x2x7k (container nginx)',
         'allow Pod default/plain',
         'skip  ConfigMap settings: not a kind hostport-guard checks',
         'skip  Service default/web: not a kind hostport-guard checks',

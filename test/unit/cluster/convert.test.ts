@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 
-import { decodeNamespace, decodeNode, decodePod, decodePodWithStatus, nameOf } from '../../../src/cluster/convert.js';
+import { decodeNamespace, decodeNode, decodePod, decodePodWithStatus, decodePriorityClass, nameOf } from '../../../src/cluster/convert.js';
 
 /** A pod as the API server sends it, trimmed to a realistic handful of fields. */
 function apiPod(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -89,16 +89,47 @@ describe('decodePod', () => {
   }
 });
 
-describe('decodeNode and decodeNamespace', () => {
-  it('reads a node’s hostname label', () => {
-    expect(decodeNode({ metadata: { name: 'n1', labels: { 'kubernetes.io/hostname': 'h1', other: 'x' } } })).toEqual({
+describe('decodeNode, decodeNamespace and decodePriorityClass', () => {
+  it('reads a node’s labels, its NoSchedule and NoExecute taints and its cordon, and nothing else', () => {
+    const node = {
+      metadata: { name: 'n1', labels: { 'kubernetes.io/hostname': 'h1', other: 'x' }, annotations: { a: 'b' } },
+      spec: {
+        unschedulable: true,
+        podCIDR: '10.244.0.0/24',
+        taints: [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }, { key: 'gpu', value: 'a100', effect: 'NoExecute', timeAdded: '2026-01-01T00:00:00Z' }],
+      },
+      status: { images: [{ names: ['x'], sizeBytes: 1 }] },
+    };
+    expect(decodeNode(node)).toEqual({
       ok: true,
-      value: { name: 'n1', hostname: 'h1' },
+      value: {
+        name: 'n1',
+        labels: { 'kubernetes.io/hostname': 'h1', other: 'x' },
+        taints: [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }, { key: 'gpu', value: 'a100', effect: 'NoExecute' }],
+        unschedulable: true,
+      },
     });
   });
 
-  it('reads a node without labels', () => {
-    expect(decodeNode({ kind: 'PartialObjectMetadata', metadata: { name: 'n1' } })).toEqual({ ok: true, value: { name: 'n1' } });
+  it('reads a node without labels or spec', () => {
+    expect(decodeNode({ kind: 'Node', metadata: { name: 'n1' } })).toEqual({ ok: true, value: { name: 'n1', labels: {}, taints: [], unschedulable: false } });
+  });
+
+  it('refuses a node whose taints are malformed', () => {
+    expect(decodeNode({ metadata: { name: 'n1' }, spec: { taints: [{ key: 'k' }] } })).toEqual({ ok: false, errors: ["spec.taints[0] must have required property 'effect'"] });
+  });
+
+  it('reads a PriorityClass', () => {
+    expect(decodePriorityClass({ kind: 'PriorityClass', metadata: { name: 'high' }, value: 1000, globalDefault: true, preemptionPolicy: 'Never' })).toEqual({
+      ok: true,
+      value: { name: 'high', value: 1000, globalDefault: true, preemptionPolicy: 'Never' },
+    });
+    expect(decodePriorityClass({ metadata: { name: 'plain' }, value: -5 })).toEqual({ ok: true, value: { name: 'plain', value: -5, globalDefault: false } });
+  });
+
+  it('refuses a PriorityClass without a whole-number value', () => {
+    expect(decodePriorityClass({ metadata: { name: 'x' }, value: '10' }).ok).toBe(false);
+    expect(decodePriorityClass({ metadata: { name: 'x' } }).ok).toBe(false);
   });
 
   it('reads a namespace’s mode label', () => {

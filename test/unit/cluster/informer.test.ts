@@ -7,6 +7,7 @@ import type { InformerEvents, ResourceName, RestartReason } from '../../../src/c
 import type { Logger } from '../../../src/cluster/logger.js';
 import type { NamespaceEntry, NodeEntry } from '../../../src/cluster/pod-index.js';
 import { PodIndex, podKey } from '../../../src/cluster/pod-index.js';
+import type { PriorityClassInfo } from '../../../src/engine/priority.js';
 import type { PodLike } from '../../../src/engine/types.js';
 import { pod } from '../../fixtures/pods.js';
 import { FakeListWatch, page } from './fake-list-watch.js';
@@ -42,6 +43,7 @@ interface Harness {
   readonly pods: FakeListWatch<PodLike>;
   readonly nodes: FakeListWatch<NodeEntry>;
   readonly namespaces: FakeListWatch<NamespaceEntry>;
+  readonly priorityClasses: FakeListWatch<PriorityClassInfo>;
   readonly restarts: [ResourceName, RestartReason][];
   readonly listed: [ResourceName, number][];
   readonly rejected: [ResourceName, number][];
@@ -56,6 +58,7 @@ function harness(options: Partial<InformerOptions> = {}): Harness {
   const pods = new FakeListWatch<PodLike>();
   const nodes = new FakeListWatch<NodeEntry>();
   const namespaces = new FakeListWatch<NamespaceEntry>();
+  const priorityClasses = new FakeListWatch<PriorityClassInfo>();
   const restarts: [ResourceName, RestartReason][] = [];
   const listed: [ResourceName, number][] = [];
   const rejected: [ResourceName, number][] = [];
@@ -66,10 +69,10 @@ function harness(options: Partial<InformerOptions> = {}): Harness {
     onRejected: (resource, count) => rejected.push([resource, count]),
   };
   const informer = new ClusterInformer(
-    { index, sources: { pods, nodes, namespaces }, logger: recordingLogger(logs), events, timers, random: HALF },
+    { index, sources: { pods, nodes, namespaces, priorityClasses }, logger: recordingLogger(logs), events, timers, random: HALF },
     { watchdogMs: WATCHDOG_MS, ...options },
   );
-  const h = { index, informer, timers, pods, nodes, namespaces, restarts, listed, rejected, logs };
+  const h = { index, informer, timers, pods, nodes, namespaces, priorityClasses, restarts, listed, rejected, logs };
   running.push(h);
   return h;
 }
@@ -80,6 +83,7 @@ async function synced(items: readonly PodLike[], options: Partial<InformerOption
   h.pods.respond(page(items, '100'));
   h.nodes.respond(page([{ name: 'worker-1' }], '100'));
   h.namespaces.respond(page([], '100'));
+  h.priorityClasses.respond(page([], '100'));
   h.informer.start();
   await settle();
   return h;
@@ -97,19 +101,21 @@ afterEach(async () => {
 });
 
 describe('ClusterInformer sync', () => {
-  it('is ready only once pods, nodes and namespaces have all been listed', async () => {
+  it('is ready only once pods, nodes, namespaces and PriorityClasses have all been listed', async () => {
     const h = harness();
     h.nodes.respond(page([{ name: 'worker-1' }], '10'));
     h.namespaces.respond(page([{ name: 'team-a', mode: 'warn' }], '10'));
     h.informer.start();
     await settle();
-    expect(h.informer.isSynced()).toBe(false);
     h.pods.respond(page([named('a')], '10'));
+    await settle();
+    expect(h.informer.isSynced()).toBe(false);
+    h.priorityClasses.respond(page([{ name: 'critical', value: 1000, globalDefault: false }], '10'));
     await settle();
     expect(h.informer.isSynced()).toBe(true);
     await expect(h.informer.whenSynced()).resolves.toBeUndefined();
-    expect(h.index.size()).toEqual({ pods: 1, nodes: 1, namespaces: 1 });
-    expect(h.index.modeLabelOf('team-a')).toBe('warn');
+    expect(h.index.size()).toEqual({ pods: 1, nodes: 1, namespaces: 1, priorityClasses: 1 });
+    expect([h.index.modeLabelOf('team-a'), h.index.priorityClass('critical')?.value]).toEqual(['warn', 1000]);
   });
 
   it('follows continue tokens, then watches from the last page’s resourceVersion', async () => {
@@ -117,6 +123,7 @@ describe('ClusterInformer sync', () => {
     h.pods.respond(page([named('a'), named('b')], '50', 'token-1'), page([named('c')], '50'));
     h.nodes.respond(page([], '50'));
     h.namespaces.respond(page([], '50'));
+    h.priorityClasses.respond(page([], '50'));
     h.informer.start();
     await settle();
     expect(h.pods.listCalls).toEqual([{ limit: 2 }, { limit: 2, continueToken: 'token-1' }]);
@@ -131,6 +138,7 @@ describe('ClusterInformer sync', () => {
     h.pods.respond(page([named('a')], '50', 'token-1'), gone, page([named('b'), named('c')], '70'));
     h.nodes.respond(page([], '50'));
     h.namespaces.respond(page([], '50'));
+    h.priorityClasses.respond(page([], '50'));
     h.informer.start();
     await settle();
     expect(h.pods.listCalls).toEqual([{ limit: 1 }, { limit: 1, continueToken: 'token-1' }, {}]);
@@ -143,6 +151,7 @@ describe('ClusterInformer sync', () => {
     h.pods.respond(new ApiError('GET /api/v1/pods', 503, 'unavailable'));
     h.nodes.respond(page([], '1'));
     h.namespaces.respond(page([], '1'));
+    h.priorityClasses.respond(page([], '1'));
     h.informer.start();
     await settle();
     expect(h.restarts).toEqual([['pods', 'list-failed']]);
@@ -192,14 +201,25 @@ describe('ClusterInformer watch events', () => {
 
   it('tracks nodes and namespace labels', async () => {
     const h = await synced([]);
-    h.nodes.lastWatch.emit({ type: 'ADDED', object: { name: 'worker-9', hostname: 'w9' }, resourceVersion: '101' });
+    h.nodes.lastWatch.emit({ type: 'ADDED', object: { name: 'worker-9', labels: { 'kubernetes.io/hostname': 'w9' } }, resourceVersion: '101' });
     h.namespaces.lastWatch.emit({ type: 'ADDED', object: { name: 'team-a', mode: 'audit' }, resourceVersion: '101' });
     expect(h.index.nodeForHostname('w9')).toBe('worker-9');
     expect(h.index.modeLabelOf('team-a')).toBe('audit');
-    h.nodes.lastWatch.emit({ type: 'DELETED', object: { name: 'worker-9', hostname: 'w9' }, resourceVersion: '102' });
+    h.nodes.lastWatch.emit({ type: 'DELETED', object: { name: 'worker-9', labels: { 'kubernetes.io/hostname': 'w9' } }, resourceVersion: '102' });
     h.namespaces.lastWatch.emit({ type: 'DELETED', object: { name: 'team-a', mode: 'audit' }, resourceVersion: '102' });
     expect(h.index.nodeForHostname('w9')).toBeUndefined();
     expect(h.index.modeLabelOf('team-a')).toBeUndefined();
+  });
+
+  it('tracks PriorityClasses and the global default', async () => {
+    const h = await synced([]);
+    const fallback = { name: 'fallback', value: 100, globalDefault: true };
+    h.priorityClasses.lastWatch.emit({ type: 'ADDED', object: fallback, resourceVersion: '101' });
+    expect(h.index.defaultPriorityClass()).toEqual(fallback);
+    h.priorityClasses.lastWatch.emit({ type: 'MODIFIED', object: { ...fallback, value: 200 }, resourceVersion: '102' });
+    expect(h.index.priorityClass('fallback')?.value).toBe(200);
+    h.priorityClasses.lastWatch.emit({ type: 'DELETED', object: fallback, resourceVersion: '103' });
+    expect([h.index.priorityClass('fallback'), h.index.defaultPriorityClass()]).toEqual([undefined, undefined]);
   });
 
   it('counts objects that did not decode and keeps watching', async () => {
@@ -357,7 +377,7 @@ describe('ClusterInformer stop', () => {
     const h = await synced([]);
     expect(h.timers.pending()).toBeGreaterThan(0);
     await h.informer.stop();
-    expect([h.pods, h.nodes, h.namespaces].map((s) => s.lastWatch.open)).toEqual([false, false, false]);
+    expect([h.pods, h.nodes, h.namespaces, h.priorityClasses].map((s) => s.lastWatch.open)).toEqual([false, false, false, false]);
     expect(h.timers.pending()).toBe(0);
   });
 

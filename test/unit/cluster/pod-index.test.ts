@@ -138,7 +138,7 @@ describe('PodIndex node changes', () => {
 describe('PodIndex nodes and namespaces', () => {
   it('maps a hostname label to its node and counts nodes', () => {
     const index = new PodIndex();
-    index.upsertNode({ name: 'ip-10-0-0-1.ec2.internal', hostname: 'ip-10-0-0-1' });
+    index.upsertNode({ name: 'ip-10-0-0-1.ec2.internal', labels: { 'kubernetes.io/hostname': 'ip-10-0-0-1' } });
     index.upsertNode({ name: 'worker-2' });
     expect(index.nodeForHostname('ip-10-0-0-1')).toBe('ip-10-0-0-1.ec2.internal');
     expect(index.nodeForHostname('worker-2')).toBeUndefined();
@@ -147,8 +147,8 @@ describe('PodIndex nodes and namespaces', () => {
 
   it('follows a node whose hostname label changes', () => {
     const index = new PodIndex();
-    index.upsertNode({ name: 'n1', hostname: 'old' });
-    index.upsertNode({ name: 'n1', hostname: 'new' });
+    index.upsertNode({ name: 'n1', labels: { 'kubernetes.io/hostname': 'old' } });
+    index.upsertNode({ name: 'n1', labels: { 'kubernetes.io/hostname': 'new' } });
     expect(index.nodeForHostname('old')).toBeUndefined();
     expect(index.nodeForHostname('new')).toBe('n1');
     expect(index.nodeCount()).toBe(1);
@@ -156,8 +156,8 @@ describe('PodIndex nodes and namespaces', () => {
 
   it('pins to no node when two nodes carry the same hostname label', () => {
     const index = new PodIndex();
-    index.upsertNode({ name: 'a', hostname: 'same' });
-    index.upsertNode({ name: 'b', hostname: 'same' });
+    index.upsertNode({ name: 'a', labels: { 'kubernetes.io/hostname': 'same' } });
+    index.upsertNode({ name: 'b', labels: { 'kubernetes.io/hostname': 'same' } });
     expect(index.nodeForHostname('same')).toBeUndefined();
     index.deleteNode('b');
     expect(index.nodeForHostname('same')).toBe('a');
@@ -165,8 +165,8 @@ describe('PodIndex nodes and namespaces', () => {
 
   it('forgets nodes missing from a re-list', () => {
     const index = new PodIndex();
-    index.upsertNode({ name: 'a', hostname: 'a' });
-    index.replaceAllNodes([{ name: 'b', hostname: 'b' }]);
+    index.upsertNode({ name: 'a', labels: { 'kubernetes.io/hostname': 'a' } });
+    index.replaceAllNodes([{ name: 'b', labels: { 'kubernetes.io/hostname': 'b' } }]);
     expect(index.nodeForHostname('a')).toBeUndefined();
     expect(index.nodeCount()).toBe(1);
   });

@@ -4,6 +4,7 @@ import { decide } from '../../../src/admission/decide.js';
 import { PodIndex, podKey } from '../../../src/cluster/pod-index.js';
 import { reservingView } from '../../../src/cluster/reservations.js';
 import type { ReservingView } from '../../../src/cluster/reservations.js';
+import { nodeFilterOf } from '../../../src/engine/node-filter.js';
 import type { Occupant } from '../../../src/engine/types.js';
 import { DEFAULT_RULES, hostPort, occupant, pod, podSubject, ref } from '../../fixtures/pods.js';
 
@@ -103,11 +104,16 @@ describe('ReservingView', () => {
     expect(keys(view.occupantsOn('worker-3'))).toEqual(['team-c/fresh']);
   });
 
-  it('delegates hostnames and the node count to the index', () => {
+  it('delegates nodes and PriorityClasses to the index', () => {
     const { index, view } = setup();
-    index.upsertNode({ name: 'node-a', hostname: 'a' });
+    index.upsertNode({ name: 'node-a', labels: { 'kubernetes.io/hostname': 'a', zone: 'z1' } });
+    index.upsertPriorityClass({ name: 'fallback', value: 5, globalDefault: true });
     expect(view.nodeForHostname('a')).toBe('node-a');
     expect(view.nodeCount()).toBe(1);
+    expect(view.node('node-a')).toEqual(index.node('node-a'));
+    expect(view.countNodes(nodeFilterOf({ containers: [], nodeSelector: { zone: 'z1' } }))).toBe(1);
+    expect(view.countNodes(nodeFilterOf({ containers: [], nodeSelector: { zone: 'z2' } }))).toBe(0);
+    expect([view.priorityClass('fallback')?.value, view.defaultPriorityClass()?.name]).toEqual([5, 'fallback']);
   });
 
   it('denies the second of two pods created at once for the same node and port', () => {

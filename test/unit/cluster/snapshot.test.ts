@@ -35,7 +35,7 @@ function problemsOf(result: SnapshotResult): ClusterStateError {
 }
 
 describe('indexFromObjects', () => {
-  it('indexes the List that `kubectl get pods,nodes,namespaces -A -o yaml` prints', () => {
+  it('indexes the List that `kubectl get pods,nodes,namespaces,priorityclasses -A -o yaml` prints', () => {
     const result = ok(
       indexFromObjects({
         apiVersion: 'v1',
@@ -47,7 +47,26 @@ describe('indexFromObjects', () => {
     expect(result.index.nodeCount()).toBe(2);
     expect(result.index.nodeForHostname('worker-2')).toBe('worker-2');
     expect(result.index.modeLabelOf('team-a')).toBe('warn');
-    expect(result.counts).toEqual({ pods: 1, nodes: 2, namespaces: 2, ignoredKinds: new Map() });
+    expect(result.counts).toEqual({ pods: 1, nodes: 2, namespaces: 2, priorityClasses: 0, ignoredKinds: new Map() });
+  });
+
+  it('indexes PriorityClasses, nodes with taints, and the priorities of pods', () => {
+    const result = ok(
+      indexFromObjects([
+        { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'fallback' }, value: 10, globalDefault: true },
+        { ...nodeItem('cp-1'), spec: { taints: [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }] } },
+        podItem('api', 'cp-1', 80, { spec: { nodeName: 'cp-1', priority: 7, containers: [{ name: 'web', ports: [{ containerPort: 80, hostPort: 80 }] }] } }),
+      ]),
+    );
+    expect(result.counts.priorityClasses).toBe(1);
+    expect([result.index.defaultPriorityClass()?.name, result.index.priorityClass('system-node-critical')?.value]).toEqual(['fallback', 2_000_001_000]);
+    expect(result.index.node('cp-1')?.traits.taints).toEqual([{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }]);
+    expect(result.index.holdersOfPort(80).map((o) => o.priority)).toEqual([7]);
+  });
+
+  it('reports a PriorityClass that cannot be read, with the rest', () => {
+    const error = problemsOf(indexFromObjects([{ kind: 'PriorityClass', metadata: { name: 'broken' } }]));
+    expect(error.problems).toEqual([{ at: '[0]', kind: 'PriorityClass', name: 'broken', errors: ["object must have required property 'value'"] }]);
   });
 
   it('reads a plain array and nested lists alike', () => {
@@ -82,7 +101,7 @@ describe('indexFromObjects', () => {
   });
 
   it('accepts an empty list', () => {
-    expect(ok(indexFromObjects({ kind: 'List', items: [] })).index.size()).toEqual({ pods: 0, nodes: 0, namespaces: 0 });
+    expect(ok(indexFromObjects({ kind: 'List', items: [] })).index.size()).toEqual({ pods: 0, nodes: 0, namespaces: 0, priorityClasses: 0 });
   });
 });
 

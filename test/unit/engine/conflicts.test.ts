@@ -488,13 +488,39 @@ describe('conflictsOn', () => {
 describe('podConflicts', () => {
   it("carries the holder's controller, so a DaemonSet pod can tell its predecessor apart", () => {
     const owner = { kind: 'DaemonSet', name: 'agent', uid: 'ds-1' };
-    const found = podConflicts('worker-1', [hostPort({ container: 'proxy' })], occupant({ owner }));
+    const found = podConflicts([hostPort({ container: 'proxy' })], [occupant({ owner })], INCOMING);
     expect(found.map((c) => c.holderOwner)).toEqual([owner]);
   });
 
-  it('leaves holderOwner out for a pod without a controller', () => {
-    const [found] = podConflicts('worker-1', [hostPort({ container: 'proxy' })], occupant());
-    expect(found !== undefined && 'holderOwner' in found).toBe(false);
+  it('leaves holderOwner and the priority out for a pod without them', () => {
+    const [found] = podConflicts([hostPort({ container: 'proxy' })], [occupant()], INCOMING);
+    expect(found === undefined ? [] : ['holderOwner', 'holderPriority', 'holderPriorityClassName'].filter((k) => k in found)).toEqual([]);
+  });
+
+  it("carries the holder's priority, or the class to resolve it from", () => {
+    const found = podConflicts([hostPort()], [occupant({ priority: 7 }), occupant({ pod: ref('team-a/b'), priorityClassName: 'low' })], INCOMING);
+    expect(found.map((c) => [c.holder.name, c.holderPriority, c.holderPriorityClassName])).toEqual([
+      ['api-7d9f', 7, undefined],
+      ['b', undefined, 'low'],
+    ]);
+  });
+
+  it('counts a holder met twice once, as holdersOfPort lists a pod once per port it holds', () => {
+    const holder = occupant({ ports: [hostPort(), hostPort({ port: 9090 })] });
+    const found = podConflicts([hostPort(), hostPort({ port: 9090 })], [holder, holder], INCOMING);
+    expect(found.map((c) => c.port.port)).toEqual([8080, 9090]);
+  });
+
+  it('leaves out what skip says, on any node', () => {
+    const onTwo = [occupant({ node: 'worker-1' }), occupant({ pod: ref('team-a/b'), node: 'worker-2' })];
+    expect(podConflicts([hostPort()], onTwo, INCOMING, (o) => o.node === 'worker-1').map((c) => c.node)).toEqual(['worker-2']);
+  });
+
+  it('never names a pod with only a generateName as the incoming pod unless their uids are equal', () => {
+    const generated = { namespace: 'team-a', name: 'api-', generated: true as const };
+    const holder = occupant({ pod: { ...generated, uid: 'g-1' } });
+    expect(podConflicts([hostPort()], [holder], { ...generated, uid: 'g-2' })).toHaveLength(1);
+    expect(podConflicts([hostPort()], [holder], { ...generated, uid: 'g-1' })).toHaveLength(0);
   });
 });
 

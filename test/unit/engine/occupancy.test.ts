@@ -85,7 +85,11 @@ describe('podRef', () => {
     expect(podRef({ metadata: { name: 'a' }, spec: { containers: [] } })).toEqual({ namespace: 'default', name: 'a' });
   });
 
-  it('falls back to generateName when the name is not set yet', () => {
-    expect(podRef({ metadata: { generateName: 'api-', namespace: 'team-a' }, spec: { containers: [] } })).toEqual({ namespace: 'team-a', name: 'api-' });
+  it('falls back to generateName when the name is not set yet, marked generated', () => {
+    expect(podRef({ metadata: { generateName: 'api-', namespace: 'team-a' }, spec: { containers: [] } })).toEqual({ namespace: 'team-a', name: 'api-', generated: true });
+  });
+
+  it('keeps the name when both are set, as the API server does', () => {
+    expect(podRef({ metadata: { name: 'api-x2x8k', generateName: 'api-', namespace: 'team-a' }, spec: { containers: [] } })).toEqual({ namespace: 'team-a', name: 'api-x2x8k' });
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { originText } from '../../../src/manifests/documents.js';
-import { generatedSuffix, readManifests } from '../../../src/manifests/read.js';
+import { readManifests } from '../../../src/manifests/read.js';
 
 function pod(meta: string, extra = ''): string {
   return `apiVersion: v1\nkind: Pod\nmetadata: ${meta}\nspec:\n  containers: [{name: c, ports: [{containerPort: 80, hostPort: 80}]}]\n${extra}`;
@@ -15,15 +15,22 @@ describe('readManifests', () => {
     ]);
   });
 
-  it('names generateName-only objects uniquely across all inputs', () => {
+  it('reports generateName-only objects by their prefix, never an invented name, and tells them apart inside', () => {
     const { objects } = readManifests([
       { file: 'a.yaml', text: pod('{generateName: web-}') },
       { file: 'b.yaml', text: pod('{generateName: web-}') },
     ]);
-    expect(objects.map((o) => [o.name, o.object.metadata.name])).toEqual([
-      ['web-bbbbb', 'web-bbbbb'],
-      ['web-bbbbc', 'web-bbbbc'],
+    expect(objects.map((o) => [o.name, o.object.metadata.name, o.object.metadata.generateName])).toEqual([
+      ['web-* (generated)', undefined, 'web-'],
+      ['web-* (generated)', undefined, 'web-'],
     ]);
+    const [a, b] = objects.map((o) => o.object.metadata.uid);
+    expect(a !== undefined && b !== undefined && a !== b).toBe(true);
+  });
+
+  it('keeps the uid a generateName-only object already has', () => {
+    const { objects } = readManifests([{ file: 'a.yaml', text: pod('{generateName: web-, uid: u-1}') }]);
+    expect(objects.map((o) => o.object.metadata.uid)).toEqual(['u-1']);
   });
 
   it('reads workloads and CronJobs from a List', () => {
@@ -70,16 +77,5 @@ describe('readManifests', () => {
   it.each(invalid)('reports %s with its location and path', (_name, text, expected) => {
     const { objects, errors } = readManifests([{ file: 'a.yaml', text }]);
     expect([objects, errors.map((e) => `${originText(e.origin)}: ${e.message}`)]).toEqual([[], [expected]]);
-  });
-});
-
-describe('generatedSuffix', () => {
-  it('counts in the API server alphabet, five characters long', () => {
-    expect([generatedSuffix(0), generatedSuffix(1), generatedSuffix(27), generatedSuffix(27 ** 5 - 1)]).toEqual([
-      'bbbbb',
-      'bbbbc',
-      'bbbcb',
-      '99999',
-    ]);
   });
 });

@@ -149,7 +149,7 @@ describe('createAdmissionApp', () => {
       200,
       answer({
         allowed: true,
-        warnings: ['port 8080/TCP on node worker-1 is used by pod team-a/api-7d9f (container web)'],
+        warnings: ['hostNetwork port 8080/TCP on node worker-1 is used by pod team-a/api-7d9f (container web)'],
         auditAnnotations: { mode: 'warn', decision: 'warn', conflicts: 'worker-1 8080/TCP team-a/api-7d9f/web' },
       }),
     ],
@@ -226,8 +226,8 @@ describe('createAdmissionApp', () => {
     while (answeredLines().length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
     const answered = answeredLines();
     expect(answered.map((l) => [l['decision'], l['existing'], l['warnings']])).toEqual([
-      ['warn', true, ['static pod already running on node worker-1: port 8080/TCP is also used by pod team-a/api-7d9f (container web)']],
-      ['warn', undefined, ['port 8080/TCP on node worker-1 is used by pod team-a/api-7d9f (container web)']],
+      ['warn', true, ['static pod already running on node worker-1: hostNetwork port 8080/TCP is also used by pod team-a/api-7d9f']],
+      ['warn', undefined, ['hostNetwork port 8080/TCP on node worker-1 is used by pod team-a/api-7d9f (container web)']],
     ]);
     expect(observed.map(({ decision, conflicting, existing }) => ({ decision, conflicting, existing }))).toEqual([
       { decision: 'warn', conflicting: true, existing: true },

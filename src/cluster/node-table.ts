@@ -1,0 +1,129 @@
+import type { NodeFilter, NodeInfo, NodeTraits } from '../engine/node-filter.js';
+import { HOSTNAME_LABEL } from '../engine/target-node.js';
+import type { Taint } from '../engine/types.js';
+import { addTo, removeFrom } from './multimap.js';
+
+/** What the index is told of a Node: its name, labels, taints and whether it is cordoned. */
+export interface NodeEntry {
+  readonly name: string;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly taints?: readonly Taint[];
+  readonly unschedulable?: boolean;
+}
+
+/** Nodes sharing one set of traits: one copy of the traits, how many nodes, and a node to test filters on. */
+interface TraitsGroup {
+  readonly key: string;
+  readonly traits: NodeTraits;
+  /** Stands for every node of the group when a filter does not read names. */
+  readonly sample: NodeInfo;
+  count: number;
+}
+
+/** The key under which equal traits are shared: labels sorted by key, taints in a fixed order. */
+function traitsKey(labels: readonly (readonly [string, string])[], taints: readonly Taint[], unschedulable: boolean): string {
+  const sortedTaints = taints.map((t) => JSON.stringify([t.key, t.value ?? '', t.effect])).sort();
+  return JSON.stringify([labels, sortedTaints, unschedulable]);
+}
+
+/**
+ * The nodes of the cluster as the scheduler's filters read them, kept compactly: a node
+ * is its name, its hostname label, and a reference to traits (every other label, taints,
+ * the cordon) that all nodes alike share, since nodes of one pool differ only in their
+ * names. Counting the nodes a filter accepts then costs one test per set of traits,
+ * unless the filter reads names.
+ */
+export class NodeTable {
+  readonly #nodes = new Map<string, NodeInfo>();
+  readonly #groups = new Map<string, TraitsGroup>();
+  readonly #groupOf = new Map<NodeTraits, TraitsGroup>();
+  readonly #nodesByHostname = new Map<string, Set<string>>();
+
+  /** Records a node, or its new state. */
+  upsert(entry: NodeEntry): void {
+    this.delete(entry.name);
+    const name = entry.name;
+    const all = entry.labels ?? {};
+    const hostnameLabel = all[HOSTNAME_LABEL];
+    // Usually the node's own name: then one string serves both.
+    const hostname = hostnameLabel === name ? name : hostnameLabel;
+    const labels = Object.entries(all)
+      .filter(([key]) => key !== HOSTNAME_LABEL)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const taints = entry.taints ?? [];
+    const unschedulable = entry.unschedulable === true;
+    const key = traitsKey(labels, taints, unschedulable);
+    let group = this.#groups.get(key);
+    if (group === undefined) {
+      const traits: NodeTraits = { labels: Object.fromEntries(labels), taints: taints.map((t) => ({ ...t })), unschedulable };
+      group = { key, traits, sample: { name: '', traits }, count: 0 };
+      this.#groups.set(key, group);
+      this.#groupOf.set(traits, group);
+    }
+    group.count += 1;
+    this.#nodes.set(name, hostname === undefined ? { name, traits: group.traits } : { name, hostname, traits: group.traits });
+    if (hostname !== undefined) addTo(this.#nodesByHostname, hostname, name);
+  }
+
+  /** Forgets a node. */
+  delete(name: string): void {
+    const node = this.#nodes.get(name);
+    if (node === undefined) return;
+    this.#nodes.delete(name);
+    if (node.hostname !== undefined) removeFrom(this.#nodesByHostname, node.hostname, name);
+    const group = this.#groupOf.get(node.traits);
+    if (group === undefined) return;
+    group.count -= 1;
+    if (group.count === 0) {
+      this.#groups.delete(group.key);
+      this.#groupOf.delete(group.traits);
+    }
+  }
+
+  /** Replaces every node at once. */
+  replaceAll(entries: Iterable<NodeEntry>): void {
+    this.#nodes.clear();
+    this.#groups.clear();
+    this.#groupOf.clear();
+    this.#nodesByHostname.clear();
+    for (const entry of entries) this.upsert(entry);
+  }
+
+  /** The node named `name`. */
+  node(name: string): NodeInfo | undefined {
+    return this.#nodes.get(name);
+  }
+
+  /**
+   * The node whose `kubernetes.io/hostname` label is `hostname`. Only an exact label
+   * match counts, and only when one node carries it: a nodeSelector matching two nodes
+   * leaves the choice to the scheduler, so the pod is not pinned.
+   */
+  nodeForHostname(hostname: string): string | undefined {
+    const nodes = this.#nodesByHostname.get(hostname);
+    if (nodes?.size !== 1) return undefined;
+    const [node] = nodes;
+    return node;
+  }
+
+  /** How many nodes `filter` accepts: one test per set of traits, or per node when the filter reads names. */
+  count(filter: NodeFilter): number {
+    let n = 0;
+    if (filter.readsIdentity) {
+      for (const node of this.#nodes.values()) if (filter.accepts(node)) n += 1;
+      return n;
+    }
+    for (const group of this.#groups.values()) if (filter.accepts(group.sample)) n += group.count;
+    return n;
+  }
+
+  /** How many nodes are known. */
+  size(): number {
+    return this.#nodes.size;
+  }
+
+  /** How many distinct sets of traits the nodes share, for the memory benchmark. */
+  traitsCount(): number {
+    return this.#groups.size;
+  }
+}
