@@ -264,7 +264,7 @@ describe('the RBAC of conflict Events', () => {
 
   it('grants creating Events anywhere and the one Lease in the release namespace, bound to the ServiceAccount (config.conflictEvents.enabled, the default)', async () => {
     const objects = await renderWith([]);
-    expect(rules(objects, 'ClusterRole')).toEqual(['list,watch core/pods,nodes,namespaces', 'create core/events']);
+    expect(rules(objects, 'ClusterRole')).toEqual(['list,watch core/pods,nodes,namespaces', 'list,watch scheduling.k8s.io/priorityclasses', 'create core/events']);
     expect(rules(objects, 'Role')).toEqual(['create coordination.k8s.io/leases', `get,update coordination.k8s.io/leases [${FULLNAME}]`]);
     const binding = oneOf(objects, 'RoleBinding');
     expect([field(binding, 'metadata', 'namespace'), field(binding, 'roleRef', 'name'), field(binding, 'subjects', 0, 'name')]).toEqual([NAMESPACE, FULLNAME, FULLNAME]);
@@ -272,7 +272,7 @@ describe('the RBAC of conflict Events', () => {
 
   it('grants neither, and the server writes no Events, with config.conflictEvents.enabled=false', async () => {
     const objects = await renderWith([], ['config.conflictEvents.enabled=false']);
-    expect(rules(objects, 'ClusterRole')).toEqual(['list,watch core/pods,nodes,namespaces']);
+    expect(rules(objects, 'ClusterRole')).toEqual(['list,watch core/pods,nodes,namespaces', 'list,watch scheduling.k8s.io/priorityclasses']);
     expect([allOf(objects, 'Role'), allOf(objects, 'RoleBinding')]).toEqual([[], []]);
     const configMap = allOf(objects, 'ConfigMap').find((o) => field(o, 'metadata', 'name') === FULLNAME);
     expect(text(configMap, 'data', 'config.yaml')).toContain('conflictEvents:\n  enabled: false');
