@@ -99,6 +99,7 @@ function memorySection(memory: MemoryResult, v: Map<string, string>): string {
   v.set('memory.hostPortShare', n((100 * memory.cluster.indexed) / memory.cluster.pods));
   v.set('memory.cluster.MB', sig(memory.cluster.bytes / 2 ** 20, 3));
   v.set('memory.cluster.indexed', n(memory.cluster.indexed));
+  v.set('memory.node', n(memory.nodes.bytesPerNode));
   v.set('memory.vsGo', `${n(15_000 / perPod)}–${n(20_000 / perPod)}`);
   v.set('memory.vsNode', n(22_000 / perPod));
   return table(
@@ -107,6 +108,11 @@ function memorySection(memory: MemoryResult, v: Map<string, string>): string {
       ['a pod holding host ports', `**${n(perPod)} bytes** per pod`, `heapUsed after a full GC, before and after indexing ${n(memory.pods)} such pods, ÷ ${n(memory.pods)} (median of ${memory.rounds})`],
       ['a pod without host ports', `${sig(memory.bytesPerPlainPod, 1)} bytes per pod (not stored)`, `the same with ${n(memory.pods)} pods without host ports`],
       [`the whole index of the ${n(memory.cluster.nodes)}-node cluster`, `${sig(memory.cluster.bytes / 2 ** 20, 3)} MiB`, `${n(memory.cluster.pods)} pods, ${n(memory.cluster.indexed)} of them holding host ports, ${n(memory.cluster.nodes)} nodes`],
+      [
+        `a node (labels, taints, cordon), ${n(memory.nodes.count)} nodes`,
+        `**${n(memory.nodes.bytesPerNode)} bytes** per node`,
+        `the node table alone (${n(memory.nodes.traits)} distinct sets of labels and taints, shared); each node keeping its own copy: ${n(memory.nodes.bytesPerCopiedNode)} bytes (×${sig(memory.nodes.bytesPerCopiedNode / memory.nodes.bytesPerNode, 2)})`,
+      ],
       ['anchor: a Go pod informer', '~15–20 KB per pod', 'published figure, every pod (client-go keeps whole objects)'],
       ['anchor: a full pod object in a Node.js heap', '~22 KB per pod', 'published figure'],
     ],

@@ -25,7 +25,15 @@ export interface MemoryResult {
   readonly bytesPerHostPortPod: number;
   readonly bytesPerPlainPod: number;
   readonly cluster: { readonly nodes: number; readonly pods: number; readonly indexed: number; readonly bytes: number };
-  readonly samples: { readonly hostPort: readonly number[]; readonly plain: readonly number[]; readonly cluster: readonly number[] };
+  /** The node table alone, beside every node keeping its own decoded copy; `traits` distinct sets of labels and taints. */
+  readonly nodes: { readonly count: number; readonly traits: number; readonly bytesPerNode: number; readonly bytesPerCopiedNode: number };
+  readonly samples: {
+    readonly hostPort: readonly number[];
+    readonly plain: readonly number[];
+    readonly cluster: readonly number[];
+    readonly table: readonly number[];
+    readonly copied: readonly number[];
+  };
 }
 
 /** One measured size of sync.json. */

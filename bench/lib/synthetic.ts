@@ -5,6 +5,7 @@
  * pods hold a scattered hostPort (8080, 5353/UDP, ...). Pods are generated per node from
  * a seed, so any node's pods can be rebuilt without keeping 150,000 pods in memory.
  */
+import type { NodeEntry } from '../../src/cluster/node-table.js';
 import type { ContainerPortSpec, PodLike } from '../../src/engine/types.js';
 import { seededRandom } from '../../test/support/prng.js';
 
@@ -58,6 +59,9 @@ export const SCATTERED_PORTS: readonly { readonly port: number; readonly protoco
   { port: 6060, protocol: 'TCP' },
   { port: 3000, protocol: 'TCP' },
 ];
+
+/** The node pools of the synthetic cluster: one in four nodes is a tainted GPU node. */
+const NODE_POOLS = ['general', 'general', 'memory', 'gpu'] as const;
 
 /** The name of node `i` (0-based). */
 export function nodeName(i: number): string {
@@ -130,7 +134,26 @@ export function* clusterPods(nodes: number): Generator<PodLike> {
   for (let i = 0; i < nodes; i++) yield* podsOnNode(i);
 }
 
-/** The nodes of a cluster, as the index keeps them. */
-export function clusterNodes(nodes: number): { name: string; hostname: string }[] {
-  return Array.from({ length: nodes }, (_, i) => ({ name: nodeName(i), hostname: nodeName(i) }));
+/**
+ * The nodes of a cluster as the informer decodes them: the labels a cloud node carries
+ * (hostname, os, arch, instance type, region, zone, pool), three zones, and one node in
+ * four in a GPU pool with its taint.
+ */
+export function clusterNodes(nodes: number): NodeEntry[] {
+  return Array.from({ length: nodes }, (_, i) => {
+    const name = nodeName(i);
+    const pool = NODE_POOLS[i % NODE_POOLS.length] ?? 'general';
+    const labels = {
+      'kubernetes.io/hostname': name,
+      'kubernetes.io/os': 'linux',
+      'kubernetes.io/arch': 'amd64',
+      'beta.kubernetes.io/os': 'linux',
+      'beta.kubernetes.io/arch': 'amd64',
+      'node.kubernetes.io/instance-type': pool === 'gpu' ? 'g5.2xlarge' : 'm6i.2xlarge',
+      'topology.kubernetes.io/region': 'eu-west-1',
+      'topology.kubernetes.io/zone': `eu-west-1${'abc'[i % 3] ?? 'a'}`,
+      'node-pool': pool,
+    };
+    return pool === 'gpu' ? { name, labels, taints: [{ key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' }] } : { name, labels };
+  });
 }

@@ -1,7 +1,6 @@
 import type { NodeFilter, NodeInfo, NodeTraits } from '../engine/node-filter.js';
 import { HOSTNAME_LABEL } from '../engine/target-node.js';
 import type { Taint } from '../engine/types.js';
-import { addTo, removeFrom } from './multimap.js';
 
 /** What the index is told of a Node: its name, labels, taints and whether it is cordoned. */
 export interface NodeEntry {
@@ -37,7 +36,12 @@ export class NodeTable {
   readonly #nodes = new Map<string, NodeInfo>();
   readonly #groups = new Map<string, TraitsGroup>();
   readonly #groupOf = new Map<NodeTraits, TraitsGroup>();
-  readonly #nodesByHostname = new Map<string, Set<string>>();
+  /**
+   * The node carrying each hostname label: its name, or the names of all of them when
+   * several do (rare, and then no node is pinned by it). A set per node would cost more
+   * than the rest of the node's entry.
+   */
+  readonly #nodesByHostname = new Map<string, string | Set<string>>();
 
   /** Records a node, or its new state. */
   upsert(entry: NodeEntry): void {
@@ -62,7 +66,7 @@ export class NodeTable {
     }
     group.count += 1;
     this.#nodes.set(name, hostname === undefined ? { name, traits: group.traits } : { name, hostname, traits: group.traits });
-    if (hostname !== undefined) addTo(this.#nodesByHostname, hostname, name);
+    if (hostname !== undefined) this.#claimHostname(hostname, name);
   }
 
   /** Forgets a node. */
@@ -70,7 +74,7 @@ export class NodeTable {
     const node = this.#nodes.get(name);
     if (node === undefined) return;
     this.#nodes.delete(name);
-    if (node.hostname !== undefined) removeFrom(this.#nodesByHostname, node.hostname, name);
+    if (node.hostname !== undefined) this.#releaseHostname(node.hostname, name);
     const group = this.#groupOf.get(node.traits);
     if (group === undefined) return;
     group.count -= 1;
@@ -78,6 +82,25 @@ export class NodeTable {
       this.#groups.delete(group.key);
       this.#groupOf.delete(group.traits);
     }
+  }
+
+  #claimHostname(hostname: string, name: string): void {
+    const held = this.#nodesByHostname.get(hostname);
+    if (held === undefined) this.#nodesByHostname.set(hostname, name);
+    else if (typeof held === 'string') this.#nodesByHostname.set(hostname, new Set([held, name]));
+    else held.add(name);
+  }
+
+  #releaseHostname(hostname: string, name: string): void {
+    const held = this.#nodesByHostname.get(hostname);
+    if (held === undefined) return;
+    if (typeof held === 'string') {
+      if (held === name) this.#nodesByHostname.delete(hostname);
+      return;
+    }
+    held.delete(name);
+    const [only] = held;
+    if (held.size === 1 && only !== undefined) this.#nodesByHostname.set(hostname, only);
   }
 
   /** Replaces every node at once. */
@@ -100,10 +123,8 @@ export class NodeTable {
    * leaves the choice to the scheduler, so the pod is not pinned.
    */
   nodeForHostname(hostname: string): string | undefined {
-    const nodes = this.#nodesByHostname.get(hostname);
-    if (nodes?.size !== 1) return undefined;
-    const [node] = nodes;
-    return node;
+    const held = this.#nodesByHostname.get(hostname);
+    return typeof held === 'string' ? held : undefined;
   }
 
   /** How many nodes `filter` accepts: one test per set of traits, or per node when the filter reads names. */
