@@ -41,7 +41,7 @@ const createdSilently = (name: string): RunResult => ({ exitCode: 0, stdout: `po
 const warned = (ns: string, port: number): RunResult => ({
   exitCode: 0,
   stdout: 'pod/web-2 created\n',
-  stderr: `Warning: port ${port}/TCP on node worker-1 is used by pod ${ns}/web-1 (container web)\n`,
+  stderr: `Warning: hostNetwork port ${port}/TCP on node worker-1 is used by pod ${ns}/web-1 (container web)\n`,
 });
 
 const denied = (file: string, ns: string, port: number): RunResult => ({

@@ -70,7 +70,7 @@ describe("a static pod's mirror", () => {
     expect(await suite.kubectl(['--kubeconfig', asKubelet1, 'create', '-f', mirror])).toEqual({
       exitCode: 0,
       stdout: 'pod/static-web-worker-1 created\n',
-      stderr: `Warning: static pod already running on node worker-1: port 18193/TCP is also used by pod ${ns}/holder (container web)\n`,
+      stderr: `Warning: static pod already running on node worker-1: hostNetwork port 18193/TCP is also used by pod ${ns}/holder\n`,
     });
     expect(await existingConflicts()).toBe(before + 1);
     // The webhook writes a request's log line once the connection is done with it.
@@ -147,7 +147,7 @@ describe("the kubelet's port", () => {
     expect(await suite.kubectl(['apply', '-f', workload])).toEqual({
       exitCode: 0,
       stdout: 'deployment.apps/probe created\n',
-      stderr: "Warning: port 10250/TCP is a node daemon's port: kubelet holds it on every node, unseen by the scheduler\n",
+      stderr: "Warning: hostNetwork port 10250/TCP is a node daemon's port: kubelet holds it on every node, unseen by the scheduler\n",
     });
     // Its pods are denied when the ReplicaSet creates them.
     const refusal = await eventually("a FailedCreate event on the Deployment's ReplicaSet", async () => {

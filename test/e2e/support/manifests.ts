@@ -40,6 +40,9 @@ export interface PodOptions {
   readonly run?: ContainerRun;
   readonly tolerations?: readonly Readonly<Record<string, string>>[];
   readonly nodeSelector?: Readonly<Record<string, string>>;
+  /** Required node affinity terms (ORed), besides the one `daemonSetNode` writes. */
+  readonly nodeSelectorTerms?: readonly Manifest[];
+  readonly priorityClassName?: string;
   /** Seconds a kubelet gives the pod to stop (default 0: deletes are immediate). */
   readonly terminationGracePeriodSeconds?: number;
   /**
@@ -69,12 +72,14 @@ function podSpec(o: Omit<PodOptions, 'name' | 'namespace' | 'labels'>): Record<s
     ...(o.ports === undefined ? {} : { ports: o.ports }),
     ...(o.preStopSleepSeconds === undefined ? {} : { lifecycle: { preStop: { sleep: { seconds: o.preStopSleepSeconds } } } }),
   };
-  const term = { matchFields: [{ key: 'metadata.name', operator: 'In', values: [o.daemonSetNode] }] };
+  const terms = [
+    ...(o.daemonSetNode === undefined ? [] : [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [o.daemonSetNode] }] }]),
+    ...(o.nodeSelectorTerms ?? []),
+  ];
   return {
     ...(o.nodeName === undefined ? {} : { nodeName: o.nodeName }),
-    ...(o.daemonSetNode === undefined
-      ? {}
-      : { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [term] } } } }),
+    ...(terms.length === 0 ? {} : { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms } } } }),
+    ...(o.priorityClassName === undefined ? {} : { priorityClassName: o.priorityClassName }),
     ...(o.hostNetwork === true ? { hostNetwork: true } : {}),
     ...(o.nodeSelector === undefined ? {} : { nodeSelector: o.nodeSelector }),
     ...(o.tolerations === undefined ? {} : { tolerations: o.tolerations }),
