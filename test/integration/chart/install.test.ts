@@ -131,6 +131,8 @@ describe("the release's ServiceAccount", () => {
     ['watch', 'nodes'],
     ['list', 'namespaces'],
     ['watch', 'namespaces'],
+    ['list', 'priorityclasses.scheduling.k8s.io'],
+    ['watch', 'priorityclasses.scheduling.k8s.io'],
     // conflictEvents (on by default): Events on the pods of a conflict, wherever they are...
     ['create', 'events', '--all-namespaces'],
     ['create', 'events', '--namespace', 'default'],
@@ -151,6 +153,7 @@ describe("the release's ServiceAccount", () => {
     ['patch', 'nodes'],
     ['list', 'configmaps', '--all-namespaces'],
     ['update', 'validatingwebhookconfigurations'],
+    ['create', 'priorityclasses.scheduling.k8s.io'],
     ['get', 'events', '--namespace', 'default'],
     ['list', 'events', '--all-namespaces'],
     ['patch', 'events', '--namespace', 'default'],
