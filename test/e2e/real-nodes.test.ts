@@ -220,7 +220,7 @@ describe('a static pod on a real node', () => {
       });
       expect(line).toContain('"decision":"warn"');
       expect(line).toContain('"existing":true');
-      expect(line).toContain(`static pod already running on node ${node.name}: port 10250/TCP is also used by`);
+      expect(line).toContain(`static pod already running on node ${node.name}: hostNetwork port 10250/TCP is also used by`);
       // The release's audit holds the kubelet's port as reserved: the mirror is in a
       // conflict with the node daemon, told once in an Event on it.
       const events = await eventually(`the HostPortConflict Event on ${mirror}`, async () => {

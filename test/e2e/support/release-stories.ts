@@ -206,7 +206,7 @@ export function releaseStories(target: () => ReleaseTarget): void {
       expect(await apply(t, second)).toEqual({
         exitCode: 0,
         stdout: 'pod/warn-2 created\n',
-        stderr: `Warning: port ${port}/TCP on node ${node.name} is used by pod ${ns}/warn-1 (container web)\n`,
+        stderr: `Warning: hostNetwork port ${port}/TCP on node ${node.name} is used by pod ${ns}/warn-1 (container web)\n`,
       });
     });
   });
