@@ -1,7 +1,7 @@
 import type { Conflict, CollisionRule, PodConflict, ReservedConflict } from '../engine/conflicts.js';
 import { schedulerAgrees } from '../engine/conflicts.js';
 import { IPV4_ANY } from '../engine/ip.js';
-import type { PodRef, PortTriple, ReservedPort } from '../engine/types.js';
+import type { Occupant, PodRef, PortTriple, ReservedPort } from '../engine/types.js';
 
 /**
  * The length a warning aims for: kubectl prints each as one `Warning: TEXT` line, and
@@ -197,4 +197,31 @@ export function conflictsAnnotation(conflicts: readonly Conflict[]): string {
       )
       .join('; '),
   );
+}
+
+/** The most of an API server's error text that goes into a denial. */
+export const MAX_REASON_LENGTH = 200;
+
+/** `port 8080/TCP` or `ports 80/TCP, 443/TCP` (with `noun` = `port`), each port once. */
+function portsText(occupant: Occupant, noun: string): string {
+  const labels = [...new Set(occupant.ports.map(portLabel))];
+  return `${noun}${labels.length === 1 ? '' : 's'} ${labels.join(', ')}`;
+}
+
+/**
+ * The denial of a pinned pod whose ports could not be reserved for every replica (the
+ * `reservations.onApiError: deny` setting), e.g. `could not reserve hostNetwork port
+ * 8080/TCP on node worker-1 across the webhook's replicas (no answer within 2000 ms); try again`.
+ */
+export function unreservedDenial(occupant: Occupant, reason: string): string {
+  const what = portsText(occupant, occupant.hostNetwork ? 'hostNetwork port' : 'hostPort');
+  const why = oneLine(reason);
+  const shown = why.length > MAX_REASON_LENGTH ? `${why.slice(0, MAX_REASON_LENGTH - 3)}...` : why;
+  return oneLine(`could not reserve ${what} on node ${occupant.node} across the webhook's replicas (${shown}); try again`);
+}
+
+/** The warning of a pod admitted with a reservation in one replica only (`onApiError: local`, or `warn` mode). */
+export function unreservedWarning(occupant: Occupant): string {
+  const verb = new Set(occupant.ports.map(portLabel)).size === 1 ? 'is' : 'are';
+  return warningText(`${portsText(occupant, 'port')} on node ${occupant.node} ${verb} reserved in one webhook replica only: the API server did not take it`);
 }

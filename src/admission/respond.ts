@@ -4,7 +4,9 @@
  * answer, reserves admitted ports, logs and counts.
  */
 import type { Conflict } from '../engine/conflicts.js';
+import type { Occupant } from '../engine/types.js';
 import type { PortView } from '../engine/view.js';
+import { viewWith } from '../engine/view-with.js';
 import type { Decision, Mode } from './decide.js';
 import { decide } from './decide.js';
 import { conflictsAnnotation } from './messages.js';
@@ -45,8 +47,11 @@ export type Answer =
   | { readonly kind: 'exempt'; readonly namespace: string; readonly review: AdmissionReviewResponse }
   | { readonly kind: 'skipped'; readonly reason: string; readonly review: AdmissionReviewResponse };
 
-/** Answers one decoded review. */
-export type Responder = (review: DecodedReview) => Answer;
+/**
+ * Answers one decoded review. `holders` are pods another replica holds ports for
+ * (hold.ts): the review is then decided as if the index showed them too.
+ */
+export type Responder = (review: DecodedReview, holders?: readonly Occupant[]) => Answer;
 
 /**
  * Conflicts listed in the `conflicts` audit annotation before the rest are counted: audit
@@ -110,5 +115,5 @@ export function respond(review: DecodedReview, policy: Policy, namespaceModes: N
 
 /** A Responder bound to one policy, namespace label source and port view. */
 export function responderFor(policy: Policy, namespaceModes: NamespaceModes, view: PortView): Responder {
-  return (review) => respond(review, policy, namespaceModes, view);
+  return (review, holders = []) => respond(review, policy, namespaceModes, viewWith(view, holders));
 }

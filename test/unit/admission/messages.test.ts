@@ -12,12 +12,14 @@ import {
   portLabel,
   portPhrase,
   stricterNote,
+  unreservedDenial,
+  unreservedWarning,
   WARNING_HARD_LIMIT,
   warningText,
 } from '../../../src/admission/messages.js';
 import type { CollisionRule } from '../../../src/engine/conflicts.js';
 import { conflict, controlCharsIn, reservedConflict as reserved } from '../../fixtures/conflicts.js';
-import { hostPort, ref } from '../../fixtures/pods.js';
+import { hostPort, occupant, ref } from '../../fixtures/pods.js';
 
 /** Text with every kind of character, control characters included. */
 const anyText = fc.string({ unit: 'binary-ascii', maxLength: 80 });
@@ -205,5 +207,30 @@ describe('conflictsAnnotation', () => {
 
   it("names a node daemon's port as reserved, on every node when the pod's node is not known", () => {
     expect(conflictsAnnotation([reserved(), reserved({ node: 'worker-2' })])).toBe('every-node 10250/TCP reserved/kubelet; worker-2 10250/TCP reserved/kubelet');
+  });
+});
+
+describe('unreservedDenial and unreservedWarning', () => {
+  const twoPorts = occupant({ hostNetwork: false, ports: [hostPort({ port: 80 }), hostPort({ port: 443 }), hostPort({ port: 443, container: 'sidecar' })] });
+
+  it('names each port once, the node, and why', () => {
+    expect(unreservedDenial(occupant(), 'no answer within 2000 ms')).toBe(
+      "could not reserve hostNetwork port 8080/TCP on node worker-1 across the webhook's replicas (no answer within 2000 ms); try again",
+    );
+    expect(unreservedDenial(twoPorts, 'HTTP 429')).toBe(
+      "could not reserve hostPorts 80/TCP, 443/TCP on node worker-1 across the webhook's replicas (HTTP 429); try again",
+    );
+  });
+
+  it('warns in one short line', () => {
+    expect(unreservedWarning(twoPorts)).toBe('ports 80/TCP, 443/TCP on node worker-1 are reserved in one webhook replica only: the API server did not take it');
+    const many = occupant({ node: 'ip-10-0-0-1.eu-west-1.compute.internal', ports: [80, 443, 8080, 8443].map((port) => hostPort({ port })) });
+    // Longer than MAX_WARNING_LENGTH, but whole: the API server keeps up to WARNING_HARD_LIMIT.
+    expect(unreservedWarning(many)).toBe(
+      'ports 80/TCP, 443/TCP, 8080/TCP, 8443/TCP on node ip-10-0-0-1.eu-west-1.compute.internal are reserved in one webhook replica only: the API server did not take it',
+    );
+    const huge = occupant({ node: `node-${'x'.repeat(250)}` });
+    expect(unreservedWarning(huge)).toHaveLength(WARNING_HARD_LIMIT);
+    expect(unreservedWarning(huge).endsWith('...')).toBe(true);
   });
 });
