@@ -1,5 +1,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 
+import type { ReservationEvents } from './cluster-reservations.js';
+import { ClusterReservations } from './cluster-reservations.js';
 import type { EventSink } from './conflict-events.js';
 import type { InformerDeps, InformerOptions } from './informer.js';
 import { ClusterInformer, DEFAULT_PAGE_SIZE } from './informer.js';
@@ -8,6 +10,7 @@ import { kubeEventSink } from './kube-events.js';
 import { kubeHttp } from './kube-http.js';
 import { kubeLeaseStore } from './kube-lease-store.js';
 import { kubeClusterSources } from './kube-sources.js';
+import { kubeReservationStore } from './lease-store.js';
 import type { LeaseStore } from './leader-election.js';
 import type { ListWatch } from './list-watch.js';
 import type { Logger } from './logger.js';
@@ -26,25 +29,51 @@ export interface LiveCluster {
   readonly view: ReservingView;
   /** Keeps the index in sync; call start() and stop(), and report isSynced() as readiness. */
   readonly informer: ClusterInformer;
+  /** Reservations every replica sees, when a namespace for their Leases was given. */
+  readonly reservations?: ClusterReservations;
 }
 
-/** Options of `liveCluster`: the informer's tuning plus the reservation TTL. */
+/** Where and how reservations every replica sees are kept. */
+export interface ClusterReservationOptions {
+  /** The namespace of the Leases (the release's). */
+  readonly namespace: string;
+  /** The most one reservation may take. */
+  readonly timeoutMs: number;
+  readonly events: ReservationEvents;
+}
+
+/** Options of `liveCluster`: the informer's tuning, the reservation TTL, and cluster-wide reservations. */
 export interface LiveClusterOptions extends InformerOptions {
   readonly reservationTtlMs: number;
+  readonly clusterReservations?: ClusterReservationOptions;
 }
 
-/** Wires an index, its reservations and an informer for the cluster `kubeConfig` points at (nothing starts yet). */
+/**
+ * Wires an index, its reservations and an informer for the cluster `kubeConfig` points
+ * at, and with `clusterReservations` the Leases every replica sees, told of each pod
+ * holding host ports that the watch shows (nothing starts yet).
+ */
 export function liveCluster(
   kubeConfig: KubeConfig,
   deps: Omit<InformerDeps, 'index' | 'sources'>,
   options: LiveClusterOptions,
 ): LiveCluster {
-  const { reservationTtlMs, ...informerOptions } = options;
+  const { reservationTtlMs, clusterReservations, ...informerOptions } = options;
   const timers = deps.timers ?? systemTimers;
   const index = new PodIndex();
   const view = reservingView(index, { now: () => timers.now(), ttlMs: reservationTtlMs });
   const informer = new ClusterInformer({ ...deps, index, sources: kubeClusterSources(kubeConfig) }, informerOptions);
-  return { index, view, informer };
+  if (clusterReservations === undefined) return { index, view, informer };
+  const store = kubeReservationStore(kubeHttp(kubeConfig), clusterReservations.namespace, Math.ceil(reservationTtlMs / 1000));
+  const reservations = new ClusterReservations(
+    { store, clock: () => Date.now(), events: clusterReservations.events, logger: deps.logger },
+    { ttlMs: reservationTtlMs, timeoutMs: clusterReservations.timeoutMs },
+  );
+  index.onPodSeen((ref) => {
+    // Only pods that hold host ports can be holders; the index keeps exactly those.
+    if (index.contains(ref)) reservations.podSeen(ref);
+  });
+  return { index, view, informer, reservations };
 }
 
 /**

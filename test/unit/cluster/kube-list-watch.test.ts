@@ -21,10 +21,6 @@ class FakeHttp implements KubeHttp {
     return Promise.reject(new Error('the watch tests make no typed calls'));
   }
 
-  coordination(): Promise<never> {
-    return Promise.reject(new Error('the watch tests make no typed calls'));
-  }
-
   streamLines(request: KubeRequest, handlers: LineHandlers): { abort(): void } {
     this.requests.push(request);
     const stream = { handlers, aborted: false };
