@@ -13,6 +13,7 @@ import { responderFor } from '../admission/respond.js';
 import { loadKubeConfig } from '../cluster/kube-config.js';
 import type { EventsApi } from '../cluster/live-cluster.js';
 import { eventsApiOf, liveCluster } from '../cluster/live-cluster.js';
+import type { ClusterReservations, ReservationEvents } from '../cluster/cluster-reservations.js';
 import type { InformerEvents } from '../cluster/informer-events.js';
 import type { PodIndex } from '../cluster/pod-index.js';
 import type { ReservingView } from '../cluster/reservations.js';
@@ -28,7 +29,11 @@ import { createStateMetrics } from '../server/state-metrics.js';
 import { serveAudit } from './serve-audit.js';
 import { indexFromText } from './state-file.js';
 
-/** How often expired reservations are dropped; lookups skip them anyway. */
+/**
+ * How often expired reservations are dropped (lookups skip them anyway), and how often
+ * reservation Leases are swept: one small list per replica, and a Lease outlives the
+ * end of its reservation by at most this long plus SEEN_GRACE_MS.
+ */
 const SWEEP_INTERVAL_MS = 5_000;
 
 /** Time in-flight reviews get to finish after SIGTERM (the chart's grace period is 30 s). */
@@ -38,6 +43,8 @@ const DRAIN_MS = 20_000;
 interface ClusterSide {
   readonly index: PodIndex & NamespaceModes;
   readonly view: ReservingView;
+  /** Reservations every replica sees, when `reservations.namespace` is set. */
+  readonly reservations?: ClusterReservations;
   readonly synced: () => boolean;
   /** The live cluster's Lease and Events; absent for a snapshot. */
   readonly eventsApi?: EventsApi;
@@ -69,22 +76,32 @@ function snapshotSide(config: Config & { clusterState: string }, logger: Logger)
   return { index, view, synced: () => true, start: () => undefined, stop: () => Promise.resolve() };
 }
 
-function liveSide(config: Config, events: InformerEvents, logger: Logger): ClusterSide {
+function liveSide(config: Config, events: InformerEvents, reservationEvents: ReservationEvents, logger: Logger): ClusterSide {
   const kubeConfig = loadKubeConfig(config.kubeconfig === undefined ? {} : { path: config.kubeconfig });
+  const { namespace, timeoutMilliseconds } = config.reservations;
   const cluster = liveCluster(
     kubeConfig,
     { logger, events },
-    { reservationTtlMs: config.reservationTtlSeconds * 1000, watchdogMs: config.watch.staleAfterSeconds * 1000 },
+    {
+      reservationTtlMs: config.reservationTtlSeconds * 1000,
+      watchdogMs: config.watch.staleAfterSeconds * 1000,
+      ...(namespace === undefined ? {} : { clusterReservations: { namespace, timeoutMs: timeoutMilliseconds, events: reservationEvents } }),
+    },
   );
+  const reservations = cluster.reservations;
   return {
     index: cluster.index,
     view: cluster.view,
+    ...(reservations === undefined ? {} : { reservations }),
     synced: () => cluster.informer.isSynced(),
     eventsApi: eventsApiOf(kubeConfig),
     start: () => {
       cluster.informer.start();
     },
-    stop: () => cluster.informer.stop(),
+    stop: async () => {
+      reservations?.stop();
+      await cluster.informer.stop();
+    },
   };
 }
 
@@ -111,9 +128,17 @@ export async function runServe(config: Config): Promise<void> {
   const events = informerEvents((resource, reason) => {
     metrics.watchRestarted(resource, reason);
   }, logger);
+  const reservationEvents: ReservationEvents = {
+    onEnded: (reason, count) => {
+      metrics.reservationsEnded(reason, count);
+    },
+    onSwept: (leases) => {
+      metrics.reservationLeases(leases);
+    },
+  };
   const cluster =
     config.clusterState === undefined
-      ? liveSide(config, events, logger)
+      ? liveSide(config, events, reservationEvents, logger)
       : snapshotSide({ ...config, clusterState: config.clusterState }, logger);
   const metrics = createMetrics(registry, {
     pods: () => cluster.index.size().pods,
@@ -136,6 +161,7 @@ export async function runServe(config: Config): Promise<void> {
     leader: () => audit.leader(),
   });
 
+  const reservations = cluster.reservations;
   const policy: Policy = {
     defaultMode: config.mode,
     exemptNamespaces: new Set(config.exemptNamespaces),
@@ -149,6 +175,15 @@ export async function runServe(config: Config): Promise<void> {
     onAdmit: (occupant) => {
       cluster.view.reserve(occupant);
     },
+    ...(reservations === undefined
+      ? {}
+      : {
+          cluster: {
+            hold: (occupant) => reservations.hold(occupant),
+            onApiError: config.reservations.onApiError,
+            observe: metrics.observeReservation,
+          },
+        }),
     now: () => performance.now(),
     bodyLimitBytes: config.maxBodyBytes,
   });
@@ -181,8 +216,21 @@ export async function runServe(config: Config): Promise<void> {
     host: config.health.host,
     port: config.health.port,
   });
-  logger.info({ mode: config.mode, port: admission.port, healthPort: health.port }, 'hostport-guard serving');
-  const sweeper = setInterval(() => cluster.view.sweep(), SWEEP_INTERVAL_MS);
+  logger.info(
+    {
+      mode: config.mode,
+      port: admission.port,
+      healthPort: health.port,
+      reservations: config.reservations.namespace === undefined ? 'this replica only' : `Leases in namespace ${config.reservations.namespace}`,
+    },
+    'hostport-guard serving',
+  );
+  const sweep = (): void => {
+    cluster.view.sweep();
+    void reservations?.sweep();
+  };
+  sweep();
+  const sweeper = setInterval(sweep, SWEEP_INTERVAL_MS);
   sweeper.unref();
 
   await stopping;

@@ -109,6 +109,14 @@ function crossChecks(config: Config, merged: Merged): ConfigIssue[] {
       origin: howToSet(['conflictEvents', 'leaseNamespace']),
     });
   }
+  if (config.reservations.namespace !== undefined && config.clusterState !== undefined) {
+    issues.push({
+      code: HPG_ERR_CONFIG_INVALID_VALUE,
+      setting: 'reservations.namespace',
+      problem: 'needs a live cluster to hold Leases in, and clusterState serves from a file: leave one of them out',
+      origin: merged.originOf('/reservations/namespace') ?? 'unknown',
+    });
+  }
   return issues;
 }
 

@@ -1,6 +1,8 @@
 import { Ajv } from 'ajv';
 import type { Mode, UndeclaredPorts } from '../admission/decide.js';
 import { MODES, UNDECLARED_PORTS } from '../admission/decide.js';
+import type { OnApiError } from '../admission/hold.js';
+import { ON_API_ERROR } from '../admission/hold.js';
 import type { ReservedPort } from '../engine/types.js';
 import { PROTOCOLS } from './reserved-ports.js';
 
@@ -25,6 +27,14 @@ export const MIN_BODY_BYTES = 3 * 1024 * 1024;
  * connection. charts/hostport-guard/values.schema.json holds the same minimum.
  */
 export const MIN_WATCH_STALE_SECONDS = 300;
+
+/**
+ * Bounds of `reservations.timeoutMilliseconds`. The API server gives the webhook at most
+ * 30 s (`timeoutSeconds`), and the answer must leave in time; below 100 ms a healthy API
+ * server under load would miss it.
+ */
+export const MIN_RESERVATION_TIMEOUT_MS = 100;
+export const MAX_RESERVATION_TIMEOUT_MS = 15_000;
 
 /** An address to listen on. */
 export interface ListenAddress {
@@ -59,6 +69,15 @@ export interface Config {
   readonly clusterState?: string;
   /** How long an admitted pod's ports stay reserved while the watch has not shown it yet. */
   readonly reservationTtlSeconds: number;
+  /** Reservations every replica sees: Leases in a namespace, taken before a pod is let in. */
+  readonly reservations: {
+    /** Where the Leases live (the release namespace); without it each replica reserves for itself. */
+    readonly namespace?: string;
+    /** The most the API calls of one reservation may take; must fit inside the webhook's timeoutSeconds. */
+    readonly timeoutMilliseconds: number;
+    /** What a pinned pod gets when the API server cannot take its reservation in time. */
+    readonly onApiError: OnApiError;
+  };
   readonly watch: {
     /**
      * Re-list a resource when its watch has sent nothing (no event, no bookmark) for this
@@ -111,7 +130,7 @@ const address = {
 export const CONFIG_SCHEMA = {
   type: 'object',
   additionalProperties: false,
-  required: ['mode', 'exemptNamespaces', 'reservedPorts', 'undeclaredPorts', 'listen', 'health', 'tls', 'reservationTtlSeconds', 'watch', 'logLevel', 'maxBodyBytes', 'conflictEvents'],
+  required: ['mode', 'exemptNamespaces', 'reservedPorts', 'undeclaredPorts', 'listen', 'health', 'tls', 'reservationTtlSeconds', 'watch', 'logLevel', 'maxBodyBytes', 'conflictEvents', 'reservations'],
   properties: {
     mode: { type: 'string', enum: MODES },
     exemptNamespaces: { type: 'array', items: name, uniqueItems: true },
@@ -128,6 +147,17 @@ export const CONFIG_SCHEMA = {
     kubeconfig: name,
     clusterState: name,
     reservationTtlSeconds: seconds,
+    reservations: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['timeoutMilliseconds', 'onApiError'],
+      properties: {
+        // A namespace name: a DNS label (RFC 1123).
+        namespace: { type: 'string', minLength: 1, maxLength: 63, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' },
+        timeoutMilliseconds: { type: 'integer', minimum: MIN_RESERVATION_TIMEOUT_MS, maximum: MAX_RESERVATION_TIMEOUT_MS },
+        onApiError: { type: 'string', enum: ON_API_ERROR },
+      },
+    },
     watch: {
       type: 'object',
       additionalProperties: false,

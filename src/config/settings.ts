@@ -61,6 +61,11 @@ export const DEFAULTS = {
   // shows the pod well under a second later: 30 s covers a slow watch without blocking
   // a port for long when the create failed after admission.
   reservationTtlSeconds: 30,
+  // Cross-replica reservations (Leases in `namespace`) are off until a namespace is given:
+  // the chart gives its own. 2 s bound the API calls well inside the chart's 5 s webhook
+  // timeout (at most half of it, the chart checks), and a reservation that cannot be
+  // taken denies the pod: a controller retries, a person tries again.
+  reservations: { timeoutMilliseconds: 2000, onApiError: 'deny' },
   // Only a connection whose end never arrives (half-open after a network change, a stuck
   // proxy) stays silent this long: the server ends every watch within 270 s, and a fresh
   // watch starts a fresh count. Bookmarks cannot keep a quiet watch busy: the watch cache
@@ -122,6 +127,13 @@ export const SETTINGS: readonly Setting[] = [
     help: 'serve from this static snapshot (kubectl get pods,nodes,namespaces,priorityclasses -A -o yaml) instead of watching',
   }),
   setting(['reservationTtlSeconds'], 'RESERVATION_TTL_SECONDS', 'integer'),
+  setting(['reservations', 'namespace'], 'RESERVATIONS_NAMESPACE', 'string', {
+    name: 'reservations-namespace',
+    arg: '<ns>',
+    help: 'hold reservations cluster-wide as Leases in this namespace, so every replica sees them (default: none, each replica holds its own)',
+  }),
+  setting(['reservations', 'timeoutMilliseconds'], 'RESERVATIONS_TIMEOUT_MILLISECONDS', 'integer'),
+  setting(['reservations', 'onApiError'], 'RESERVATIONS_ON_API_ERROR', 'string'),
   setting(['watch', 'staleAfterSeconds'], 'WATCH_STALE_AFTER_SECONDS', 'integer'),
   setting(['logLevel'], 'LOG_LEVEL', 'string', { name: 'log-level', arg: '<level>', help: `${LOG_LEVELS.join(', ')} (default: ${DEFAULTS.logLevel})` }),
   setting(['maxBodyBytes'], 'MAX_BODY_BYTES', 'integer'),

@@ -10,6 +10,7 @@ import { readJsonBody } from './read-body.js';
 import { requestLog } from './request-log.js';
 import { requestMetrics } from './request-metrics.js';
 import { requireJson } from './require-json.js';
+import type { ClusterHold } from './validate-handler.js';
 import { validateHandler } from './validate-handler.js';
 
 /** The path the ValidatingWebhookConfiguration points at. */
@@ -21,8 +22,10 @@ export interface AdmissionAppDeps {
   readonly respond: Responder;
   readonly logger: Logger;
   readonly metrics: AdmissionMetrics;
-  /** Reserves the ports of a pod let in on a known node until the watch shows it. */
+  /** Reserves the ports of a pod let in on a known node, in this replica, until the watch shows it. */
   readonly onAdmit: (occupant: Occupant) => void;
+  /** Reservations every replica sees, taken before the answer leaves; absent: this replica's only. */
+  readonly cluster?: ClusterHold;
   /** A monotonic clock in milliseconds, for durations. */
   readonly now: () => number;
   /** Bodies past this many bytes get 413 (the `maxBodyBytes` setting). */
@@ -47,7 +50,12 @@ export function createAdmissionApp(deps: AdmissionAppDeps): Express {
     requestMetrics({ metrics: deps.metrics, now: deps.now }),
     requireJson(),
     ...readJsonBody({ limitBytes }),
-    validateHandler({ respond: deps.respond, onAdmit: deps.onAdmit }),
+    validateHandler({
+      respond: deps.respond,
+      onAdmit: deps.onAdmit,
+      ...(deps.cluster === undefined ? {} : { cluster: deps.cluster }),
+      now: deps.now,
+    }),
   );
   app.all(VALIDATE_PATH, (req, res) => {
     res.setHeader('Allow', 'POST');

@@ -17,10 +17,23 @@ export interface ReviewObservation {
   readonly seconds: number;
 }
 
+/** How one attempt to hold a pod's ports for every replica ended: HoldOutcome's kinds. */
+export type ReservationResult = 'taken' | 'refused' | 'failed';
+
 /** What the admission server reports. */
 export interface AdmissionMetrics {
   /** Counts one answered review and how long the answer took. */
   readonly observeReview: (observation: ReviewObservation) => void;
+}
+
+/** What the cluster-wide reservations report. */
+export interface ReservationMetrics {
+  /** Counts one cluster-wide reservation attempt and the time it added to the answer. */
+  readonly observeReservation: (result: ReservationResult, seconds: number) => void;
+  /** `count` holders removed from the reservation Leases, by reason (`seen`, `expired`, `rolled-back`). */
+  readonly reservationsEnded: (reason: string, count: number) => void;
+  /** Reservation Leases the last sweep found. */
+  readonly reservationLeases: (count: number) => void;
 }
 
 /** What the cluster watches report; the composition root hands this object to them. */
@@ -33,7 +46,7 @@ export interface WatchMetrics {
 }
 
 /** Every metric hostport-guard exports. */
-export type Metrics = AdmissionMetrics & WatchMetrics;
+export type Metrics = AdmissionMetrics & WatchMetrics & ReservationMetrics;
 
 /** Sizes of the pod index, read at scrape time. */
 export interface IndexSizes {
@@ -50,6 +63,12 @@ export interface IndexSizes {
  * reviews compares with half of the configured timeoutSeconds).
  */
 export const DURATION_BUCKETS_SECONDS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/**
+ * A reservation is one or a few API calls: milliseconds on a healthy API server, up to
+ * `reservations.timeoutMilliseconds` (at most 15 s) on a sick one.
+ */
+export const RESERVATION_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15];
 
 /** Registers hostport-guard's metrics in `registry`. */
 export function createMetrics(registry: Registry, index: IndexSizes): Metrics {
@@ -100,7 +119,41 @@ export function createMetrics(registry: Registry, index: IndexSizes): Metrics {
     labelNames: ['resource', 'reason'] as const,
     registers,
   });
+  const reservations = new Counter({
+    name: 'hostport_guard_reservations_total',
+    help: 'Cluster-wide reservations of pinned pods\' host ports, by result: taken, refused (another replica\'s pod holds a colliding port), failed (the API server did not take it in time).',
+    labelNames: ['result'] as const,
+    registers,
+  });
+  const reservationSeconds = new Histogram({
+    name: 'hostport_guard_reservation_duration_seconds',
+    help: 'Time a cluster-wide reservation added to an admission answer, by result.',
+    labelNames: ['result'] as const,
+    buckets: RESERVATION_BUCKETS_SECONDS,
+    registers,
+  });
+  const reservationsEnded = new Counter({
+    name: 'hostport_guard_reservations_ended_total',
+    help: 'Holders removed from reservation Leases by this replica, by reason: seen (the watch showed the pod), expired (the TTL passed: the pod was never created), rolled-back (the pod was refused on another port).',
+    labelNames: ['reason'] as const,
+    registers,
+  });
+  const leases = new Gauge({
+    name: 'hostport_guard_reservation_leases',
+    help: 'Reservation Leases in the namespace at the last sweep.',
+    registers,
+  });
   return {
+    observeReservation: (result, seconds) => {
+      reservations.inc({ result });
+      reservationSeconds.observe({ result }, seconds);
+    },
+    reservationsEnded: (reason, count) => {
+      reservationsEnded.inc({ reason }, count);
+    },
+    reservationLeases: (count) => {
+      leases.set(count);
+    },
     observeReview: ({ mode, decision, conflicting: found, existing: already, seconds }) => {
       decisions.inc({ mode, decision });
       if (found) conflicting.inc({ mode });

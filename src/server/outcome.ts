@@ -30,6 +30,10 @@ export interface Outcome {
   readonly warnings?: readonly string[];
   /** The HPG_ERR_* code of a refused or failed request. */
   readonly code?: string;
+  /** How the cluster-wide reservation of an admitted pod's ports ended, when one was tried. */
+  readonly reservation?: string;
+  /** Why it failed, when it did. */
+  readonly reservationError?: string;
 }
 
 declare global {

@@ -35,6 +35,7 @@ describe('resolveConfig', () => {
       health: { host: '0.0.0.0', port: 8080 },
       tls: { certFile: '/tls/tls.crt', keyFile: '/tls/tls.key', reloadIntervalSeconds: 10 },
       reservationTtlSeconds: 30,
+      reservations: { timeoutMilliseconds: 2000, onApiError: 'deny' },
       watch: { staleAfterSeconds: 300 },
       logLevel: 'info',
       maxBodyBytes: 4194304,
@@ -60,6 +61,15 @@ describe('resolveConfig', () => {
     expect(lines(resolveConfig(inputs({ fileText: 'conflictEvents: {enabled: true, leaseNamespace: Bad_NS, leaseName: ok}\n' })))).toEqual([
       expect.stringContaining('config: conflictEvents.leaseNamespace:'),
     ]);
+  });
+
+  it('takes the cluster-wide reservation settings from the file, the environment and the flag', () => {
+    const result = config(resolveConfig(inputs({
+      fileText: 'reservations:\n  onApiError: local\n',
+      env: { HOSTPORT_GUARD_RESERVATIONS_TIMEOUT_MILLISECONDS: '500' },
+      flags: { ...TLS_FLAGS, reservationsNamespace: 'hostport-guard' },
+    })));
+    expect(result.reservations).toEqual({ namespace: 'hostport-guard', timeoutMilliseconds: 500, onApiError: 'local' });
   });
 
   const precedence: [string, Partial<ConfigInputs> & { fileText?: string }, string][] = [
@@ -185,6 +195,26 @@ describe('resolveConfig', () => {
         'config: listen.port: must be an integer, not "tcp://10.96.0.10:443" (this looks like a Kubernetes service link variable: ' +
           'set enableServiceLinks: false on the pod) (from HOSTPORT_GUARD_PORT)',
       ],
+    ],
+    [
+      'a reservation timeout past what a webhook timeout leaves',
+      { fileText: 'reservations:\n  timeoutMilliseconds: 30000\n' },
+      ['config: reservations.timeoutMilliseconds: must be at most 15000 (from file hpg.yaml)'],
+    ],
+    [
+      'an unknown answer to a failed reservation',
+      { env: { HOSTPORT_GUARD_RESERVATIONS_ON_API_ERROR: 'allow' } },
+      ['config: reservations.onApiError: must be one of deny, local (from HOSTPORT_GUARD_RESERVATIONS_ON_API_ERROR)'],
+    ],
+    [
+      'a Lease namespace that is not a namespace name',
+      { flags: { ...TLS_FLAGS, reservationsNamespace: 'Hostport_Guard' } },
+      ['config: reservations.namespace: must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" (from --reservations-namespace)'],
+    ],
+    [
+      'a Lease namespace with a static cluster state, which has no API server to hold Leases',
+      { flags: { ...TLS_FLAGS, reservationsNamespace: 'hostport-guard', clusterState: 'state.yaml' } },
+      ['config: reservations.namespace: needs a live cluster to hold Leases in, and clusterState serves from a file: leave one of them out (from --reservations-namespace)'],
     ],
     [
       'a file holding a list',

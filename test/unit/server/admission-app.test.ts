@@ -1,12 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { gzipSync } from 'node:zlib';
+import type { HoldOutcome } from '../../../src/admission/hold.js';
 import type { Policy } from '../../../src/admission/policy.js';
 import { responderFor } from '../../../src/admission/respond.js';
 import type { Occupant } from '../../../src/engine/types.js';
 import type { PortView } from '../../../src/engine/view.js';
 import { createAdmissionApp } from '../../../src/server/admission-app.js';
 import type { ReviewObservation } from '../../../src/server/metrics.js';
-import { DEFAULT_RULES, occupant, viewOf } from '../../fixtures/pods.js';
+import { DEFAULT_RULES, occupant, ref, unboundSpec, viewOf } from '../../fixtures/pods.js';
 import type { Json } from '../../fixtures/reviews.js';
 import { podObject, podReview, REQUEST_UID, review, reviewRequest } from '../../fixtures/reviews.js';
 import type { TestServer } from './http.js';
@@ -245,5 +246,85 @@ describe('createAdmissionApp', () => {
       { mode: 'exempt', decision: 'allow', conflicting: false },
       { mode: 'none', decision: 'error', conflicting: false },
     ]);
+  });
+});
+
+describe('createAdmissionApp with reservations every replica sees', () => {
+  const admitted: Occupant[] = [];
+  const held: Occupant[] = [];
+  const reservations: [string, number][] = [];
+  const log = captureLogger();
+  let outcome: HoldOutcome = { kind: 'taken' };
+  let server: TestServer;
+  let url: string;
+  const twin = occupant({ pod: ref('team-b/twin'), node: 'worker-2' });
+
+  beforeAll(async () => {
+    let clock = 0;
+    const app = createAdmissionApp({
+      respond: responderFor(policy, { modeLabelOf: (ns) => modes[ns] }, view),
+      logger: log.logger,
+      metrics: { observeReview: () => undefined },
+      onAdmit: (o) => admitted.push(o),
+      cluster: {
+        hold: (o) => {
+          held.push(o);
+          return Promise.resolve(outcome);
+        },
+        onApiError: 'deny',
+        observe: (result, seconds) => reservations.push([result, seconds]),
+      },
+      now: () => (clock += 2),
+      bodyLimitBytes: LIMIT,
+    });
+    server = await serve(app);
+    url = `${server.url}/validate`;
+  });
+
+  afterAll(async () => {
+    await server.close();
+  });
+
+  beforeEach(() => {
+    admitted.length = 0;
+    held.length = 0;
+    reservations.length = 0;
+    outcome = { kind: 'taken' };
+  });
+
+  it('holds the ports of a pod it lets in before answering, then reserves them here too', async () => {
+    const reply = await send(url, { body: podIn('team-a', 'worker-2') });
+    expect(reply.json).toEqual(answer({ allowed: true }));
+    expect([held.map((o) => o.node), admitted.map((o) => o.node), reservations]).toEqual([['worker-2'], ['worker-2'], [['taken', 0.002]]]);
+    expect(log.lines.at(-1)).toMatchObject({ msg: 'request answered', reservation: 'taken', decision: 'allow' });
+  });
+
+  it('never holds for a dry run, a denial, or a pod the scheduler will place', async () => {
+    await send(url, { body: podIn('team-a', 'worker-2', { dryRun: true }) });
+    await send(url, { body: podIn('team-a') });
+    await send(url, { body: review(reviewRequest({}, { ...podObject(), spec: unboundSpec() })) });
+    expect([held, admitted]).toEqual([[], []]);
+  });
+
+  it('denies a pod whose port a twin holds, naming the twin, and reserves nothing', async () => {
+    outcome = { kind: 'refused', holders: [twin] };
+    const reply = await send(url, { body: podIn('team-a', 'worker-2') });
+    expect(reply.json).toEqual(answer({
+      allowed: false,
+      status: { code: 403, reason: 'Forbidden', message: DENIAL.replace('worker-1', 'worker-2').replace('team-a/api-7d9f', 'team-b/twin') },
+      auditAnnotations: { mode: 'enforce', decision: 'deny', conflicts: 'worker-2 8080/TCP team-b/twin/web' },
+    }));
+    expect([admitted, reservations.map(([r]) => r)]).toEqual([[], ['refused']]);
+  });
+
+  it('denies when the reservation failed, logging why', async () => {
+    outcome = { kind: 'failed', reason: 'no answer within 2000 ms' };
+    const reply = await send(url, { body: podIn('team-a', 'worker-2') });
+    expect(reply.json).toEqual(answer({
+      allowed: false,
+      status: { code: 403, reason: 'Forbidden', message: "could not reserve hostNetwork port 8080/TCP on node worker-2 across the webhook's replicas (no answer within 2000 ms); try again" },
+    }));
+    expect(admitted).toEqual([]);
+    expect(log.lines.at(-1)).toMatchObject({ reservation: 'failed', reservationError: 'no answer within 2000 ms', decision: 'deny' });
   });
 });

@@ -32,6 +32,30 @@ describe('createMetrics', () => {
     );
   });
 
+  it('exports reservations by result with the time they added, holders ended by reason, and the Leases of the last sweep', async () => {
+    const registry = new Registry();
+    const metrics = createMetrics(registry, { pods: () => 0, nodes: () => 0 });
+    metrics.observeReservation('taken', 0.004);
+    metrics.observeReservation('refused', 0.012);
+    metrics.observeReservation('failed', 2);
+    metrics.reservationsEnded('expired', 3);
+    metrics.reservationsEnded('seen', 1);
+    metrics.reservationLeases(7);
+    expect((await registry.metrics()).split('\n')).toEqual(
+      expect.arrayContaining([
+        'hostport_guard_reservations_total{result="taken"} 1',
+        'hostport_guard_reservations_total{result="refused"} 1',
+        'hostport_guard_reservations_total{result="failed"} 1',
+        'hostport_guard_reservation_duration_seconds_bucket{le="0.005",result="taken"} 1',
+        'hostport_guard_reservation_duration_seconds_bucket{le="0.01",result="refused"} 0',
+        'hostport_guard_reservation_duration_seconds_bucket{le="2.5",result="failed"} 1',
+        'hostport_guard_reservations_ended_total{reason="expired"} 3',
+        'hostport_guard_reservations_ended_total{reason="seen"} 1',
+        'hostport_guard_reservation_leases 7',
+      ]),
+    );
+  });
+
   it('keeps registries apart, so two servers in one process do not clash', async () => {
     const a = new Registry();
     const b = new Registry();
