@@ -62,10 +62,11 @@ export const DEFAULTS = {
   // a port for long when the create failed after admission.
   reservationTtlSeconds: 30,
   // Cross-replica reservations (Leases in `namespace`) are off until a namespace is given:
-  // the chart gives its own. 2 s bound the API calls well inside the chart's 5 s webhook
-  // timeout (at most half of it, the chart checks), and a reservation that cannot be
-  // taken denies the pod: a controller retries, a person tries again.
-  reservations: { timeoutMilliseconds: 2000, onApiError: 'deny' },
+  // the chart gives its own. A Lease call takes milliseconds on a healthy API server; 1 s
+  // bounds a sick one at half of a 2 s webhook timeout (the chart checks the half, its
+  // default timeout is 5 s). A reservation that cannot be taken denies the pod: a
+  // controller retries, a person tries again.
+  reservations: { timeoutMilliseconds: 1000, onApiError: 'deny' },
   // Only a connection whose end never arrives (half-open after a network change, a stuck
   // proxy) stays silent this long: the server ends every watch within 270 s, and a fresh
   // watch starts a fresh count. Bookmarks cannot keep a quiet watch busy: the watch cache

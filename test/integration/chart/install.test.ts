@@ -140,6 +140,11 @@ describe("the release's ServiceAccount", () => {
     ['create', 'leases.coordination.k8s.io'],
     ['get', lease],
     ['update', lease],
+    // Reservations every replica sees: Leases in the release namespace.
+    ['get', 'leases.coordination.k8s.io'],
+    ['list', 'leases.coordination.k8s.io'],
+    ['update', 'leases.coordination.k8s.io/another-lease'],
+    ['delete', 'leases.coordination.k8s.io'],
   ];
   const denied: readonly (readonly string[])[] = [
     ['get', 'secrets'],
@@ -159,13 +164,19 @@ describe("the release's ServiceAccount", () => {
     ['patch', 'events', '--namespace', 'default'],
     ['update', 'events', '--namespace', 'default'],
     ['delete', 'events', '--namespace', 'default'],
-    ['list', 'leases.coordination.k8s.io'],
-    ['delete', lease],
+    // The election's Lease is limited to get and update, but crossReplicaReservations (on
+    // by default) grants get, list, create, update and delete on every Lease of the
+    // release namespace; patch, watch and deletecollection stay refused.
     ['patch', lease],
-    ['get', 'leases.coordination.k8s.io/another-lease'],
-    ['update', 'leases.coordination.k8s.io/another-lease'],
     ['create', 'leases.coordination.k8s.io', '--namespace', 'kube-system'],
     ['update', `leases.coordination.k8s.io/${GENERATED.fullname}`, '--namespace', 'kube-system'],
+    // Leases anywhere else, and the verbs no Role grants.
+    ['create', 'leases.coordination.k8s.io', '--namespace', 'default'],
+    ['get', 'leases.coordination.k8s.io', '--namespace', 'kube-system'],
+    ['list', 'leases.coordination.k8s.io', '--all-namespaces'],
+    ['watch', 'leases.coordination.k8s.io'],
+    ['deletecollection', 'leases.coordination.k8s.io'],
+    ['create', 'configmaps'],
   ];
   const cases = [...allowed.map((a) => ({ args: a, answer: 'yes' })), ...denied.map((a) => ({ args: a, answer: 'no' }))];
 
@@ -212,10 +223,13 @@ describe('helm uninstall', () => {
   it.each([
     ['the Helm-generated CA release', GENERATED],
     ['the own-Secret release', OWN_SECRET],
-  ])('removes the webhook configuration and the cluster-wide RBAC of %s', async (_name, r) => {
+  ])('removes the webhook configuration, the cluster-wide RBAC and the Lease rights of %s', async (_name, r) => {
     await ok('helm', ['uninstall', r.name, '--namespace', r.namespace]);
     for (const kind of ['validatingwebhookconfiguration', 'clusterrole', 'clusterrolebinding']) {
       expect([kind, await exists(kind, r.fullname)]).toEqual([kind, false]);
+    }
+    for (const kind of ['role', 'rolebinding']) {
+      expect([kind, await exists(kind, `${r.fullname}-reservations`, '--namespace', r.namespace)]).toEqual([kind, false]);
     }
   }, TIMEOUT_MS);
 

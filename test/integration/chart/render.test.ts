@@ -142,6 +142,12 @@ describe.each(CASES)('helm template with $name', ({ valuesFiles, values }) => {
     expect(config.undeclaredPorts).toBe(field(values, 'config', 'undeclaredPorts'));
     // The Lease the RBAC below grants is the one the server uses.
     expect(config.conflictEvents).toEqual({ enabled: field(values, 'config', 'conflictEvents', 'enabled'), leaseNamespace: NAMESPACE, leaseName: FULLNAME });
+    // Leases in the release namespace, where the chart's Role lets the pods keep them.
+    expect(config.reservations).toEqual({
+      ...(field(values, 'crossReplicaReservations') === true ? { namespace: NAMESPACE } : {}),
+      timeoutMilliseconds: field(values, 'config', 'reservations', 'timeoutMilliseconds'),
+      onApiError: field(values, 'config', 'reservations', 'onApiError'),
+    });
     // The server reads exactly the files the pod mounts.
     expect(list(container, 'args')).toEqual(['serve', '--config', '/config/config.yaml']);
     const mounts = Object.fromEntries(list(container, 'volumeMounts').map((m) => [text(m, 'mountPath'), text(m, 'name')]));
@@ -243,7 +249,7 @@ describe('names, namespace and labels', () => {
   it('names every object after fullnameOverride', async () => {
     const objects = await renderWith([], ['fullnameOverride=guard']);
     const names = new Set(objects.filter((o) => text(o, 'kind') !== 'Secret').map((o) => text(o, 'metadata', 'name')));
-    expect([...names]).toEqual(['guard']);
+    expect([...names].sort()).toEqual(['guard', 'guard-reservations']);
     expect(field(webhooksOf(objects)[0], 'clientConfig', 'service', 'name')).toBe('guard');
   });
 
@@ -266,14 +272,16 @@ describe('the RBAC of conflict Events', () => {
     const objects = await renderWith([]);
     expect(rules(objects, 'ClusterRole')).toEqual(['list,watch core/pods,nodes,namespaces', 'list,watch scheduling.k8s.io/priorityclasses', 'create core/events']);
     expect(rules(objects, 'Role')).toEqual(['create coordination.k8s.io/leases', `get,update coordination.k8s.io/leases [${FULLNAME}]`]);
-    const binding = oneOf(objects, 'RoleBinding');
+    const binding = allOf(objects, 'RoleBinding').find((o) => field(o, 'metadata', 'name') === FULLNAME);
     expect([field(binding, 'metadata', 'namespace'), field(binding, 'roleRef', 'name'), field(binding, 'subjects', 0, 'name')]).toEqual([NAMESPACE, FULLNAME, FULLNAME]);
   });
 
   it('grants neither, and the server writes no Events, with config.conflictEvents.enabled=false', async () => {
     const objects = await renderWith([], ['config.conflictEvents.enabled=false']);
     expect(rules(objects, 'ClusterRole')).toEqual(['list,watch core/pods,nodes,namespaces', 'list,watch scheduling.k8s.io/priorityclasses']);
-    expect([allOf(objects, 'Role'), allOf(objects, 'RoleBinding')]).toEqual([[], []]);
+    // Only the reservations' Role and binding are left (crossReplicaReservations is on).
+    const names = (kind: string): string[] => allOf(objects, kind).map((o) => text(o, 'metadata', 'name'));
+    expect([names('Role'), names('RoleBinding')]).toEqual([[`${FULLNAME}-reservations`], [`${FULLNAME}-reservations`]]);
     const configMap = allOf(objects, 'ConfigMap').find((o) => field(o, 'metadata', 'name') === FULLNAME);
     expect(text(configMap, 'data', 'config.yaml')).toContain('conflictEvents:\n  enabled: false');
   });
@@ -311,6 +319,39 @@ describe('the Deployment', () => {
       'affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].operator=Exists']);
     const affinity = field(oneOf(objects, 'Deployment'), 'spec', 'template', 'spec', 'affinity');
     expect(affinity).toEqual({ nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'pool', operator: 'Exists' }] }] } } });
+  });
+});
+
+describe('reservations every replica sees', () => {
+  it('grants rights on Leases only, only in the release namespace, with no watch, patch or deletecollection', async () => {
+    const objects = await renderWith([]);
+    const named = (kind: string): Json | undefined => allOf(objects, kind).find((o) => field(o, 'metadata', 'name') === `${FULLNAME}-reservations`);
+    const role = named('Role');
+    expect([text(role, 'metadata', 'name'), text(role, 'metadata', 'namespace'), field(role, 'rules')]).toEqual([
+      `${FULLNAME}-reservations`,
+      NAMESPACE,
+      [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'create', 'update', 'delete'] }],
+    ]);
+    const binding = named('RoleBinding');
+    expect([field(binding, 'roleRef', 'name'), field(binding, 'subjects')]).toEqual([
+      `${FULLNAME}-reservations`,
+      [{ kind: 'ServiceAccount', name: FULLNAME, namespace: NAMESPACE }],
+    ]);
+  });
+
+  it('renders neither the Role nor a Lease namespace with crossReplicaReservations=false', async () => {
+    const objects = await renderWith([], ['crossReplicaReservations=false']);
+    const names = allOf(objects, 'Role').concat(allOf(objects, 'RoleBinding')).map((o) => text(o, 'metadata', 'name'));
+    expect(names).not.toContain(`${FULLNAME}-reservations`);
+    expect(names).toEqual([FULLNAME, FULLNAME]);
+    const configMap = allOf(objects, 'ConfigMap').find((o) => field(o, 'metadata', 'name') === FULLNAME);
+    const resolved = resolveConfig({
+      flags: { config: '/config/config.yaml' },
+      env: {},
+      file: { ref: { path: '/config/config.yaml', origin: 'from --config' }, text: text(configMap, 'data', 'config.yaml') },
+    });
+    if (!resolved.ok) throw new Error(JSON.stringify(resolved.issues));
+    expect(resolved.config.reservations.namespace).toBeUndefined();
   });
 });
 

@@ -19,6 +19,10 @@ const CASES: readonly { name: string; set: readonly string[]; says: readonly str
   { name: 'a plain-http webhook.url', set: ['webhook.url=http://127.0.0.1:8443/validate'], says: ["at '/webhook/url'", "does not match pattern '^https://'"] },
   { name: 'a privileged container port', set: ['config.listen.port=443'], says: ["at '/config/listen/port'", 'got 443'] },
   { name: 'a watchdog shorter than the longest watch', set: ['config.watch.staleAfterSeconds=299'], says: ["at '/config/watch/staleAfterSeconds'", 'got 299, want 300'] },
+  { name: 'an unknown answer to a failed reservation', set: ['config.reservations.onApiError=allow'], says: ["at '/config/reservations/onApiError'", "'deny', 'local'"] },
+  { name: 'a reservation bound past 15 s', set: ['config.reservations.timeoutMilliseconds=20000', 'webhook.timeoutSeconds=30'], says: ["at '/config/reservations/timeoutMilliseconds'", 'got 20,000, want 15,000'] },
+  { name: 'a reservation bound past half the webhook timeout', set: ['webhook.timeoutSeconds=1'], says: ['config.reservations.timeoutMilliseconds (1000) must be at most half of webhook.timeoutSeconds (1 s)'] },
+  { name: 'a Lease namespace the chart owns', set: ['config.reservations.namespace=elsewhere'], says: ["at '/config/reservations'", "'namespace'"] },
   { name: 'zero replicas', set: ['replicaCount=0'], says: ["at '/replicaCount'", 'got 0, want 1'] },
   { name: 'an unknown log level', set: ['config.logLevel=verbose'], says: ["at '/config/logLevel'"] },
   { name: 'an exempt namespace that is not a DNS label', set: ['config.exemptNamespaces[0]=Kube_System'], says: ["at '/config/exemptNamespaces/0'"] },
@@ -50,7 +54,7 @@ describe('helm refuses bad values', () => {
   it('accepts the same keys with good values (the cases above fail only for their value)', async () => {
     const result = await helm(templateArgs({
       set: [
-        'config.mode=warn', 'replicaCount=3', 'webhook.timeoutSeconds=30', 'tls.mode=secret', 'tls.secret.name=x', 'tls.secret.caBundle=Q0E=', 'config.listen.port=1024',
+        'config.mode=warn', 'replicaCount=3', 'webhook.timeoutSeconds=30', 'config.reservations.timeoutMilliseconds=15000', 'config.reservations.onApiError=local', 'crossReplicaReservations=false', 'tls.mode=secret', 'tls.secret.name=x', 'tls.secret.caBundle=Q0E=', 'config.listen.port=1024',
         'config.exemptNamespaces[0]=kube-public', 'config.watch.staleAfterSeconds=300', 'config.logLevel=debug',
         'config.reservedPorts[0].owner=kube-proxy', 'config.reservedPorts[0].protocol=TCP', 'config.reservedPorts[0].hostIP=127.0.0.1', 'config.reservedPorts[0].port=10249', 'config.undeclaredPorts=ignore',
         'podDisruptionBudget.maxUnavailable=50%', 'namespaceOverride=web-hooks',

@@ -35,7 +35,7 @@ describe('resolveConfig', () => {
       health: { host: '0.0.0.0', port: 8080 },
       tls: { certFile: '/tls/tls.crt', keyFile: '/tls/tls.key', reloadIntervalSeconds: 10 },
       reservationTtlSeconds: 30,
-      reservations: { timeoutMilliseconds: 2000, onApiError: 'deny' },
+      reservations: { timeoutMilliseconds: 1000, onApiError: 'deny' },
       watch: { staleAfterSeconds: 300 },
       logLevel: 'info',
       maxBodyBytes: 4194304,
