@@ -11,10 +11,12 @@ import type { Answer } from './respond.js';
 import { responseOf, reviewOf } from './respond.js';
 import type { DecodedReview } from './review.js';
 
-/** What an attempt to hold a pod's ports for every replica came to. */
+/** What an attempt to hold a pod's ports for every replica (or, for a dry run, to look) came to. */
 export type HoldOutcome =
   /** Every port is held for this pod until the watch shows it or the TTL passes. */
   | { readonly kind: 'taken' }
+  /** A dry run looked and found nothing in the way; nothing was written. */
+  | { readonly kind: 'free' }
   /** A pod admitted by another replica (a twin) holds a colliding port; nothing is held. */
   | { readonly kind: 'refused'; readonly holders: readonly Occupant[] }
   /** The API server did not take the reservation in time (timeout, 5xx, throttled); nothing is held. */
@@ -30,10 +32,15 @@ export const ON_API_ERROR = ['deny', 'local'] as const;
  */
 export type OnApiError = (typeof ON_API_ERROR)[number];
 
-/** The pod an answer lets in and whose ports must be held, if any: never for a dry run. */
-export function admittedBy(review: DecodedReview, answer: Answer): Occupant | undefined {
-  if (answer.kind !== 'decided' || !answer.review.response.allowed || review.request.dryRun === true) return undefined;
+/** The pod an answer lets in on a known node, holding host ports, if any (a dry run's too). */
+export function letIn(answer: Answer): Occupant | undefined {
+  if (answer.kind !== 'decided' || !answer.review.response.allowed) return undefined;
   return answer.decision.admits;
+}
+
+/** The pod an answer lets in and whose ports must be held, if any: never for a dry run, which creates nothing. */
+export function admittedBy(review: DecodedReview, answer: Answer): Occupant | undefined {
+  return review.request.dryRun === true ? undefined : letIn(answer);
 }
 
 function withDecision(answer: Answer & { readonly kind: 'decided' }, decision: Decision): Answer {
@@ -41,8 +48,8 @@ function withDecision(answer: Answer & { readonly kind: 'decided' }, decision: D
 }
 
 /**
- * The answer once the reservation of `admits` was tried:
- * - `taken`: unchanged;
+ * The answer once the reservation of `admits` was tried (or looked at, for a dry run):
+ * - `taken`, `free`: unchanged;
  * - `refused`: decided again with the twins in view (`redecide`), so a denial names the
  *   pod that holds the port in exactly the words an indexed holder gets;
  * - `failed`: in `enforce`, a denial saying so (`onApiError: deny`) or the answer with a
@@ -58,6 +65,7 @@ export function settle(
   if (answer.kind !== 'decided') return answer;
   switch (outcome.kind) {
     case 'taken':
+    case 'free':
       return answer;
     case 'refused':
       return redecide(outcome.holders);

@@ -180,6 +180,10 @@ export async function runServe(config: Config): Promise<void> {
       : {
           cluster: {
             hold: (occupant) => reservations.hold(occupant),
+            check: (occupant) => reservations.check(occupant),
+            release: (occupant) => {
+              reservations.release(occupant);
+            },
             onApiError: config.reservations.onApiError,
             observe: metrics.observeReservation,
           },

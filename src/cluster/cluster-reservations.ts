@@ -5,9 +5,9 @@
  * was read at, so of two replicas racing for one port exactly one succeeds, and the
  * other finds the winner in the Lease and names it.
  *
- * A holder counts, for a replica, until that replica's own watch has shown the pod (its
- * index takes over from there) or until it expires (the TTL: the pod was refused by a
- * later webhook or never created). Removing holders from the Leases is garbage
+ * A holder counts until it expires (the TTL: the pod was refused by a later webhook or
+ * never created), or until the replica's own watch has shown the pod and its index no
+ * longer does (the pod is gone). Removing holders from the Leases is garbage
  * collection, done by `sweep()` on every replica: expired holders, and holders whose pod
  * this replica's watch showed more than `seenGraceMs` ago, so that a replica whose watch
  * is a little behind still sees the Lease meanwhile. A Lease left without holders is
@@ -41,6 +41,8 @@ export interface ClusterReservationsDeps {
   readonly clock: () => number;
   readonly events: ReservationEvents;
   readonly logger: Logger;
+  /** Whether this replica's index shows the pod now (PodIndex.contains). */
+  readonly indexed: (ref: PodRef) => boolean;
 }
 
 /** Options of ClusterReservations. */
@@ -114,6 +116,7 @@ export class ClusterReservations {
   readonly #clock: () => number;
   readonly #events: ReservationEvents;
   readonly #logger: Logger;
+  readonly #indexed: (ref: PodRef) => boolean;
   readonly #ttlMs: number;
   readonly #timeoutMs: number;
   readonly #seenGraceMs: number;
@@ -129,6 +132,7 @@ export class ClusterReservations {
     this.#clock = deps.clock;
     this.#events = deps.events;
     this.#logger = deps.logger;
+    this.#indexed = deps.indexed;
     this.#ttlMs = options.ttlMs;
     this.#timeoutMs = options.timeoutMs;
     this.#seenGraceMs = options.seenGraceMs ?? SEEN_GRACE_MS;
@@ -172,6 +176,25 @@ export class ClusterReservations {
   }
 
   /**
+   * Looks whether a twin holds a colliding port, writing nothing: a dry run answers as
+   * the real create would. Bounded and never rejecting like `hold()`.
+   */
+  async check(occupant: Occupant): Promise<HoldOutcome> {
+    const deadline = AbortSignal.timeout(this.#timeoutMs);
+    const limits: CallLimits = { signal: deadline, timeoutMs: this.#timeoutMs };
+    try {
+      for (const group of this.#groupsOf(occupant)) {
+        const current = await this.#store.get(group.name, limits);
+        const twins = this.#twins(group, current, occupant.pod);
+        if (twins.length > 0) return { kind: 'refused', holders: occupantsOf(group, twins) };
+      }
+      return { kind: 'free' };
+    } catch (error) {
+      return { kind: 'failed', reason: deadline.aborted ? `no answer within ${this.#timeoutMs} ms` : messageOf(error) };
+    }
+  }
+
+  /**
    * Removes expired holders and holders whose pod this replica's watch showed more than
    * the grace ago, and deletes Leases left empty. A Lease someone else wrote meanwhile is
    * left for the next sweep. Sweeps never overlap; one that fails is logged.
@@ -185,6 +208,15 @@ export class ClusterReservations {
         this.#sweeping = undefined;
       });
     return this.#sweeping;
+  }
+
+  /**
+   * Gives back what `hold()` took for a pod whose answer can no longer arrive (the API
+   * server closed the connection): its create cannot happen, and its holders would
+   * otherwise block the port until the TTL. In the background; what fails expires.
+   */
+  release(occupant: Occupant): void {
+    this.#rollBack(this.#groupsOf(occupant).map((g) => g.name), occupant.pod);
   }
 
   /** Abandons the sweep and roll-backs in flight (what they leave expires); hold() is the caller's to drain. */
@@ -220,9 +252,14 @@ export class ClusterReservations {
     return [...groups.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
-  /** Whether this replica's watch has shown the holder's pod (then its index speaks for it). */
-  #wasSeen(holder: LeaseHolder): boolean {
-    return this.#seen.has(holder.uid ?? `${holder.namespace}/${holder.name}`);
+  /**
+   * Whether a holder still holds, for this replica: unless its watch has shown the pod
+   * and the index no longer does (the pod was deleted). A pod the index shows collides
+   * as much as one still pending: the decision before the hold may have been made before
+   * the watch showed it.
+   */
+  #holds(holder: LeaseHolder): boolean {
+    return !this.#seen.has(holder.uid ?? `${holder.namespace}/${holder.name}`) || this.#indexed(refOf(holder));
   }
 
   /**
@@ -243,12 +280,8 @@ export class ClusterReservations {
       }
       const now = this.#clock();
       const holders = current.content?.holders ?? [];
-      // Expired holders, and earlier entries of this very pod (a create of the same name
-      // that failed after admission), make way; the others are kept.
-      const others = holders.filter((h) => h.expiresAt > now && !samePod(refOf(h), pod));
-      const twins = others.filter(
-        (h) => !this.#wasSeen(h) && group.mine.some((m) => collision(heldPort(group, m), heldPort(group, h)) !== undefined),
-      );
+      const others = this.#others(current, pod, now);
+      const twins = this.#twins(group, current, pod, now);
       if (twins.length > 0) return { holders: occupantsOf(group, twins) };
       const replaced = await this.#store.replace(current, content([...others, ...group.mine]), limits);
       if (replaced === 'conflict' || replaced === 'gone') continue;
@@ -258,16 +291,33 @@ export class ClusterReservations {
     }
   }
 
+  /**
+   * The holders a write keeps: expired ones, and earlier entries of this very pod (a
+   * create of the same name that failed after admission), make way.
+   */
+  #others(lease: StoredLease | undefined, pod: PodRef, now: number): LeaseHolder[] {
+    return (lease?.content?.holders ?? []).filter((h) => h.expiresAt > now && !samePod(refOf(h), pod));
+  }
+
+  /** The holders of `lease` that still hold, for this replica, an address colliding with the pod's. */
+  #twins(group: PortGroup, lease: StoredLease | undefined, pod: PodRef, now = this.#clock()): LeaseHolder[] {
+    return this.#others(lease, pod, now).filter(
+      (h) => this.#holds(h) && group.mine.some((m) => collision(heldPort(group, m), heldPort(group, h)) !== undefined),
+    );
+  }
+
   /** Takes the pod out of Leases it was put into, in the background; what fails there expires. */
-  #rollBack(taken: readonly StoredLease[], pod: PodRef): void {
+  #rollBack(taken: readonly (StoredLease | string)[], pod: PodRef): void {
     if (taken.length === 0) return;
     const limits = this.#backgroundLimits();
-    const one = async (lease: StoredLease): Promise<void> => {
-      let current: StoredLease | undefined = lease;
+    const one = async (lease: StoredLease | string): Promise<void> => {
+      const name = typeof lease === 'string' ? lease : lease.name;
+      let current = typeof lease === 'string' ? await this.#store.get(name, limits) : lease;
       for (let attempt = 0; attempt < ROLL_BACK_ATTEMPTS && current !== undefined; attempt += 1) {
         const holders = current.content?.holders ?? [];
         const rest = holders.filter((h) => !samePod(refOf(h), pod));
         const content = current.content;
+        if (content !== undefined && rest.length === holders.length) return;
         const result = rest.length === 0 || content === undefined
           ? await this.#store.remove(current, limits)
           : await this.#store.replace(current, { ...content, holders: rest }, limits);
@@ -276,7 +326,7 @@ export class ClusterReservations {
           this.#events.onEnded('rolled-back', holders.length - rest.length);
           return;
         }
-        current = await this.#store.get(lease.name, limits);
+        current = await this.#store.get(name, limits);
       }
     };
     void Promise.all(taken.map(one)).catch((error: unknown) => {

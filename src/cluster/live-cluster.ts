@@ -66,7 +66,7 @@ export function liveCluster(
   if (clusterReservations === undefined) return { index, view, informer };
   const store = kubeReservationStore(kubeHttp(kubeConfig), clusterReservations.namespace, Math.ceil(reservationTtlMs / 1000));
   const reservations = new ClusterReservations(
-    { store, clock: () => Date.now(), events: clusterReservations.events, logger: deps.logger },
+    { store, clock: () => Date.now(), events: clusterReservations.events, logger: deps.logger, indexed: (ref) => index.contains(ref) },
     { ttlMs: reservationTtlMs, timeoutMs: clusterReservations.timeoutMs },
   );
   index.onPodSeen((ref) => {

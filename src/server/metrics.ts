@@ -17,7 +17,7 @@ export interface ReviewObservation {
   readonly seconds: number;
 }
 
-/** How one attempt to hold a pod's ports for every replica ended: HoldOutcome's kinds. */
+/** How one attempt to hold a pod's ports for every replica ended (dry runs, which only look, are not counted). */
 export type ReservationResult = 'taken' | 'refused' | 'failed';
 
 /** What the admission server reports. */

@@ -22,6 +22,8 @@ export interface Outcome {
   readonly name?: string;
   readonly mode?: ModeLabel;
   readonly decision?: DecisionLabel;
+  /** The node the subject lands on, when the decision knows it. */
+  readonly node?: string;
   /** How many conflicts the decision found. */
   readonly conflicts?: number;
   /** The conflicts already exist on the node (a static pod's mirror, admitted whatever they are). */

@@ -1,6 +1,6 @@
 import type { RequestHandler, Response } from 'express';
 import type { HoldOutcome, OnApiError } from '../admission/hold.js';
-import { admittedBy, settle } from '../admission/hold.js';
+import { admittedBy, letIn, settle } from '../admission/hold.js';
 import type { Answer, Responder } from '../admission/respond.js';
 import type { DecodedReview } from '../admission/review.js';
 import { decodeReview } from '../admission/review.js';
@@ -14,6 +14,10 @@ import { recordOutcome } from './outcome.js';
 export interface ClusterHold {
   /** Holds the ports of a pod about to be let in; never rejects, and answers within its own bound. */
   readonly hold: (occupant: Occupant) => Promise<HoldOutcome>;
+  /** Looks whether a twin holds them, writing nothing (dry runs); like `hold` otherwise. */
+  readonly check: (occupant: Occupant) => Promise<HoldOutcome>;
+  /** Gives back what `hold` took, when the answer can no longer be delivered. */
+  readonly release: (occupant: Occupant) => void;
   /** What an `enforce` pod gets when the API server could not take the reservation. */
   readonly onApiError: OnApiError;
   /** Counts each attempt and the time it added. */
@@ -58,6 +62,7 @@ function answerFacts(answer: Answer): Outcome {
         mode: answer.mode,
         decision: decision.kind,
         conflicts: decision.conflicts.length,
+        ...(decision.node === null ? {} : { node: decision.node }),
         ...(decision.existing ? { existing: true } : {}),
         ...(decision.kind === 'warn' ? { warnings: decision.warnings } : {}),
       };
@@ -71,14 +76,33 @@ function answerFacts(answer: Answer): Outcome {
 
 /**
  * The answer once the pod it lets in holds its ports for every replica: taken, refused
- * by a twin (decided again, naming it), or failed (settled by `onApiError`).
+ * by a twin (decided again, naming it), or failed (settled by `onApiError`). A dry run
+ * only looks, so it answers as the real create would, and is not counted.
  */
 async function heldAnswer(deps: ValidateDeps, cluster: ClusterHold, review: DecodedReview, answer: Answer, admits: Occupant, res: Response): Promise<Answer> {
+  const dryRun = review.request.dryRun === true;
   const started = deps.now();
-  const outcome = await cluster.hold(admits);
-  cluster.observe(outcome.kind, (deps.now() - started) / 1000);
+  const outcome = dryRun ? await cluster.check(admits) : await cluster.hold(admits);
+  if (outcome.kind !== 'free') cluster.observe(outcome.kind, (deps.now() - started) / 1000);
   recordOutcome(res, { reservation: outcome.kind, ...(outcome.kind === 'failed' ? { reservationError: outcome.reason } : {}) });
+  if (outcome.kind === 'taken') {
+    // The watch may have shown a colliding pod while the reservation was being taken:
+    // decided again now (microseconds), such a pod denies, and the ports go back.
+    const again = deps.respond(review);
+    if (admittedBy(review, again) === undefined) {
+      cluster.release(admits);
+      return again;
+    }
+  }
   return settle(answer, admits, outcome, (holders) => deps.respond(review, holders), cluster.onApiError);
+}
+
+/**
+ * Whether the API server has gone away from this request (its own timeout passed, or it
+ * restarted): no answer will reach it, so the pod will not be created.
+ */
+function clientGone(res: Response): boolean {
+  return res.destroyed || res.socket === null || res.socket.destroyed;
 }
 
 /**
@@ -98,8 +122,21 @@ export function validateHandler(deps: ValidateDeps): RequestHandler {
     const review = decoded.review;
     recordOutcome(res, subjectFacts(review));
     let answer = deps.respond(review);
-    const admits = admittedBy(review, answer);
-    if (admits !== undefined && deps.cluster !== undefined) answer = await heldAnswer(deps, deps.cluster, review, answer, admits, res);
+    const admits = letIn(answer);
+    const cluster = deps.cluster;
+    if (admits !== undefined && cluster !== undefined) {
+      if (clientGone(res)) {
+        // Nobody waits for this answer: holding ports for it would only block them.
+        recordOutcome(res, { ...answerFacts(answer), reservation: 'abandoned' });
+        return;
+      }
+      answer = await heldAnswer(deps, cluster, review, answer, admits, res);
+      if (clientGone(res)) {
+        if (admittedBy(review, answer) !== undefined) cluster.release(admits);
+        recordOutcome(res, { ...answerFacts(answer), reservation: 'abandoned' });
+        return;
+      }
+    }
     recordOutcome(res, answerFacts(answer));
     const held = admittedBy(review, answer);
     if (held !== undefined) deps.onAdmit(held);

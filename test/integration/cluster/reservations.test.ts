@@ -119,7 +119,7 @@ describe('reservation Leases on a real API server', () => {
   it('lets exactly one of thirty pods racing over three replicas in, each other naming it, and none of them twice', async () => {
     const events = recorder();
     const replicas = [0, 1, 2].map(() => new ClusterReservations(
-      { store: kubeReservationStore(kubeHttp(kubeConfig), namespace, TTL_MS / 1000), clock: () => Date.now(), events: events.events, logger: quiet },
+      { store: kubeReservationStore(kubeHttp(kubeConfig), namespace, TTL_MS / 1000), clock: () => Date.now(), events: events.events, logger: quiet, indexed: () => false },
       { ttlMs: TTL_MS, timeoutMs: 20_000 },
     ));
     const racers = Array.from({ length: 30 }, (_, i) => pinned(`race-${i}`, 18003));
@@ -136,7 +136,7 @@ describe('reservation Leases on a real API server', () => {
     let now = Date.now();
     const events = recorder();
     const replica = new ClusterReservations(
-      { store, clock: () => now, events: events.events, logger: quiet },
+      { store, clock: () => now, events: events.events, logger: quiet, indexed: () => false },
       { ttlMs: TTL_MS, timeoutMs: 20_000 },
     );
     const outcomes = [];
@@ -153,7 +153,7 @@ describe('reservation Leases on a real API server', () => {
 
   it('fails with the API server\'s words when the namespace of the Leases does not exist', async () => {
     const missing = new ClusterReservations(
-      { store: kubeReservationStore(kubeHttp(kubeConfig), `${namespace}-missing`, 30), clock: () => Date.now(), events: recorder().events, logger: quiet },
+      { store: kubeReservationStore(kubeHttp(kubeConfig), `${namespace}-missing`, 30), clock: () => Date.now(), events: recorder().events, logger: quiet, indexed: () => false },
       { ttlMs: TTL_MS, timeoutMs: 5_000 },
     );
     const outcome = await missing.hold(pinned('lost', 18004));
@@ -188,7 +188,7 @@ describe('reservations against an API server that never answers', () => {
       currentContext: 'silent',
     });
     const reservations = new ClusterReservations(
-      { store: kubeReservationStore(kubeHttp(kubeConfig), 'hostport-guard', 30), clock: () => Date.now(), events: recorder().events, logger: quiet },
+      { store: kubeReservationStore(kubeHttp(kubeConfig), 'hostport-guard', 30), clock: () => Date.now(), events: recorder().events, logger: quiet, indexed: () => false },
       { ttlMs: TTL_MS, timeoutMs: 300 },
     );
     expect(await reservations.hold(pinned('waiting', 18005))).toEqual({ kind: 'failed', reason: 'no answer within 300 ms' });

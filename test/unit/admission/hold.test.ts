@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { HoldOutcome, OnApiError } from '../../../src/admission/hold.js';
-import { admittedBy, settle } from '../../../src/admission/hold.js';
+import { admittedBy, letIn, settle } from '../../../src/admission/hold.js';
 import type { Policy } from '../../../src/admission/policy.js';
 import type { Answer } from '../../../src/admission/respond.js';
 import { responderFor } from '../../../src/admission/respond.js';
@@ -32,7 +32,7 @@ const twin: Occupant = occupant({ pod: ref('team-b/twin'), ports: [hostPort({ ho
 
 function settled(review: DecodedReview, outcome: HoldOutcome, onApiError: OnApiError = 'deny'): Answer {
   const answer = respond(review);
-  const admits = admittedBy(review, answer);
+  const admits = letIn(answer);
   if (admits === undefined) throw new Error('the fixture admits nothing');
   return settle(answer, admits, outcome, (holders) => respond(review, holders), onApiError);
 }
@@ -51,9 +51,9 @@ describe('admittedBy', () => {
     expect(admittedBy(review, respond(review))).toMatchObject({ node: 'worker-1', pod: { namespace: 'team-a', name: 'api-new' } });
   });
 
-  it('names nothing for a dry run, which creates nothing', () => {
+  it('names nothing for a dry run, which creates nothing, though the pod would be let in', () => {
     const review = pinned('team-a', { dryRun: true });
-    expect(admittedBy(review, respond(review))).toBeUndefined();
+    expect([admittedBy(review, respond(review)), letIn(respond(review))?.node]).toEqual([undefined, 'worker-1']);
   });
 
   it('names nothing for a denial', () => {
@@ -76,6 +76,7 @@ describe('admittedBy', () => {
 describe('settle', () => {
   const cases: readonly [string, DecodedReview, HoldOutcome, OnApiError, Json][] = [
     ['leaves an answer alone once the ports are taken', pinned(), { kind: 'taken' }, 'deny', { uid: REQUEST_UID, allowed: true }],
+    ['leaves a dry run alone when nothing is in the way', pinned('team-a', { dryRun: true }), { kind: 'free' }, 'deny', { uid: REQUEST_UID, allowed: true }],
     [
       "denies in enforce when a twin holds the port, naming it as an indexed holder's denial would",
       pinned(),

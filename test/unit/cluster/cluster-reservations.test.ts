@@ -37,6 +37,8 @@ interface World {
   readonly recorder: Recorder;
   /** Wall-clock milliseconds, moved by the test. */
   readonly clock: { now: number };
+  /** The pods the replicas' index shows, as namespace/name. */
+  readonly indexed: Set<string>;
   replica(timeoutMs?: number): ClusterReservations;
 }
 
@@ -44,12 +46,17 @@ function world(): World {
   const store = new FakeLeaseStore();
   const recorder = new Recorder();
   const clock = { now: 1_000_000 };
+  const indexed = new Set<string>();
   return {
     store,
     recorder,
     clock,
+    indexed,
     replica: (timeoutMs = 2_000) =>
-      new ClusterReservations({ store, clock: () => clock.now, events: recorder.events, logger: recorder.logger }, { ttlMs: TTL_MS, timeoutMs, seenGraceMs: 5_000 }),
+      new ClusterReservations(
+        { store, clock: () => clock.now, events: recorder.events, logger: recorder.logger, indexed: (r) => indexed.has(`${r.namespace}/${r.name}`) },
+        { ttlMs: TTL_MS, timeoutMs, seenGraceMs: 5_000 },
+      ),
   };
 }
 
@@ -113,7 +120,16 @@ describe('ClusterReservations.hold', () => {
     expect(w.recorder.ended).toEqual([['expired', 1]]);
   });
 
-  it("ignores a holder whose pod this replica's watch has shown: the index speaks for it", async () => {
+  it('still counts a holder whose pod the watch has shown while the index shows it: the decision may predate it', async () => {
+    const w = world();
+    w.store.put(LEASE_8080, lease8080(holder('shown')));
+    w.indexed.add('team-a/shown');
+    const replica = w.replica();
+    replica.podSeen(ref('team-a/shown'));
+    expect(await replica.hold(pinned('web-1'))).toMatchObject({ kind: 'refused', holders: [{ pod: ref('team-a/shown') }] });
+  });
+
+  it("ignores a holder whose pod this replica's watch has shown and that is gone since", async () => {
     const w = world();
     w.store.put(LEASE_8080, lease8080(holder('shown')));
     const replica = w.replica();
@@ -189,6 +205,42 @@ describe('ClusterReservations.hold', () => {
     expect(outcome).toEqual({ kind: 'failed', reason: 'no answer within 50 ms' });
     await settle();
     expect(w.store.leases.size).toBe(0);
+  });
+});
+
+describe('ClusterReservations.check', () => {
+  it('finds a twin as hold would, and writes nothing', async () => {
+    const w = world();
+    w.store.put(LEASE_8080, lease8080(holder('twin'), holder('expired', { expiresAt: 0 })));
+    const before = w.store.leases.get(LEASE_8080)?.resourceVersion;
+    expect(await w.replica().check(pinned('dry'))).toMatchObject({ kind: 'refused', holders: [{ pod: ref('team-a/twin') }] });
+    expect([w.store.calls, w.store.leases.get(LEASE_8080)?.resourceVersion]).toEqual([['get'], before]);
+  });
+
+  it('finds nothing in the way of a free port, and creates no Lease', async () => {
+    const w = world();
+    expect(await w.replica().check(pinned('dry'))).toEqual({ kind: 'free' });
+    expect(w.store.leases.size).toBe(0);
+  });
+
+  it('fails as hold does when the API server does not answer', async () => {
+    const w = world();
+    w.store.fail('get', { kind: 'hang' });
+    expect(await w.replica(50).check(pinned('dry'))).toEqual({ kind: 'failed', reason: 'no answer within 50 ms' });
+  });
+});
+
+describe('ClusterReservations.release', () => {
+  it('gives back every port a pod holds, leaving the other holders', async () => {
+    const w = world();
+    const replica = w.replica();
+    w.store.put(LEASE_8080, lease8080(holder('other', { hostIP: '10.0.0.1' })));
+    const web = pinned('web-1', [hostPort({ hostIP: '10.0.0.2' }), hostPort({ port: 9090 })]);
+    expect(await replica.hold(web)).toEqual({ kind: 'taken' });
+    replica.release(web);
+    await settle();
+    expect([w.store.holdersOf(LEASE_8080), w.store.leases.has(leaseName('worker-1', 'TCP', 9090))]).toEqual([['team-a/other'], false]);
+    expect(w.recorder.ended).toEqual([['rolled-back', 1], ['rolled-back', 1]]);
   });
 });
 

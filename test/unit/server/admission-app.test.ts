@@ -10,6 +10,7 @@ import type { ReviewObservation } from '../../../src/server/metrics.js';
 import { DEFAULT_RULES, occupant, ref, unboundSpec, viewOf } from '../../fixtures/pods.js';
 import type { Json } from '../../fixtures/reviews.js';
 import { podObject, podReview, REQUEST_UID, review, reviewRequest } from '../../fixtures/reviews.js';
+import { done, eventually, notYet } from '../../support/wait.js';
 import type { TestServer } from './http.js';
 import { captureLogger, send, serve } from './http.js';
 
@@ -252,9 +253,20 @@ describe('createAdmissionApp', () => {
 describe('createAdmissionApp with reservations every replica sees', () => {
   const admitted: Occupant[] = [];
   const held: Occupant[] = [];
+  const released: Occupant[] = [];
+  const checked: Occupant[] = [];
   const reservations: [string, number][] = [];
   const log = captureLogger();
   let outcome: HoldOutcome = { kind: 'taken' };
+  /** When set, a hold waits for this before it answers. */
+  let gate: Promise<void> | undefined;
+  /** Pods the watch shows while a hold is in flight. */
+  const appeared: Occupant[] = [];
+  let appearing: Occupant | undefined;
+  const liveView: PortView = {
+    ...view,
+    occupantsOn: (node) => [...view.occupantsOn(node), ...appeared.filter((o) => o.node === node)],
+  };
   let server: TestServer;
   let url: string;
   const twin = occupant({ pod: ref('team-b/twin'), node: 'worker-2' });
@@ -262,15 +274,22 @@ describe('createAdmissionApp with reservations every replica sees', () => {
   beforeAll(async () => {
     let clock = 0;
     const app = createAdmissionApp({
-      respond: responderFor(policy, { modeLabelOf: (ns) => modes[ns] }, view),
+      respond: responderFor(policy, { modeLabelOf: (ns) => modes[ns] }, liveView),
       logger: log.logger,
       metrics: { observeReview: () => undefined },
       onAdmit: (o) => admitted.push(o),
       cluster: {
-        hold: (o) => {
+        hold: async (o) => {
           held.push(o);
-          return Promise.resolve(outcome);
+          await gate;
+          if (appearing !== undefined) appeared.push(appearing);
+          return outcome;
         },
+        check: (o) => {
+          checked.push(o);
+          return Promise.resolve(outcome.kind === 'taken' ? { kind: 'free' } : outcome);
+        },
+        release: (o) => released.push(o),
         onApiError: 'deny',
         observe: (result, seconds) => reservations.push([result, seconds]),
       },
@@ -288,8 +307,13 @@ describe('createAdmissionApp with reservations every replica sees', () => {
   beforeEach(() => {
     admitted.length = 0;
     held.length = 0;
+    released.length = 0;
+    checked.length = 0;
     reservations.length = 0;
     outcome = { kind: 'taken' };
+    gate = undefined;
+    appeared.length = 0;
+    appearing = undefined;
   });
 
   it('holds the ports of a pod it lets in before answering, then reserves them here too', async () => {
@@ -303,7 +327,14 @@ describe('createAdmissionApp with reservations every replica sees', () => {
     await send(url, { body: podIn('team-a', 'worker-2', { dryRun: true }) });
     await send(url, { body: podIn('team-a') });
     await send(url, { body: review(reviewRequest({}, { ...podObject(), spec: unboundSpec() })) });
-    expect([held, admitted]).toEqual([[], []]);
+    expect([held, admitted, reservations]).toEqual([[], [], []]);
+  });
+
+  it('answers a dry run as the create would, looking at the reservations without writing any', async () => {
+    outcome = { kind: 'refused', holders: [twin] };
+    const reply = await send(url, { body: podIn('team-a', 'worker-2', { dryRun: true }) });
+    expect(reply.json).toMatchObject(answer({ allowed: false, status: { code: 403, reason: 'Forbidden' } }));
+    expect([checked.map((o) => o.node), held, admitted]).toEqual([['worker-2'], [], []]);
   });
 
   it('denies a pod whose port a twin holds, naming the twin, and reserves nothing', async () => {
@@ -315,6 +346,32 @@ describe('createAdmissionApp with reservations every replica sees', () => {
       auditAnnotations: { mode: 'enforce', decision: 'deny', conflicts: 'worker-2 8080/TCP team-b/twin/web' },
     }));
     expect([admitted, reservations.map(([r]) => r)]).toEqual([[], ['refused']]);
+  });
+
+  it('denies, and gives the ports back, when the watch showed a colliding pod while they were being taken', async () => {
+    appearing = occupant({ pod: ref('team-c/fresh'), node: 'worker-2' });
+    const reply = await send(url, { body: podIn('team-a', 'worker-2') });
+    expect(reply.json).toMatchObject(answer({
+      allowed: false,
+      status: { code: 403, reason: 'Forbidden', message: DENIAL.replace('worker-1', 'worker-2').replace('team-a/api-7d9f', 'team-c/fresh') },
+    }));
+    expect([released.map((o) => o.node), admitted]).toEqual([['worker-2'], []]);
+  });
+
+  it('gives the ports back when the API server went away while they were being held', async () => {
+    let open: () => void = () => undefined;
+    gate = new Promise((resolve) => {
+      open = resolve;
+    });
+    const aborted = new AbortController();
+    const request = fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(podIn('team-a', 'worker-2')), signal: aborted.signal });
+    await eventually('the hold to start', () => (held.length === 1 ? done(undefined) : notYet('not yet')));
+    aborted.abort();
+    await expect(request).rejects.toThrow('aborted');
+    await eventually('the server to see the connection closed', () => (log.lines.some((l) => l['msg'] === 'request aborted') ? done(undefined) : notYet('open')));
+    open();
+    await eventually('the ports to be given back', () => (released.length === 1 ? done(undefined) : notYet('not released')));
+    expect([released.map((o) => o.node), admitted]).toEqual([['worker-2'], []]);
   });
 
   it('denies when the reservation failed, logging why', async () => {
