@@ -29,6 +29,12 @@ export interface WebhookOptions {
   readonly logFile: string;
   /** HOSTPORT_GUARD_* settings the flags do not cover (e.g. conflict Events). */
   readonly env?: Readonly<Record<string, string>>;
+  /** Hold reservations as Leases in this namespace (`--reservations-namespace`), so replicas share them. */
+  readonly reservationsNamespace?: string;
+  /** `reservations.timeoutMilliseconds`, through its variable. */
+  readonly reservationTimeoutMs?: number;
+  /** `reservationTtlSeconds`, through its variable. */
+  readonly reservationTtlSeconds?: number;
 }
 
 /** A webhook process that answered /readyz with 200. */
@@ -39,6 +45,8 @@ export interface RunningWebhook {
   readonly url: string;
   /** SIGTERM, then waits for the process to exit (SIGKILL after 20 s). */
   stop(): Promise<void>;
+  /** SIGKILL, as a crash or an OOM kill ends it, and waits until it is gone. */
+  kill(): Promise<void>;
   /** The samples of GET /metrics. */
   metrics(): Promise<Sample[]>;
   /** The status of GET /readyz, or 0 when nothing answers. */
@@ -89,12 +97,14 @@ export function httpGet(port: number, urlPath: string): Promise<{ status: number
  * The webhook's environment: the caller's, without HOSTPORT_GUARD_* settings that would
  * change what the stories expect, and listening on loopback only.
  */
-function webhookEnv(extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv {
+function webhookEnv(options: WebhookOptions): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
     if (!name.startsWith('HOSTPORT_GUARD_')) env[name] = value;
   }
-  return { ...env, ...extra, HOSTPORT_GUARD_HOST: '127.0.0.1', HOSTPORT_GUARD_HEALTH_HOST: '127.0.0.1' };
+  const timeout = options.reservationTimeoutMs === undefined ? {} : { HOSTPORT_GUARD_RESERVATIONS_TIMEOUT_MILLISECONDS: String(options.reservationTimeoutMs) };
+  const ttl = options.reservationTtlSeconds === undefined ? {} : { HOSTPORT_GUARD_RESERVATION_TTL_SECONDS: String(options.reservationTtlSeconds) };
+  return { ...env, ...options.env, HOSTPORT_GUARD_HOST: '127.0.0.1', HOSTPORT_GUARD_HEALTH_HOST: '127.0.0.1', ...timeout, ...ttl };
 }
 
 /** The command line after `node bin/hostport-guard.js`. */
@@ -108,6 +118,7 @@ export function serveArgs(options: WebhookOptions): string[] {
     '--health-port', String(options.healthPort),
     '--mode', options.mode,
     ...options.exemptNamespaces.flatMap((ns) => ['--exempt-namespace', ns]),
+    ...(options.reservationsNamespace === undefined ? [] : ['--reservations-namespace', options.reservationsNamespace]),
     '--log-level', 'info',
   ];
 }
@@ -127,7 +138,7 @@ export async function startWebhook(options: WebhookOptions, wait: WaitOptions = 
   const fd = openSync(options.logFile, 'a');
   const child = spawn(process.execPath, [BIN, ...serveArgs(options)], {
     cwd: REPO_ROOT,
-    env: webhookEnv(options.env),
+    env: webhookEnv(options),
     stdio: ['ignore', fd, fd],
   });
   closeSync(fd);
@@ -166,6 +177,11 @@ export async function startWebhook(options: WebhookOptions, wait: WaitOptions = 
         child.kill('SIGKILL');
         await exit;
       }
+    },
+    async kill() {
+      if (exited(child)) return;
+      child.kill('SIGKILL');
+      await exit;
     },
     async metrics() {
       const res = await httpGet(options.healthPort, '/metrics');
