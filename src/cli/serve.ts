@@ -135,6 +135,9 @@ export async function runServe(config: Config): Promise<void> {
     onSwept: (leases) => {
       metrics.reservationLeases(leases);
     },
+    onRequest: (verb) => {
+      metrics.leaseRequest(verb);
+    },
   };
   const cluster =
     config.clusterState === undefined

@@ -16,8 +16,8 @@
 import type { HoldOutcome } from '../admission/hold.js';
 import { collision, samePod } from '../engine/conflicts.js';
 import type { HostPort, Occupant, PodRef } from '../engine/types.js';
-import type { CallLimits, LeaseHolder, LeaseStore, PortLease, StoredLease } from './lease-store.js';
-import { leaseName } from './lease-store.js';
+import type { CallLimits, LeaseHolder, LeaseStore, LeaseVerb, PortLease, StoredLease } from './lease-store.js';
+import { countedLeaseStore, leaseName } from './lease-store.js';
 import type { Logger } from './logger.js';
 
 /** Why holders left the Leases. */
@@ -29,6 +29,8 @@ export interface ReservationEvents {
   onEnded(reason: EndReason, count: number): void;
   /** A sweep found `leases` reservation Leases. */
   onSwept(leases: number): void;
+  /** One call to the API server about a Lease. */
+  onRequest(verb: LeaseVerb): void;
 }
 
 /** Collaborators of ClusterReservations. */
@@ -128,7 +130,9 @@ export class ClusterReservations {
 
   /** Reservations kept in `deps.store`. */
   constructor(deps: ClusterReservationsDeps, options: ClusterReservationsOptions) {
-    this.#store = deps.store;
+    this.#store = countedLeaseStore(deps.store, (verb) => {
+      deps.events.onRequest(verb);
+    });
     this.#clock = deps.clock;
     this.#events = deps.events;
     this.#logger = deps.logger;

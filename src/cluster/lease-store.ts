@@ -235,3 +235,32 @@ export function kubeReservationStore(http: KubeHttp, namespace: string, ttlSecon
     },
   };
 }
+
+/** The calls a LeaseStore makes to the API server. */
+export type LeaseVerb = 'create' | 'get' | 'replace' | 'delete' | 'list';
+
+/** `store`, reporting every call it makes (the API server load reservations cause). */
+export function countedLeaseStore(store: LeaseStore, onRequest: (verb: LeaseVerb) => void): LeaseStore {
+  return {
+    get: (name, limits) => {
+      onRequest('get');
+      return store.get(name, limits);
+    },
+    create: (name, content, limits) => {
+      onRequest('create');
+      return store.create(name, content, limits);
+    },
+    replace: (lease, content, limits) => {
+      onRequest('replace');
+      return store.replace(lease, content, limits);
+    },
+    remove: (lease, limits) => {
+      onRequest('delete');
+      return store.remove(lease, limits);
+    },
+    list: (limits) => {
+      onRequest('list');
+      return store.list(limits);
+    },
+  };
+}

@@ -34,6 +34,8 @@ export interface ReservationMetrics {
   readonly reservationsEnded: (reason: string, count: number) => void;
   /** Reservation Leases the last sweep found. */
   readonly reservationLeases: (count: number) => void;
+  /** One call to the API server about a reservation Lease (`create`, `get`, `replace`, `delete`, `list`). */
+  readonly leaseRequest: (verb: string) => void;
 }
 
 /** What the cluster watches report; the composition root hands this object to them. */
@@ -143,6 +145,12 @@ export function createMetrics(registry: Registry, index: IndexSizes): Metrics {
     help: 'Reservation Leases in the namespace at the last sweep.',
     registers,
   });
+  const leaseRequests = new Counter({
+    name: 'hostport_guard_lease_requests_total',
+    help: 'Calls this replica made to the API server about reservation Leases, by verb: create, get, replace, delete, list.',
+    labelNames: ['verb'] as const,
+    registers,
+  });
   return {
     observeReservation: (result, seconds) => {
       reservations.inc({ result });
@@ -153,6 +161,9 @@ export function createMetrics(registry: Registry, index: IndexSizes): Metrics {
     },
     reservationLeases: (count) => {
       leases.set(count);
+    },
+    leaseRequest: (verb) => {
+      leaseRequests.inc({ verb });
     },
     observeReview: ({ mode, decision, conflicting: found, existing: already, seconds }) => {
       decisions.inc({ mode, decision });

@@ -12,7 +12,7 @@ import { CoordinationV1Api as CoordinationApi, KubeConfig as KubeConfigClass } f
 import net from 'node:net';
 
 import type { HoldOutcome } from '../../../src/admission/hold.js';
-import type { EndReason } from '../../../src/cluster/cluster-reservations.js';
+import type { EndReason, ReservationEvents } from '../../../src/cluster/cluster-reservations.js';
 import { ClusterReservations } from '../../../src/cluster/cluster-reservations.js';
 import { kubeHttp } from '../../../src/cluster/kube-http.js';
 import type { CallLimits, LeaseStore, PortLease } from '../../../src/cluster/lease-store.js';
@@ -48,13 +48,16 @@ function content(port: number, ...names: string[]): PortLease {
 }
 
 /** Counts what the reservations report. */
-function recorder(): { ended: [EndReason, number][]; events: { onEnded(r: EndReason, n: number): void; onSwept(): void } } {
+function recorder(): { ended: [EndReason, number][]; requests: string[]; events: ReservationEvents } {
   const ended: [EndReason, number][] = [];
+  const requests: string[] = [];
   return {
     ended,
+    requests,
     events: {
       onEnded: (reason, count) => ended.push([reason, count]),
       onSwept: () => undefined,
+      onRequest: (verb) => requests.push(verb),
     },
   };
 }
@@ -144,6 +147,8 @@ describe('reservation Leases on a real API server', () => {
       outcomes.push(...(await Promise.all(Array.from({ length: 20 }, (_, k) => replica.hold(pinned(`many-${i + k}`, 20_000 + i + k))))));
     }
     expect(outcomes.filter((o) => o.kind === 'taken')).toHaveLength(200);
+    // A free port costs one call: the create.
+    expect(events.requests).toEqual(Array.from({ length: 200 }, () => 'create'));
     expect((await store.list(limits())).length).toBeGreaterThanOrEqual(200);
     now += TTL_MS + 1;
     await replica.sweep();

@@ -16,6 +16,7 @@ const LEASE_8080 = leaseName('worker-1', 'TCP', 8080);
 class Recorder {
   readonly ended: [EndReason, number][] = [];
   readonly swept: number[] = [];
+  readonly requests: string[] = [];
   readonly logs: string[] = [];
   readonly events = {
     onEnded: (reason: EndReason, count: number) => {
@@ -23,6 +24,9 @@ class Recorder {
     },
     onSwept: (leases: number) => {
       this.swept.push(leases);
+    },
+    onRequest: (verb: string) => {
+      this.requests.push(verb);
     },
   };
   readonly logger = {
@@ -152,6 +156,7 @@ describe('ClusterReservations.hold', () => {
     w.store.fail('replace', { kind: 'conflict' });
     expect(await w.replica().hold(pinned('web-1'))).toEqual({ kind: 'taken' });
     expect(w.store.calls).toEqual(['create', 'get', 'replace', 'get', 'replace']);
+    expect(w.recorder.requests).toEqual(w.store.calls.map((c) => (c === 'remove' ? 'delete' : c)));
   });
 
   it('gives back the ports it took when refused on a later one', async () => {

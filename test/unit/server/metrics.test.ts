@@ -41,6 +41,9 @@ describe('createMetrics', () => {
     metrics.reservationsEnded('expired', 3);
     metrics.reservationsEnded('seen', 1);
     metrics.reservationLeases(7);
+    metrics.leaseRequest('create');
+    metrics.leaseRequest('create');
+    metrics.leaseRequest('list');
     expect((await registry.metrics()).split('\n')).toEqual(
       expect.arrayContaining([
         'hostport_guard_reservations_total{result="taken"} 1',
@@ -52,6 +55,8 @@ describe('createMetrics', () => {
         'hostport_guard_reservations_ended_total{reason="expired"} 3',
         'hostport_guard_reservations_ended_total{reason="seen"} 1',
         'hostport_guard_reservation_leases 7',
+        'hostport_guard_lease_requests_total{verb="create"} 2',
+        'hostport_guard_lease_requests_total{verb="list"} 1',
       ]),
     );
   });
