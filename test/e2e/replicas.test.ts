@@ -29,14 +29,13 @@ raceStories(() => ({
   namespace: (prefix) => suite.namespace(prefix),
   raceNode: 'worker-3',
   ttlSeconds: TTL_SECONDS,
-  async killReplica(round) {
+  killer(round) {
     const index = (round - 1) % REPLICAS;
-    const pid = suite.replica(index)?.pid;
-    await suite.kill(index);
-    return {
-      what: `replica ${index} (pid ${pid ?? '?'}) killed with SIGKILL`,
+    return Promise.resolve({
+      what: `replica ${index} (pid ${suite.replica(index)?.pid ?? '?'}) killed with SIGKILL`,
+      kill: () => suite.kill(index),
       back: () => suite.restart(index),
-    };
+    });
   },
   leases: () => suite.leases(),
   daemonSetNodes: NODES.map((name) => ({ name })),

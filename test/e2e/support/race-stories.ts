@@ -29,8 +29,11 @@ export interface RaceTarget {
   readonly raceNode: string;
   /** The replicas' reservationTtlSeconds. */
   readonly ttlSeconds: number;
-  /** Kills one replica the way a crash does, in a round that says which; `back()` waits until it (or its replacement) serves again. */
-  killReplica(round: number): Promise<{ readonly what: string; back(): Promise<void> }>;
+  /**
+   * Chooses the replica to kill in `round` (before the burst); `kill()` then ends it the
+   * way a crash does, quickly, and `back()` waits until it (or its replacement) serves.
+   */
+  killer(round: number): Promise<Kill>;
   /** The reservation Leases that exist now. */
   leases(): Promise<string[]>;
   /** The nodes DaemonSet pods go to; real ones are asked on their port. */
@@ -39,6 +42,13 @@ export interface RaceTarget {
   readonly daemonSetExtras: Pick<PodOptions, 'tolerations' | 'nodeSelector'> & { readonly run?: (port: number) => PodOptions['run'] };
   /** Per replica: reviews answered and reservations by result, to show how the work was spread. */
   counters?(): Promise<Counters[]>;
+}
+
+/** One replica to kill, and how. */
+export interface Kill {
+  readonly what: string;
+  kill(): Promise<void>;
+  back(): Promise<void>;
 }
 
 /** How many racers and rounds. */
@@ -74,25 +84,32 @@ function delta(before: readonly Counters[], after: readonly Counters[]): Counter
 
 /** The races, as jest tests; `target` is read when the tests run. */
 export function raceStories(target: () => RaceTarget, options: RaceOptions): void {
-  /** Creates `racers` identical pinned pods at once with parallel kubectl processes; `during` runs once the first is created. */
-  async function burst(ns: string, port: number, round: string, during?: () => Promise<void>): Promise<Burst> {
+  /**
+   * Creates `racers` identical pinned pods at once with parallel kubectl processes;
+   * `during` runs once the first is created, and is told how many kubectl processes had
+   * finished by then.
+   */
+  async function burst(ns: string, port: number, round: string, during?: (finished: number) => Promise<void>): Promise<Burst> {
     const t = target();
     const names = Array.from({ length: options.racers }, (_, i) => `race-${round}-${String(i + 1).padStart(2, '0')}`);
     const files = names.map((name) =>
       t.manifests.write(name, pod({ name, namespace: ns, nodeName: t.raceNode, hostNetwork: true, ports: [{ containerPort: port }] })),
     );
+    let finished = 0;
     let created: () => void = () => undefined;
     const first = new Promise<void>((resolve) => {
       created = resolve;
     });
     const runs = files.map((file) =>
       t.kubectl(['create', '-f', file]).then((r) => {
+        finished += 1;
         if (r.exitCode === 0) created();
         return r;
       }),
     );
     const all = Promise.all(runs);
-    const meanwhile = during === undefined ? Promise.resolve() : Promise.race([first.then(during), all.then(() => undefined)]);
+    // Without any pod created there is nothing to run `during` for; the round fails anyway.
+    const meanwhile = during === undefined ? Promise.resolve() : Promise.race([first.then(() => 'created'), all.then(() => 'none')]).then((what) => (what === 'created' ? during(finished) : undefined));
     const [results] = await Promise.all([all, meanwhile]);
     const winners = names.filter((_, i) => results[i]?.exitCode === 0);
     return { files, names, results, winners };
@@ -103,14 +120,12 @@ export function raceStories(target: () => RaceTarget, options: RaceOptions): voi
       const t = target();
       const ns = await t.namespace('race');
       const before = (await t.counters?.()) ?? [];
-      let leasesSeen = 0;
       for (let round = 1; round <= options.rounds; round += 1) {
         const port = options.basePort + round;
         const roundBefore = (await t.counters?.()) ?? [];
         const { files, names, results, winners } = await burst(ns, port, String(round));
         const spread = delta(roundBefore, (await t.counters?.()) ?? []);
         const leases = await t.leases();
-        leasesSeen += leases.length;
         console.log(`round ${round}: winner ${winners.join(', ') || 'none'}; per replica ${JSON.stringify(spread)}; Leases right after: ${leases.join(', ') || 'none'}`);
         expect(winners).toHaveLength(1);
         const winner = `${ns}/${winners[0] ?? ''}`;
@@ -122,14 +137,15 @@ export function raceStories(target: () => RaceTarget, options: RaceOptions): voi
         const onPort = decodePods(await rawPods(ns)).filter((p) => p.spec.containers.some((c) => c.ports?.some((q) => q.containerPort === port)));
         expect(onPort.map((p) => p.metadata.name)).toEqual(winners);
       }
-      // The winners' reservations were Leases (they stay a few seconds after the watch shows the pod).
-      expect(leasesSeen).toBeGreaterThan(0);
       const all = delta(before, (await t.counters?.()) ?? []);
       if (all.length > 0) {
-        // The work was spread: every replica decided some of the pods, and replicas
-        // refused pods because of a reservation another request had taken.
+        // The work was spread: every replica decided some of the pods, and every winner
+        // took a reservation. How many losers met the winner's reservation rather than
+        // its pod in the index depends on timing; it is printed.
+        const sum = (key: string): number => all.reduce((total, c) => total + (c[key] ?? 0), 0);
+        console.log(`over ${options.rounds} rounds: ${sum('taken')} reservations taken, ${sum('refused')} pods refused by a reservation, ${sum('failed')} failed`);
         expect(all.filter((c) => (c['decisions'] ?? 0) > 0)).toHaveLength(all.length);
-        expect(all.reduce((sum, c) => sum + (c['refused'] ?? 0), 0)).toBeGreaterThan(0);
+        expect(sum('taken')).toBeGreaterThanOrEqual(options.rounds);
       }
     });
 
@@ -142,13 +158,20 @@ export function raceStories(target: () => RaceTarget, options: RaceOptions): voi
       const ns = await t.namespace('race-kill');
       for (let round = 1; round <= options.killRounds; round += 1) {
         const port = options.basePort + options.rounds + round;
-        let killed: { readonly what: string; back(): Promise<void> } | undefined;
-        const { files, names, results, winners } = await burst(ns, port, `k${round}`, async () => {
-          killed = await t.killReplica(round);
+        const victim = await t.killer(round);
+        let finishedAtKill: number | undefined;
+        const { files, names, results, winners } = await burst(ns, port, `k${round}`, async (finished) => {
+          finishedAtKill = finished;
+          await victim.kill();
         });
         const named = results.filter((r, i) => r.stderr === denial(files[i] ?? '', port, t.raceNode, `${ns}/${winners[0] ?? ''}`)).length;
         const callFailed = results.filter((r) => CALL_FAILED.test(r.stderr)).length;
-        console.log(`kill round ${round} (${killed?.what ?? 'nothing killed'}): winner ${winners.join(', ') || 'none'}; ${named} denied naming it; ${callFailed} refused by the API server as their call died with the replica`);
+        console.log(
+          `kill round ${round} (${victim.what}, when ${finishedAtKill ?? '?'} of ${names.length} kubectl had finished): ` +
+            `winner ${winners.join(', ') || 'none'}; ${named} denied naming it; ${callFailed} refused by the API server as their call died with the replica`,
+        );
+        // The kill came in the middle of the burst.
+        expect(finishedAtKill).toBeLessThan(names.length);
         expect(winners).toHaveLength(1);
         // Every loser was denied naming the winner, or its call was in the killed replica:
         // the API server refused it (failurePolicy Fail). None got in, none named another.
@@ -156,7 +179,7 @@ export function raceStories(target: () => RaceTarget, options: RaceOptions): voi
         expect(named).toBeGreaterThan(0);
         const onPort = decodePods(await rawPods(ns)).filter((p) => p.spec.containers.some((c) => c.ports?.some((q) => q.containerPort === port)));
         expect(onPort.map((p) => p.metadata.name)).toEqual(winners);
-        await killed?.back();
+        await victim.back();
       }
     });
   });
