@@ -12,7 +12,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { median } from './lib/stats.js';
-import type { ApiCell, ApiResult, EngineResult, HttpResult, HttpTarget, MemoryResult, SyncResult } from './lib/results.js';
+import type { ApiCell, ApiResult, EngineResult, HttpResult, HttpTarget, MemoryResult, ReservationCell, ReservationResult, SyncResult } from './lib/results.js';
 
 /** A result file of this run, written moments ago by the benchmark's own programs (results.ts types them). */
 function load(dir: string, name: string): unknown {
@@ -289,6 +289,62 @@ function apiserverSection(api: ApiResult, v: Map<string, string>): string {
   return table(['setup', 'concurrent clients', 'creates', 'p50', 'p99', 'added p50', 'added p99'], rows);
 }
 
+const POD_LABELS: Record<string, string> = {
+  pinned: 'pinned pod holding a host port (takes a reservation)',
+  plain: 'pod without host ports (sent to the webhook)',
+};
+
+function reservationsSection(res: ReservationResult, v: Map<string, string>): string {
+  const cell = (kind: string, setup: string, level: number): ReservationCell => {
+    const found = res.cells.find((c) => c.kind === kind && c.setup === setup && c.concurrency === level);
+    if (found === undefined) throw new Error(`reservations.json has no ${kind}/${setup} at concurrency ${level}`);
+    return found;
+  };
+  const rows: string[][] = [];
+  for (const kind of Object.keys(POD_LABELS)) {
+    for (const level of res.levels) {
+      const local = cell(kind, 'local', level);
+      const leases = cell(kind, 'leases', level);
+      const key = `res.${kind}.${level}`;
+      v.set(`${key}.localP50`, sig(local.p50ms, 3));
+      v.set(`${key}.leasesP50`, sig(leases.p50ms, 3));
+      v.set(`${key}.addedP50`, sig(leases.p50ms - local.p50ms, 2));
+      v.set(`${key}.addedP99`, sig(leases.p99ms - local.p99ms, 2));
+      v.set(`${key}.ratioP50`, ratio(leases.p50ms, local.p50ms));
+      v.set(`${key}.reservationMs`, sig(leases.reservationMeanMs ?? Number.NaN, 2));
+      rows.push([
+        POD_LABELS[kind] ?? kind,
+        n(level),
+        `${n(local.creates)} / ${n(leases.creates)}`,
+        `${sig(local.p50ms, 3)} / ${sig(local.p99ms, 3)} ms`,
+        `${sig(leases.p50ms, 3)} / ${sig(leases.p99ms, 3)} ms`,
+        `${sig(leases.p50ms - local.p50ms, 2)} / ${sig(leases.p99ms - local.p99ms, 2)} ms`,
+        `${ratio(leases.p50ms, local.p50ms)} / ${ratio(leases.p99ms, local.p99ms)}`,
+        leases.reservationMeanMs === null ? '—' : `${sig(leases.reservationMeanMs, 2)} ms`,
+      ]);
+    }
+  }
+  const per = (verb: string): string => sig((res.requests[verb] ?? 0) / res.reservedPods, 2);
+  v.set('res.reservedPods', n(res.reservedPods));
+  v.set('res.perPod.create', per('create'));
+  v.set('res.perPod.get', per('get'));
+  v.set('res.perPod.replace', per('replace'));
+  v.set('res.perPod.delete', per('delete'));
+  const writes = ['create', 'get', 'replace', 'delete'].reduce((sum, verb) => sum + (res.requests[verb] ?? 0), 0);
+  v.set('res.perPod.all', sig(writes / res.reservedPods, 2));
+  v.set('res.listsPerMinute', sig(((res.requests['list'] ?? 0) / res.leaseWebhookSeconds) * 60, 2));
+  v.set('res.plain.pods', n(res.plainRequests.pods));
+  v.set('res.plain.requests', n(res.plainRequests.requests));
+  v.set('res.drain.leases', n(res.drain.leasesAtEnd));
+  v.set('res.drain.seconds', res.drain.secondsToEmpty === null ? 'more than 180' : sig(res.drain.secondsToEmpty, 2));
+  v.set('res.drain.seen', n(res.drain.ended['seen'] ?? 0));
+  v.set('res.drain.expired', n(res.drain.ended['expired'] ?? 0));
+  v.set('res.rounds', n(res.rounds));
+  v.set('res.pinnedPerBlock', n(res.pinnedPerBlock));
+  v.set('res.plainPerBlock', n(res.plainPerBlock));
+  return table(['pods', 'concurrent clients', 'creates (local / Leases)', 'local only: p50 / p99', 'Leases: p50 / p99', 'added: p50 / p99', 'Leases ÷ local', 'a reservation, in the webhook (mean)'], rows);
+}
+
 function phasesSection(results: string, seconds: number, v: Map<string, string>): string {
   const lines = readFileSync(path.join(results, 'phases.txt'), 'utf8').trim().split('\n');
   const rows = lines.map((l) => {
@@ -333,6 +389,7 @@ function main(): void {
   v.set('scan.table', scanSection(load(results, 'sync.json') as SyncResult, v));
   v.set('http.table', httpSection(load(results, 'http.json') as HttpResult, v));
   v.set('api.table', apiserverSection(load(results, 'apiserver.json') as ApiResult, v));
+  v.set('res.table', reservationsSection(load(results, 'reservations.json') as ReservationResult, v));
   v.set('phases.table', phasesSection(results, Number(seconds), v));
   const text = readFileSync(template, 'utf8');
   const missing = new Set<string>();

@@ -9,6 +9,9 @@
 #                  decisions are compared first and the run fails if they disagree
 #   5. apiserver   pod creates through kube-apiserver: no webhook / every pod sent / the
 #                  chart's matchConditions
+#   6. reservations pinned host-port pods and pods without host ports through kube-apiserver,
+#                  reserved in the process vs. as Leases every replica sees; Lease calls
+#                  per pod, and the time until the sweeps have removed every Lease
 #   2b. sync       initial sync of 10,000 and 50,000 pods from kube-apiserver, and
 #                  `hostport-guard scan` of the same cluster (time and peak RSS)
 #
@@ -90,12 +93,14 @@ if [[ "$QUICK" == 1 ]]; then
   MEMORY_ARGS=(--pods 10000 --rounds 1)
   HTTP_ARGS=(--rounds 1 --duration 3 --check 50)
   API_ARGS=(--pods 30 --rounds 1)
+  RES_ARGS=(--pods 20 --plain 10 --rounds 1)
   SYNC_ARGS=(--sizes "${HPG_BENCH_SYNC_SIZES:-2000,5000}" --reps 1)
 else
   ENGINE_ARGS=()
   MEMORY_ARGS=()
   HTTP_ARGS=()
   API_ARGS=()
+  RES_ARGS=()
   SYNC_ARGS=(--sizes "${HPG_BENCH_SYNC_SIZES:-10000,50000}")
 fi
 
@@ -133,6 +138,8 @@ source hack/cluster-env.sh
 
 phase apiserver node "$BENCH/apiserver.js" --kubeconfig "$KUBECONFIG" --out "$RESULTS/apiserver.json" \
   --work "$RESULTS" --certs "$RESULTS/pki" --helm "$HELM" --repo "$REPO" "${API_ARGS[@]}"
+phase reservations node "$BENCH/reservations.js" --kubeconfig "$KUBECONFIG" --out "$RESULTS/reservations.json" \
+  --work "$RESULTS" --certs "$RESULTS/pki" --helm "$HELM" --kubectl "$KUBECTL" --repo "$REPO" "${RES_ARGS[@]}"
 # The cluster is thrown away afterwards, so its 50,000 pods need no deleting one by one.
 phase sync node "$BENCH/sync.js" --kubeconfig "$KUBECONFIG" --out "$RESULTS/sync.json" --repo "$REPO" --cleanup none "${SYNC_ARGS[@]}"
 phase cluster-down teardown

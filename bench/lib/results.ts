@@ -132,3 +132,39 @@ export interface ApiResult {
   readonly webhook: readonly { readonly concurrency: number; readonly reviews: number; readonly meanMs: number | null }[];
   readonly probes: number;
 }
+
+/** One kind of pod, setup and concurrency of reservations.json. */
+export interface ReservationCell {
+  /** `pinned` (holds a host port on its node) or `plain` (no host port). */
+  readonly kind: string;
+  /** `local` (reserved in the process) or `leases` (reserved for every replica). */
+  readonly setup: string;
+  readonly concurrency: number;
+  readonly creates: number;
+  readonly p50ms: number;
+  readonly p99ms: number;
+  /** The webhook's own time per review (its duration histogram). */
+  readonly reviewMeanMs: number | null;
+  /** The time a reservation added, per reservation (its histogram), when one was taken. */
+  readonly reservationMeanMs: number | null;
+}
+
+/** reservations.json: what reservations every replica sees cost through the API server. */
+export interface ReservationResult {
+  readonly rounds: number;
+  readonly levels: readonly number[];
+  readonly pinnedPerBlock: number;
+  readonly plainPerBlock: number;
+  readonly cells: readonly ReservationCell[];
+  /** Pinned pods let in by the Lease webhook, each with its reservation. */
+  readonly reservedPods: number;
+  /** Every call the Lease webhook made about Leases, by verb (hostport_guard_lease_requests_total). */
+  readonly requests: Readonly<Record<string, number>>;
+  /** How long the Lease webhook ran (its sweeps list every 5 s). */
+  readonly leaseWebhookSeconds: number;
+  /** Lease calls (lists left out) made while pods without host ports were created through it. */
+  readonly plainRequests: { readonly pods: number; readonly requests: number };
+  /** Leases left right after the last pod, and how long until the sweeps had removed all. */
+  readonly drain: { readonly leasesAtEnd: number; readonly secondsToEmpty: number | null; readonly ended: Readonly<Record<string, number>> };
+  readonly probes: number;
+}
