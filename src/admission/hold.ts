@@ -43,6 +43,17 @@ export function admittedBy(review: DecodedReview, answer: Answer): Occupant | un
   return review.request.dryRun === true ? undefined : letIn(answer);
 }
 
+/**
+ * Whether the pod would be denied if a twin held its ports: decided again beside a pod
+ * holding exactly the same ports on the same node. Failing closed is never stricter
+ * than a real collision would be.
+ */
+function deniedBeside(admits: Occupant, redecide: (holders: readonly Occupant[]) => Answer): boolean {
+  const twin: Occupant = { ...admits, pod: { namespace: admits.pod.namespace, name: `${admits.pod.name}-twin`, uid: 'hostport-guard.io/unreserved-twin' } };
+  const answer = redecide([twin]);
+  return answer.kind === 'decided' && answer.decision.kind === 'deny';
+}
+
 function withDecision(answer: Answer & { readonly kind: 'decided' }, decision: Decision): Answer {
   return { ...answer, decision, review: reviewOf(responseOf(answer.review.response.uid, decision)) };
 }
@@ -52,8 +63,9 @@ function withDecision(answer: Answer & { readonly kind: 'decided' }, decision: D
  * - `taken`, `free`: unchanged;
  * - `refused`: decided again with the twins in view (`redecide`), so a denial names the
  *   pod that holds the port in exactly the words an indexed holder gets;
- * - `failed`: in `enforce`, a denial saying so (`onApiError: deny`) or the answer with a
- *   warning (`local`); in `warn`, always the warning; in `audit`, unchanged.
+ * - `failed`: where a twin would be denied (a pinned pod in `enforce`), a denial saying
+ *   so (`onApiError: deny`) or the answer with a warning (`local`); where a twin would
+ *   not be (`warn`, a static pod's mirror), always the warning; in `audit`, unchanged.
  */
 export function settle(
   answer: Answer,
@@ -72,7 +84,7 @@ export function settle(
     case 'failed': {
       const { decision } = answer;
       if (decision.mode === 'audit') return answer;
-      if (decision.mode === 'enforce' && onApiError === 'deny') {
+      if (onApiError === 'deny' && deniedBeside(admits, redecide)) {
         const { admits: _dropped, ...rest } = decision;
         return withDecision(answer, { ...rest, kind: 'deny', message: unreservedDenial(admits, outcome.reason) });
       }

@@ -131,6 +131,16 @@ describe('settle', () => {
       { uid: REQUEST_UID, allowed: true, warnings: [UNRESERVED_WARNING] },
     ],
     ['admits silently in audit mode', pinned('team-audit'), { kind: 'failed', reason: FAILED }, 'deny', { uid: REQUEST_UID, allowed: true }],
+    [
+      "admits a static pod's mirror with the warning: a twin would not deny it either",
+      decoded(podReview(
+        { metadata: { namespace: 'team-a', annotations: { 'kubernetes.io/config.mirror': '6f1d2c3b' }, ownerReferences: [{ kind: 'Node', name: 'worker-1', uid: 'node-1', controller: true }] } },
+        { namespace: 'team-a', userInfo: { username: 'system:node:worker-1', groups: ['system:nodes', 'system:authenticated'] } },
+      )),
+      { kind: 'failed', reason: FAILED },
+      'deny',
+      { uid: REQUEST_UID, allowed: true, warnings: [UNRESERVED_WARNING] },
+    ],
   ];
 
   it.each(cases)('%s', (_name, review, outcome, onApiError, expected) => {
