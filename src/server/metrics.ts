@@ -17,7 +17,7 @@ export interface ReviewObservation {
   readonly seconds: number;
 }
 
-/** How one attempt to hold a pod's ports for every replica ended (dry runs, which only look, are not counted). */
+/** How one attempt to hold a pod's ports for every replica ended (a dry run, which only looks, counts only as `failed`). */
 export type ReservationResult = 'taken' | 'refused' | 'failed';
 
 /** What the admission server reports. */

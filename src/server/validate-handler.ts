@@ -77,13 +77,14 @@ function answerFacts(answer: Answer): Outcome {
 /**
  * The answer once the pod it lets in holds its ports for every replica: taken, refused
  * by a twin (decided again, naming it), or failed (settled by `onApiError`). A dry run
- * only looks, so it answers as the real create would, and is not counted.
+ * only looks, so it answers as the real create would; it takes and refuses nothing, so
+ * it is counted only when the API server failed it.
  */
 async function heldAnswer(deps: ValidateDeps, cluster: ClusterHold, review: DecodedReview, answer: Answer, admits: Occupant, res: Response): Promise<Answer> {
   const dryRun = review.request.dryRun === true;
   const started = deps.now();
   const outcome = dryRun ? await cluster.check(admits) : await cluster.hold(admits);
-  if (outcome.kind !== 'free') cluster.observe(outcome.kind, (deps.now() - started) / 1000);
+  if (outcome.kind !== 'free' && (!dryRun || outcome.kind === 'failed')) cluster.observe(outcome.kind, (deps.now() - started) / 1000);
   recordOutcome(res, { reservation: outcome.kind, ...(outcome.kind === 'failed' ? { reservationError: outcome.reason } : {}) });
   if (outcome.kind === 'taken') {
     // The watch may have shown a colliding pod while the reservation was being taken:

@@ -334,7 +334,14 @@ describe('createAdmissionApp with reservations every replica sees', () => {
     outcome = { kind: 'refused', holders: [twin] };
     const reply = await send(url, { body: podIn('team-a', 'worker-2', { dryRun: true }) });
     expect(reply.json).toMatchObject(answer({ allowed: false, status: { code: 403, reason: 'Forbidden' } }));
-    expect([checked.map((o) => o.node), held, admitted]).toEqual([['worker-2'], [], []]);
+    expect([checked.map((o) => o.node), held, admitted, reservations]).toEqual([['worker-2'], [], [], []]);
+  });
+
+  it('counts a dry run only when the API server failed it, and answers it as the create would', async () => {
+    outcome = { kind: 'failed', reason: 'no answer within 1000 ms' };
+    const reply = await send(url, { body: podIn('team-a', 'worker-2', { dryRun: true }) });
+    expect(reply.json).toMatchObject(answer({ allowed: false, status: { code: 403, reason: 'Forbidden' } }));
+    expect([checked.map((o) => o.node), held, admitted, reservations]).toEqual([['worker-2'], [], [], [['failed', 0.002]]]);
   });
 
   it('denies a pod whose port a twin holds, naming the twin, and reserves nothing', async () => {
