@@ -255,8 +255,11 @@ export function raceStories(target: () => RaceTarget, options: RaceOptions): voi
       expect([refused.exitCode, refused.stderr]).toEqual([1, expect.stringContaining('exceeded quota: no-pods')]);
 
       // Every replica now meets the reservation of a pod that does not exist: the next
-      // pod on the port is denied naming it, whichever replica it reaches.
+      // pod on the port is denied naming it, whichever replica it reaches. A dry run reads
+      // the reservation (no pod in any index names it) and is denied as the create is.
       const next = onNode('next', ns);
+      const dry = await t.kubectl(['create', '--dry-run=server', '-f', next]);
+      expect(dry).toEqual({ exitCode: 1, stdout: '', stderr: denial(next, port, t.raceNode, `${quota}/refused`) });
       const tries: RunResult[] = [];
       for (let i = 0; i < 3; i += 1) tries.push(await t.kubectl(['create', '-f', next]));
       expect(tries).toEqual(Array.from({ length: 3 }, () => ({ exitCode: 1, stdout: '', stderr: denial(next, port, t.raceNode, `${quota}/refused`) })));
@@ -267,6 +270,33 @@ export function raceStories(target: () => RaceTarget, options: RaceOptions): voi
         return r.exitCode === 0 ? done(r) : notYet(r.stderr);
       }, { timeoutMs: (t.ttlSeconds + 60) * 1000, intervalMs: 2_000 });
       expect(admitted).toEqual({ exitCode: 0, stdout: 'pod/next created\n', stderr: '' });
+    });
+  });
+
+  describe('a server-side dry run (kubectl create --dry-run=server)', () => {
+    it('reserves nothing: no Lease is written, and another pod then gets the port', async () => {
+      const t = target();
+      const ns = await t.namespace('dry-run');
+      const port = options.basePort + options.rounds + options.killRounds + 3;
+      const lease = `hpg.tcp-${port}.${t.raceNode}`;
+      const onNode = (name: string): string =>
+        t.manifests.write(`${name}-${ns}`, pod({ name, namespace: ns, nodeName: t.raceNode, hostNetwork: true, ports: [{ containerPort: port }] }));
+
+      // Three times, through whichever replicas the front or the Service picks.
+      const probe = onNode('probe');
+      const dryRuns: RunResult[] = [];
+      for (let i = 0; i < 3; i += 1) dryRuns.push(await t.kubectl(['create', '--dry-run=server', '-f', probe]));
+      expect(dryRuns).toEqual(Array.from({ length: 3 }, () => ({ exitCode: 0, stdout: 'pod/probe created (server dry run)\n', stderr: '' })));
+      expect((await t.leases()).filter((name) => name === lease)).toEqual([]);
+
+      // Had a dry run held the port, this pod would be denied naming ns/probe.
+      const real = await t.kubectl(['create', '-f', onNode('real')]);
+      expect(real).toEqual({ exitCode: 0, stdout: 'pod/real created\n', stderr: '' });
+      expect((await t.leases()).filter((name) => name === lease)).toEqual([lease]);
+
+      // And a dry run now answers as a create would: denied, naming the pod that got in.
+      const after = await t.kubectl(['create', '--dry-run=server', '-f', probe]);
+      expect(after).toEqual({ exitCode: 1, stdout: '', stderr: denial(probe, port, t.raceNode, `${ns}/real`) });
     });
   });
 
