@@ -339,6 +339,8 @@ function reservationsSection(res: ReservationResult, v: Map<string, string>): st
   v.set('res.drain.seconds', res.drain.secondsToEmpty === null ? 'more than 180' : sig(res.drain.secondsToEmpty, 2));
   v.set('res.drain.seen', n(res.drain.ended['seen'] ?? 0));
   v.set('res.drain.expired', n(res.drain.ended['expired'] ?? 0));
+  const failed = Object.values(res.failures).reduce((sum, count) => sum + count, 0);
+  v.set('res.failed', failed === 0 ? 'No create was' : `${n(failed)} creates were`);
   v.set('res.rounds', n(res.rounds));
   v.set('res.pinnedPerBlock', n(res.pinnedPerBlock));
   v.set('res.plainPerBlock', n(res.plainPerBlock));

@@ -167,4 +167,6 @@ export interface ReservationResult {
   /** Leases left right after the last pod, and how long until the sweeps had removed all. */
   readonly drain: { readonly leasesAtEnd: number; readonly secondsToEmpty: number | null; readonly ended: Readonly<Record<string, number>> };
   readonly probes: number;
+  /** Creates denied because the API server did not take the reservation in time, by block (`kind/setup/level`, `probe/setup`). */
+  readonly failures: Readonly<Record<string, number>>;
 }
