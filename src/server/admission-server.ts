@@ -11,28 +11,38 @@ import { gracefulStopper, listen } from './lifecycle.js';
 /** TLS below 1.2 is refused (the API server speaks 1.2 and 1.3). */
 export const TLS_OPTIONS: tls.SecureContextOptions = { minVersion: 'TLSv1.2' };
 
+/**
+ * How long the API server keeps an idle connection to a webhook for reuse (Go's
+ * http.Transport IdleConnTimeout in k8s.io/apiserver's webhook client).
+ */
+export const API_SERVER_IDLE_MS = 90_000;
+
 /** The HTTP timeouts of the webhook server. */
 export interface ServerTimeouts {
   /**
    * How long an idle keep-alive connection is kept. The API server reuses idle
-   * connections to webhooks for up to 90 s (Go's http.Transport IdleConnTimeout in
-   * k8s.io/apiserver's webhook client); closing earlier races its next request on a
+   * connections for up to API_SERVER_IDLE_MS; closing earlier races its next request on a
    * half-closed connection and fails that admission call.
    */
   readonly keepAliveMs: number;
   /**
    * How long the headers of one request may take. Node.js starts this timer at the first
-   * byte of each request, not when a kept-alive connection went idle, and requires it to
-   * be at most requestMs; the old advice "headersTimeout > keepAliveTimeout" answered a
-   * timer that counted idle time and does not apply.
+   * byte of each request on a kept-alive connection, but on a new connection when it is
+   * accepted, and then writes 408 to it. Under a burst the API server opens connections
+   * it ends up parking unused; one it then sends a request on as Node.js writes the 408
+   * fails that admission call (with failurePolicy Ignore the pod gets in unchecked). So
+   * it is longer than the API server keeps idle connections. Must be at most requestMs.
    */
   readonly headersMs: number;
-  /** How long a whole request may take: the API server gives up after at most 30 s (timeoutSeconds). */
+  /**
+   * How long a whole request may take, counted like headersMs, so as long: the API
+   * server itself gives up after at most 30 s (timeoutSeconds).
+   */
   readonly requestMs: number;
 }
 
 /** Timeouts used unless overridden. */
-export const DEFAULT_TIMEOUTS: ServerTimeouts = { keepAliveMs: 95_000, headersMs: 10_000, requestMs: 30_000 };
+export const DEFAULT_TIMEOUTS: ServerTimeouts = { keepAliveMs: 95_000, headersMs: 100_000, requestMs: 100_000 };
 
 /** Options of startAdmissionServer. */
 export interface AdmissionServerOptions {

@@ -5,7 +5,7 @@ import tls from 'node:tls';
 import { responderFor } from '../../../src/admission/respond.js';
 import { createAdmissionApp } from '../../../src/server/admission-app.js';
 import type { AdmissionServer } from '../../../src/server/admission-server.js';
-import { startAdmissionServer } from '../../../src/server/admission-server.js';
+import { API_SERVER_IDLE_MS, DEFAULT_TIMEOUTS, startAdmissionServer } from '../../../src/server/admission-server.js';
 import { DEFAULT_RULES, occupant, viewOf } from '../../fixtures/pods.js';
 import { podReview, REQUEST_UID } from '../../fixtures/reviews.js';
 import type { IssuedPair, SecretVolume, TestPki } from '../../fixtures/tls.js';
@@ -100,7 +100,7 @@ describe('startAdmissionServer', () => {
     volume.cleanup();
   });
 
-  async function start(listener: RequestListener = app, reloadIntervalMs = 60_000): Promise<AdmissionServer> {
+  async function start(listener: RequestListener = app, reloadIntervalMs = 60_000, timeouts?: { headersMs: number; requestMs: number }): Promise<AdmissionServer> {
     server = await startAdmissionServer({
       app: listener,
       host: '127.0.0.1',
@@ -109,6 +109,7 @@ describe('startAdmissionServer', () => {
       keyFile: volume.keyFile,
       logger: captureLogger().logger,
       reloadIntervalMs,
+      ...(timeouts === undefined ? {} : { timeouts }),
     });
     return server;
   }
@@ -183,6 +184,20 @@ describe('startAdmissionServer', () => {
     expect(started.certificateLoaded()).toBe(true);
     expect(await handshake(started.port, pki.ca)).toBe('1001');
   });
+
+  it('writes 408 to a new connection left unused past headersMs, so the defaults outlast the API server keeping one idle', async () => {
+    withVolume(first);
+    // Node.js checks its timers every 30 s by default, so one check is waited for here.
+    const { port } = await start(app, 60_000, { headersMs: 200, requestMs: 200 });
+    const socket = tls.connect({ host: '127.0.0.1', port, ca: pki.ca });
+    let raw = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (raw += chunk));
+    await new Promise<void>((resolve) => socket.once('end', resolve));
+    expect(raw.split('\r\n')[0]).toBe('HTTP/1.1 408 Request Timeout');
+    expect(DEFAULT_TIMEOUTS.headersMs).toBeGreaterThan(API_SERVER_IDLE_MS);
+    expect(DEFAULT_TIMEOUTS.requestMs).toBeGreaterThanOrEqual(DEFAULT_TIMEOUTS.headersMs);
+  }, 60_000);
 
   it('lets a request in flight finish when stopped, then closes its connection', async () => {
     withVolume(first);
