@@ -11,11 +11,13 @@
  */
 import { createHash } from 'node:crypto';
 
-import { V1DeleteOptions, V1Lease, V1LeaseSpec, V1MicroTime, V1ObjectMeta, V1Preconditions } from '@kubernetes/client-node';
+import type { V1Lease } from '@kubernetes/client-node';
+import { V1LeaseSpec, V1MicroTime } from '@kubernetes/client-node';
 import type { SchemaObject } from 'ajv';
 import { Ajv } from 'ajv';
 
 import type { KubeHttp } from './kube-http.js';
+import { leaseObject, namespacedLeases } from './kube-lease-store.js';
 import { ApiError } from './list-watch.js';
 
 /** The annotation holding a Lease's reservations as JSON. */
@@ -134,35 +136,19 @@ export function decodePortLease(text: string | undefined): PortLease | undefined
 
 /**
  * The Lease object for `content`; `ttlSeconds` only informs `kubectl get leases -o yaml`.
- * Built through the model classes' constructors, as the typed API expects.
  */
-function leaseObject(name: string, namespace: string, content: PortLease, ttlSeconds: number, resourceVersion?: string): V1Lease {
-  const metadata = new V1ObjectMeta();
-  metadata.name = name;
-  metadata.namespace = namespace;
-  metadata.labels = { [RESERVATION_LABEL]: RESERVATION_LABEL_VALUE, 'app.kubernetes.io/managed-by': 'hostport-guard' };
-  metadata.annotations = { [RESERVATION_ANNOTATION]: JSON.stringify(content) };
-  if (resourceVersion !== undefined) metadata.resourceVersion = resourceVersion;
+function reservationLease(name: string, namespace: string, content: PortLease, ttlSeconds: number, resourceVersion?: string): V1Lease {
   const spec = new V1LeaseSpec();
   const [first] = content.holders;
   if (first !== undefined) spec.holderIdentity = `${first.namespace}/${first.name}`;
   spec.leaseDurationSeconds = ttlSeconds;
   spec.renewTime = new V1MicroTime();
-  const lease = new V1Lease();
-  lease.apiVersion = 'coordination.k8s.io/v1';
-  lease.kind = 'Lease';
-  lease.metadata = metadata;
-  lease.spec = spec;
-  return lease;
-}
-
-/** Delete options that only delete the Lease still at `resourceVersion`. */
-function onlyAt(resourceVersion: string): V1DeleteOptions {
-  const preconditions = new V1Preconditions();
-  preconditions.resourceVersion = resourceVersion;
-  const options = new V1DeleteOptions();
-  options.preconditions = preconditions;
-  return options;
+  return leaseObject(namespace, {
+    name,
+    ...(resourceVersion === undefined ? {} : { resourceVersion }),
+    labels: { [RESERVATION_LABEL]: RESERVATION_LABEL_VALUE, 'app.kubernetes.io/managed-by': 'hostport-guard' },
+    annotations: { [RESERVATION_ANNOTATION]: JSON.stringify(content) },
+  }, spec);
 }
 
 /** What the typed API returned, checked: it does not check what it deserializes. */
@@ -180,35 +166,27 @@ function statusOf(error: unknown): number | undefined {
 
 const JSON_ONLY = 'application/json';
 
-/** Reservation Leases in `namespace`, through the typed CoordinationV1Api. */
+/** Reservation Leases in `namespace`, through the Leases every part of the server uses (kube-lease-store.ts). */
 export function kubeReservationStore(http: KubeHttp, namespace: string, ttlSeconds: number): LeaseStore {
-  const path = `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`;
+  const leases = namespacedLeases(http, namespace);
   const options = (limits: CallLimits) => ({ accept: JSON_ONLY, signal: limits.signal, timeoutMs: limits.timeoutMs });
   return {
     async get(name, limits) {
-      const what = `GET ${path}/${name}`;
-      try {
-        return stored(await http.call(what, (apis) => apis.coordination.readNamespacedLease({ name, namespace }), options(limits)), what);
-      } catch (error) {
-        if (statusOf(error) === 404) return undefined;
-        throw error;
-      }
+      const lease = await leases.get(name, options(limits));
+      return lease === undefined ? undefined : stored(lease, `GET ${leases.path}/${name}`);
     },
     async create(name, content, limits) {
-      const what = `POST ${path} (${name})`;
       try {
-        const body = leaseObject(name, namespace, content, ttlSeconds);
-        return stored(await http.call(what, (apis) => apis.coordination.createNamespacedLease({ namespace, body }), options(limits)), what);
+        return stored(await leases.create(reservationLease(name, namespace, content, ttlSeconds), options(limits)), `POST ${leases.path} (${name})`);
       } catch (error) {
         if (statusOf(error) === 409) return 'exists';
         throw error;
       }
     },
     async replace(lease, content, limits) {
-      const what = `PUT ${path}/${lease.name}`;
       try {
-        const body = leaseObject(lease.name, namespace, content, ttlSeconds, lease.resourceVersion);
-        return stored(await http.call(what, (apis) => apis.coordination.replaceNamespacedLease({ name: lease.name, namespace, body }), options(limits)), what);
+        const body = reservationLease(lease.name, namespace, content, ttlSeconds, lease.resourceVersion);
+        return stored(await leases.replace(body, options(limits)), `PUT ${leases.path}/${lease.name}`);
       } catch (error) {
         if (statusOf(error) === 409) return 'conflict';
         if (statusOf(error) === 404) return 'gone';
@@ -216,10 +194,8 @@ export function kubeReservationStore(http: KubeHttp, namespace: string, ttlSecon
       }
     },
     async remove(lease, limits) {
-      const what = `DELETE ${path}/${lease.name}`;
       try {
-        const body = onlyAt(lease.resourceVersion);
-        await http.call(what, (apis) => apis.coordination.deleteNamespacedLease({ name: lease.name, namespace, body }), options(limits));
+        await leases.remove(lease.name, lease.resourceVersion, options(limits));
         return 'removed';
       } catch (error) {
         if (statusOf(error) === 409) return 'conflict';
@@ -228,10 +204,8 @@ export function kubeReservationStore(http: KubeHttp, namespace: string, ttlSecon
       }
     },
     async list(limits) {
-      const what = `GET ${path}?labelSelector=${RESERVATION_LABEL}`;
-      const list = await http.call(what, (apis) => apis.coordination.listNamespacedLease({ namespace, labelSelector: `${RESERVATION_LABEL}=${RESERVATION_LABEL_VALUE}` }), options(limits));
-      const items: unknown = list.items;
-      return Array.isArray(items) ? items.map((item: V1Lease) => stored(item, what)) : [];
+      const what = `GET ${leases.path}?labelSelector=${RESERVATION_LABEL}`;
+      return (await leases.list(`${RESERVATION_LABEL}=${RESERVATION_LABEL_VALUE}`, options(limits))).map((item) => stored(item, what));
     },
   };
 }
