@@ -12,7 +12,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { median } from './lib/stats.js';
-import type { ApiCell, ApiResult, EngineResult, HttpResult, HttpTarget, MemoryResult, ReservationCell, ReservationResult, SyncResult } from './lib/results.js';
+import type { ApiCell, ApiResult, EngineResult, HostileResult, HttpResult, HttpTarget, MemoryResult, ReservationCell, ReservationResult, SyncResult } from './lib/results.js';
 
 /** A result file of this run, written moments ago by the benchmark's own programs (results.ts types them). */
 function load(dir: string, name: string): unknown {
@@ -89,6 +89,38 @@ function engineSection(engine: EngineResult, v: Map<string, string>): string {
   );
   const header = ['decide() for a…', ...sizes.map((s) => `${n(s)} nodes: p50 / p99 (µs)`), `${n(last)} vs ${n(first)} nodes`];
   return `${table(header, rows)}\n\n${clusters}`;
+}
+
+/** Milliseconds with two significant digits, or three decimals below a tenth. */
+function ms(value: number): string {
+  return value < 0.1 ? value.toFixed(3) : sig(value);
+}
+
+function hostileSection(hostile: HostileResult, v: Map<string, string>): string {
+  const rows = hostile.reviews.map((r) => [
+    r.hostile ? `**hostile:** ${r.shape}` : r.shape,
+    r.bodyBytes >= 1024 * 1024 ? `${sig(r.bodyBytes / 2 ** 20)} MiB` : `${sig(r.bodyBytes / 1024)} KB`,
+    r.answer,
+    `${ms(r.blockP50Ms)} / ${ms(r.blockMaxMs)}`,
+  ]);
+  const worstHostile = Math.max(...hostile.reviews.filter((r) => r.hostile).map((r) => r.blockP50Ms));
+  const worstNormal = Math.max(...hostile.reviews.filter((r) => !r.hostile).map((r) => r.blockP50Ms));
+  v.set('hostile.worst.p50', ms(worstHostile));
+  v.set('hostile.worstNormal.p50', ms(worstNormal));
+  v.set('hostile.rounds', n(hostile.rounds));
+  v.set('hostile.repeats', n(hostile.repeats));
+  const [one, spread] = hostile.check;
+  if (one === undefined || spread === undefined) throw new Error('hostile.json has no check rows');
+  v.set('hostile.check.decideRatio', ratio(one.decideMs, spread.decideMs));
+  v.set('hostile.check.cliRatio', ratio(one.cliMs, spread.cliMs));
+  v.set(
+    'hostile.check.table',
+    table(
+      ['check of…', 'decided in process (decideAll)', 'the CLI, end to end'],
+      hostile.check.map((c) => [c.shape, `${sig(c.decideMs)} ms`, `${sig(c.cliMs / 1000)} s`]),
+    ),
+  );
+  return table(['one review…', 'body', 'answer', 'event loop blocked: p50 / max (ms)'], rows);
 }
 
 function memorySection(memory: MemoryResult, v: Map<string, string>): string {
@@ -386,6 +418,7 @@ function main(): void {
   v.set('opa.version', values['opa-version']);
   v.set('caption', `_\`${values.command}\` · ${machine} · ${started.slice(0, 10)}_`);
   v.set('engine.table', engineSection(load(results, 'engine.json') as EngineResult, v));
+  v.set('hostile.table', hostileSection(load(results, 'hostile.json') as HostileResult, v));
   v.set('memory.table', memorySection(load(results, 'memory.json') as MemoryResult, v));
   v.set('sync.table', syncSection(load(results, 'sync.json') as SyncResult, v));
   v.set('scan.table', scanSection(load(results, 'sync.json') as SyncResult, v));

@@ -6,22 +6,24 @@
  *   cli -> server, cluster, config, manifests -> admission -> engine
  *
  * and the four folders of the middle layer do not import each other (each is the one way
- * in for one outside thing; the composition root in cli wires them together).
+ * in for one outside thing; the composition root in cli wires them together). yaml, which
+ * reads YAML and JSON within limits, is a leaf that cli, config and manifests share.
  */
 import path from 'node:path';
 
 /** The src/ folders each src/ folder may import from, besides itself. */
 export const LAYERS = {
-  cli: ['server', 'cluster', 'config', 'manifests', 'admission', 'engine'],
+  cli: ['server', 'cluster', 'config', 'manifests', 'admission', 'engine', 'yaml'],
   server: ['admission', 'engine'],
   cluster: ['admission', 'engine'],
-  config: ['admission', 'engine'],
-  manifests: ['admission', 'engine'],
+  config: ['admission', 'engine', 'yaml'],
+  manifests: ['admission', 'engine', 'yaml'],
   admission: ['engine'],
   engine: [],
+  yaml: [],
 };
 
-const ORDER = 'cli -> server, cluster, config, manifests -> admission -> engine';
+const ORDER = 'cli -> server, cluster, config, manifests -> admission -> engine (and cli, config, manifests -> yaml)';
 
 /** The first folder below src/ that `file` sits in, or undefined when it is not in src/. */
 function layerOf(srcDir, file) {

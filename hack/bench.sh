@@ -3,6 +3,8 @@
 # `npm run build` first); rewrites docs/benchmarks.md with the numbers of this run.
 #
 #   1. engine      decide() on the real PodIndex + ReservingView, 100 / 1,000 / 5,000 nodes
+#   1b. hostile    how long one review blocks the event loop, ordinary and hostile shapes;
+#                  check over 8,000 pods on one node against the same spread over 100
 #   2. memory      heap per indexed pod (node --expose-gc)
 #   3+4. http      HTTPS end to end: `serve` on a 5,000-node state beside the floor (a bare
 #                  node:https server) and OPA running the same rule on the same data; the
@@ -90,6 +92,7 @@ bash hack/e2e-certs.sh "$RESULTS/pki"
 
 if [[ "$QUICK" == 1 ]]; then
   ENGINE_ARGS=(--rounds 1)
+  HOSTILE_ARGS=(--rounds 1)
   MEMORY_ARGS=(--pods 10000 --rounds 1)
   HTTP_ARGS=(--rounds 1 --duration 3 --check 50)
   API_ARGS=(--pods 30 --rounds 1)
@@ -97,6 +100,7 @@ if [[ "$QUICK" == 1 ]]; then
   SYNC_ARGS=(--sizes "${HPG_BENCH_SYNC_SIZES:-2000,5000}" --reps 1)
 else
   ENGINE_ARGS=()
+  HOSTILE_ARGS=()
   MEMORY_ARGS=()
   HTTP_ARGS=()
   API_ARGS=()
@@ -106,6 +110,7 @@ fi
 
 # --------------------------------------------------- without a cluster
 phase engine node "$BENCH/engine.js" --out "$RESULTS/engine.json" "${ENGINE_ARGS[@]}"
+phase hostile node "$BENCH/hostile.js" --out "$RESULTS/hostile.json" --repo "$REPO" "${HOSTILE_ARGS[@]}"
 phase memory node --expose-gc "$BENCH/memory.js" --out "$RESULTS/memory.json" "${MEMORY_ARGS[@]}"
 phase http node "$BENCH/http.js" --out "$RESULTS/http.json" --work "$RESULTS/http" \
   --certs "$RESULTS/pki" --opa "$OPA_BIN" --repo "$REPO" "${HTTP_ARGS[@]}"

@@ -170,3 +170,19 @@ export interface ReservationResult {
   /** Creates denied because the API server did not take the reservation in time, by block (`kind/setup/level`, `probe/setup`). */
   readonly failures: Readonly<Record<string, number>>;
 }
+
+/** hostile.json: how long one review blocks the event loop, normal and hostile shapes, and check's scaling. */
+export interface HostileResult {
+  readonly rounds: number;
+  readonly repeats: number;
+  readonly reviews: readonly {
+    readonly shape: string;
+    readonly hostile: boolean;
+    readonly bodyBytes: number;
+    /** What was answered, e.g. `deny, 1024 conflicts` or `400 (not JSON)`. */
+    readonly answer: string;
+    readonly blockP50Ms: number;
+    readonly blockMaxMs: number;
+  }[];
+  readonly check: readonly { readonly shape: string; readonly decideMs: number; readonly cliMs: number }[];
+}

@@ -32,7 +32,7 @@ function quoted(prefix: string, duplicates: readonly DuplicateHostPort[]): strin
  * pod created from it is refused. Independent of the mode: the API server decides it.
  */
 export function apiServerRefusal(subject: Subject, mode: Mode): Decision | undefined {
-  const base = { mode, node: null, conflicts: [], existing: false } as const;
+  const base = { mode, node: null, conflicts: [], conflictCount: 0, existing: false } as const;
   if (subject.kind === 'Pod') {
     const duplicates = duplicateHostPorts(subject.pod.spec, { defaultHostNetworkPorts: true });
     if (duplicates.length === 0) return undefined;

@@ -1,5 +1,5 @@
-import type { Conflict, PodConflict, ReservedConflict } from '../engine/conflicts.js';
-import { podConflicts, reservedConflicts, schedulerAgrees } from '../engine/conflicts.js';
+import type { CollisionRule, Conflict, PodConflict, ReservedConflict } from '../engine/conflicts.js';
+import { findConflicts, reservedConflicts, samePod, schedulerAgrees } from '../engine/conflicts.js';
 import { hostPortsOf } from '../engine/host-ports.js';
 import type { NodeFilter } from '../engine/node-filter.js';
 import { daemonPodTolerations, nodeFilterOf } from '../engine/node-filter.js';
@@ -10,10 +10,12 @@ import type { TargetNode } from '../engine/target-node.js';
 import { targetNodeOf } from '../engine/target-node.js';
 import type { HostPort, Occupant, PodLike, PodSpecLike, ReservedPort } from '../engine/types.js';
 import type { PortView } from '../engine/view.js';
-import { denialMessage, MAX_WARNINGS, podName } from './messages.js';
-import type { Spread } from './warnings.js';
+import { MAX_HOST_PORTS, overBudgetDenial, overBudgetWarning } from './budget.js';
+import { cappedWarnings, denialMessage, MAX_WARNINGS, podName, warningText } from './messages.js';
+import type { HeldOn, Spread } from './warnings.js';
 import {
   conflictWarning,
+  MAX_NAMED_HOLDERS,
   maxSurgeWarning,
   mirrorWarning,
   preemptWarning,
@@ -44,16 +46,47 @@ export interface Rules {
   readonly undeclaredPorts: UndeclaredPorts;
 }
 
+/**
+ * Conflicts with pods a decision lists; past this they are only counted. Messages name 5,
+ * audit annotations 20: the list only has to be long enough for those and for
+ * `check -o json`, and a pathological pair of pods must not build millions of objects.
+ */
+export const MAX_LISTED_CONFLICTS = 1000;
+
+/**
+ * Held ports one decision looks at before it stops. A decision meets only the held ports
+ * that collide (held-ports.ts), but a pod the scheduler places, with 1,024 ports that a
+ * DaemonSet holds on each of 100 nodes, still meets 102,400 genuine conflicts: counting
+ * them all held the event loop for 40 ms. 20,000 is a few milliseconds here, and more
+ * than the 5,000 of the benchmarks' largest cluster for a port held on every node.
+ */
+export const MAX_EXAMINED_PORTS = 20_000;
+
+const LIMITS = { listed: MAX_LISTED_CONFLICTS, examined: MAX_EXAMINED_PORTS };
+
 interface DecisionBase {
   readonly mode: Mode;
   /** The node the subject is known to land on, or null when the scheduler decides later. */
   readonly node: string | null;
+  /** The conflicts, with at most MAX_LISTED_CONFLICTS of them with pods. */
   readonly conflicts: readonly Conflict[];
+  /** How many conflicts there are in all: more than `conflicts.length` when the list was cut. */
+  readonly conflictCount: number;
   /**
    * The conflicts already exist on the node: the subject is a static pod's mirror, which
    * the kubelet runs whatever the answer. Counted apart in metrics and the log.
    */
   readonly existing: boolean;
+  /**
+   * Set when the search stopped after MAX_EXAMINED_PORTS held ports: conflictCount is then
+   * a lower bound, and the messages say "at least".
+   */
+  readonly searchCut?: true;
+  /**
+   * How many host ports the subject declares, when that is past MAX_HOST_PORTS: the
+   * decision then says so instead of looking for conflicts (budget.ts).
+   */
+  readonly overBudget?: number;
   /**
    * A pod that this answer lets in and that holds ports on a known node: the caller
    * reserves its ports until the watch shows it, so a twin created at the same moment
@@ -80,6 +113,12 @@ export function messagesOf(decision: Decision): readonly string[] {
   }
 }
 
+/** The warnings of a decision, capped, with a last one saying the search stopped when it did. */
+function finalWarnings(warnings: readonly string[], total: number, what: string, cut: boolean): string[] {
+  if (!cut) return cappedWarnings(warnings, total, what);
+  return [...warnings.slice(0, MAX_WARNINGS - 1), warningText(`and maybe more ${what}: hostport-guard stops after ${MAX_EXAMINED_PORTS} held ports`)];
+}
+
 function specOf(subject: Subject): PodSpecLike {
   return subject.kind === 'Pod' ? subject.pod.spec : subject.spec;
 }
@@ -88,11 +127,6 @@ function specOf(subject: Subject): PodSpecLike {
 function rank(c: Conflict): number {
   if (c.kind === 'reserved') return 1;
   return c.holderTerminating ? 2 : 0;
-}
-
-/** Every holder of any of `ports`' numbers, across the cluster (an occupant may come more than once). */
-function* holdersOf(ports: readonly HostPort[], view: PortView): Generator<Occupant> {
-  for (const port of new Set(ports.map((p) => p.port))) yield* view.holdersOfPort(port);
 }
 
 /** What a decision works out once about a subject's placement, before any conflict is looked at. */
@@ -134,16 +168,71 @@ function candidateTest(placement: Placement, view: PortView): (node: string) => 
   };
 }
 
+/** What the search saw of every conflict with a pod, listed or only counted. */
+interface Tally {
+  /** Conflicts with live holders. */
+  live: number;
+  /** Conflicts with live holders the subject's pods may not preempt. */
+  blocking: number;
+  /** A live holder is an older pod of the incoming pod's own DaemonSet. */
+  surge: boolean;
+  /**
+   * Where the scheduler places the subject: every conflict found, listed or not, by
+   * incoming port, as much as the spread warnings need of it.
+   */
+  readonly spread: Map<HostPort, SpreadHolder[]>;
+}
+
+/** One pod holding an incoming port on a candidate node, for the spread warnings. */
+interface SpreadHolder extends HeldOn {
+  readonly terminating: boolean;
+  /** Live, and not one the subject's pods may preempt. */
+  readonly blocking: boolean;
+  readonly rule: CollisionRule;
+}
+
+/** The search for a subject's conflicts with pods, and its tally over every one found. */
+interface PodSearch {
+  readonly conflicts: readonly PodConflict[];
+  readonly total: number;
+  readonly cut: boolean;
+  readonly tally: Tally;
+}
+
 /**
  * The subject's conflicts with pods: on its node when that is known (none when the
- * scheduler's filters keep it off that node anyway), else on every candidate node.
+ * scheduler's filters keep it off that node anyway), else on every candidate node. The
+ * lookups are keyed (held-ports.ts), so only colliding held ports are met; at most
+ * MAX_LISTED_CONFLICTS are listed, and the search stops after MAX_EXAMINED_PORTS. The
+ * tally counts every conflict found, listed or not.
  */
-function podConflictsOf(subject: Subject, ports: readonly HostPort[], placement: Placement, view: PortView): PodConflict[] {
+function searchPods(subject: Subject, ports: readonly HostPort[], placement: Placement, priority: Priority | undefined, view: PortView): PodSearch {
+  const tally: Tally = { live: 0, blocking: 0, surge: false, spread: new Map() };
   const candidate = candidateTest(placement, view);
   const { node } = placement;
-  if (node === null) return podConflicts(ports, holdersOf(ports, view), subject.ref, (o) => ownedBy(subject, o) || !candidate(o.node));
-  if (!candidate(node)) return [];
-  return podConflicts(ports, view.occupantsOn(node), subject.ref, (o) => o.node !== node || ownedBy(subject, o)).sort((a, b) => rank(a) - rank(b));
+  if (node !== null && !candidate(node)) return { conflicts: [], total: 0, cut: false, tally };
+  // A pod never conflicts with itself, and a workload update ignores the pods it owns.
+  const skip = (o: Occupant): boolean => samePod(o.pod, subject.ref) || ownedBy(subject, o) || (node === null && !candidate(o.node));
+  const mine = subject.kind === 'Pod' ? controllerOf(subject.pod) : undefined;
+  let last: { port: HostPort; holders: SpreadHolder[] } | undefined;
+  const count = (port: HostPort, held: HostPort, holder: Occupant, rule: CollisionRule): void => {
+    const blocking = !holder.terminating && !outranks(priority, holderPriority(holder.priority, holder.priorityClassName, view));
+    if (!holder.terminating) tally.live += 1;
+    if (blocking) tally.blocking += 1;
+    if (!holder.terminating && mine?.kind === 'DaemonSet' && holder.owner?.uid === mine.uid) tally.surge = true;
+    if (node !== null) return;
+    // Conflicts arrive port by port: look the port's entry up once per run of them.
+    if (last?.port !== port) {
+      const holders = tally.spread.get(port) ?? [];
+      tally.spread.set(port, holders);
+      last = { port, holders };
+    }
+    last.holders.push({ node: holder.node, holder: holder.pod, container: held.container, terminating: holder.terminating, blocking, rule });
+  };
+  const lookup = node === null ? (p: HostPort) => view.heldAnywhere(p) : (p: HostPort) => view.heldOn(node, p);
+  const search = findConflicts(ports, lookup, skip, LIMITS, count);
+  const conflicts = node === null ? search.conflicts : [...search.conflicts].sort((a, b) => rank(a) - rank(b));
+  return { conflicts, total: search.total, cut: !search.complete, tally };
 }
 
 /** A holder's priority, from its own or from its class; undefined when neither is known. */
@@ -151,50 +240,62 @@ function priorityOfHolder(c: PodConflict, view: PortView): number | undefined {
   return holderPriority(c.holderPriority, c.holderPriorityClassName, view);
 }
 
-/** Whether the subject's pods may evict the holder: they may preempt, and it is strictly lower. */
-function outranks(priority: Priority | undefined, c: PodConflict, view: PortView): boolean {
+/** Whether the subject's pods may evict a holder of priority `held`: they may preempt, and it is strictly lower. */
+function outranks(priority: Priority | undefined, held: number | undefined): boolean {
   if (priority === undefined || !priority.preempts) return false;
-  const held = priorityOfHolder(c, view);
   return held !== undefined && held < priority.value;
 }
 
 /**
- * Warnings for a port held on some candidate nodes of a pod the scheduler places or of a
- * workload's pods. A node counts as `lower-priority` for a port when every live holder of
- * any of the subject's ports there is outranked (the scheduler frees a node for a pod
- * only whole), `taken` when a live holder there is not, and `freeing` when only
- * terminating pods hold the port there.
+ * `holders` with the MAX_NAMED_HOLDERS first in node, then pod order (the ones a warning
+ * names), the rest after them unsorted: sorting thousands of holders to show three costs
+ * more than finding the decision.
  */
-function spreadWarnings(
-  subject: Subject,
-  placement: Placement,
-  conflicts: readonly PodConflict[],
-  priority: Priority | undefined,
-  view: PortView,
-): string[] {
-  if (conflicts.length === 0) return [];
-  const blocked = new Set(conflicts.filter((c) => !c.holderTerminating && !outranks(priority, c, view)).map((c) => c.node));
-  const byPort = new Map<HostPort, PodConflict[]>();
-  for (const c of conflicts) byPort.set(c.port, [...(byPort.get(c.port) ?? []), c]);
+function namedFirst(holders: readonly HeldOn[]): HeldOn[] {
+  const order = (a: HeldOn, b: HeldOn): number => a.node.localeCompare(b.node) || podName(a.holder).localeCompare(podName(b.holder));
+  const first: HeldOn[] = [];
+  for (const h of holders) {
+    const lastNamed = first.at(-1);
+    if (first.length < MAX_NAMED_HOLDERS || (lastNamed !== undefined && order(h, lastNamed) < 0)) {
+      first.push(h);
+      first.sort(order);
+      if (first.length > MAX_NAMED_HOLDERS) first.pop();
+    }
+  }
+  const named = new Set(first);
+  return [...first, ...holders.filter((h) => !named.has(h))];
+}
+
+/**
+ * Warnings for a port held on some candidate nodes of a pod the scheduler places or of a
+ * workload's pods, over every conflict the search found (not only the listed ones). A
+ * node counts as `lower-priority` for a port when every live holder of any of the
+ * subject's ports there is outranked (the scheduler frees a node for a pod only whole),
+ * `taken` when a live holder there is not, and `freeing` when only terminating pods hold
+ * the port there. Only as many ports as can be shown are written.
+ */
+function spreadWarnings(subject: Subject, placement: Placement, spread: ReadonlyMap<HostPort, readonly SpreadHolder[]>, view: PortView): string[] {
+  if (spread.size === 0) return [];
+  const blocked = new Set<string>();
+  for (const found of spread.values()) for (const h of found) if (h.blocking) blocked.add(h.node);
   const candidates = placement.filter === undefined ? view.nodeCount() : view.countNodes(placement.filter);
   const hostNetwork = specOf(subject).hostNetwork === true;
   const warnings: string[] = [];
-  for (const [port, found] of byPort) {
-    const live = new Set(found.filter((c) => !c.holderTerminating).map((c) => c.node));
-    const spreadOf = (c: PodConflict): Spread => {
-      if (!live.has(c.node)) return 'freeing';
-      return blocked.has(c.node) ? 'taken' : 'lower-priority';
+  for (const [port, found] of spread) {
+    if (warnings.length >= MAX_WARNINGS) break;
+    const live = new Set(found.filter((h) => !h.terminating).map((h) => h.node));
+    const spreadOf = (h: SpreadHolder): Spread => {
+      if (!live.has(h.node)) return 'freeing';
+      return blocked.has(h.node) ? 'taken' : 'lower-priority';
     };
-    for (const spread of ['taken', 'lower-priority', 'freeing'] as const) {
+    for (const kind of ['taken', 'lower-priority', 'freeing'] as const) {
       // The holders that make a node what it is: live ones, except where only terminating pods hold it.
-      const named = found.filter((c) => spreadOf(c) === spread && (spread === 'freeing' || !c.holderTerminating));
+      const named = found.filter((h) => spreadOf(h) === kind && (kind === 'freeing' || !h.terminating));
       if (named.length === 0) continue;
-      const holders = named
-        .map((c) => ({ node: c.node, holder: c.holder, container: c.held.container }))
-        .sort((a, b) => a.node.localeCompare(b.node) || podName(a.holder).localeCompare(podName(b.holder)));
-      const nodes = [...new Set(holders.map((h) => h.node))];
-      const stricter = named.some((c) => !schedulerAgrees(c.rule));
-      warnings.push(spreadWarning({ spread, hostNetwork, port, nodes, holders, candidates, daemonSet: placement.daemonSet, stricter }));
+      const nodes = [...new Set(named.map((h) => h.node))];
+      const stricter = named.some((h) => !schedulerAgrees(h.rule));
+      const holders = namedFirst(named);
+      warnings.push(spreadWarning({ spread: kind, hostNetwork, port, nodes, holders, candidates, daemonSet: placement.daemonSet, stricter }));
     }
   }
   return warnings;
@@ -221,24 +322,20 @@ interface Findings {
   readonly surge: boolean;
 }
 
-function findingsOf(
-  subject: Subject,
-  placement: Placement,
-  onPods: readonly PodConflict[],
-  onDaemons: readonly ReservedConflict[],
-  priority: Priority | undefined,
-  view: PortView,
-): Findings {
+/**
+ * Counted over every conflict with a pod, not only the listed ones. A search that was cut
+ * may have missed a live holder, so the pod is then never taken to only wait or preempt.
+ */
+function findingsOf(subject: Subject, placement: Placement, pods: PodSearch, onDaemons: readonly ReservedConflict[]): Findings {
   const { target } = placement;
+  const onPods = pods.conflicts;
   const none = { onPods, onDaemons, waits: false, preempts: false, surge: false };
   if (subject.kind !== 'Pod' || target.kind !== 'pinned') return none;
-  const scheduled = target.via !== 'nodeName' && onDaemons.length === 0 && onPods.length > 0;
-  const live = onPods.filter((c) => !c.holderTerminating);
-  const waits = scheduled && live.length === 0;
-  const preempts = scheduled && live.length > 0 && live.every((c) => outranks(priority, c, view));
-  const mine = controllerOf(subject.pod);
-  const surge = mine?.kind === 'DaemonSet' && live.some((c) => c.holderOwner?.uid === mine.uid);
-  return { onPods, onDaemons, waits, preempts, surge };
+  const { tally } = pods;
+  const scheduled = !pods.cut && target.via !== 'nodeName' && onDaemons.length === 0 && pods.total > 0;
+  const waits = scheduled && tally.live === 0;
+  const preempts = scheduled && tally.live > 0 && tally.blocking === 0;
+  return { onPods, onDaemons, waits, preempts, surge: tally.surge };
 }
 
 /**
@@ -264,22 +361,51 @@ function preemptWarnings(hostNetwork: boolean, onPods: readonly PodConflict[], p
   ];
 }
 
-/** The warnings for conflicts that are not denied, at most MAX_WARNINGS. */
-function warningsFor(subject: Subject, placement: Placement, found: Findings, priority: Priority | undefined, view: PortView): string[] {
+/** Warnings to give, how many there would be if all were written, and what they are about. */
+interface Warnings {
+  readonly warnings: readonly string[];
+  readonly total: number;
+  readonly what: string;
+}
+
+/**
+ * The warnings for conflicts that are not denied; `podTotal` counts every conflict with
+ * a pod, beyond the listed ones. finalWarnings keeps MAX_WARNINGS of them.
+ */
+function warningsFor(
+  subject: Subject,
+  placement: Placement,
+  found: Findings,
+  pods: PodSearch,
+  priority: Priority | undefined,
+  view: PortView,
+): Warnings {
+  const podTotal = pods.total;
+  const { spread } = pods.tally;
   const hostNetwork = specOf(subject).hostNetwork === true;
   const reserved = [...new Set(found.onDaemons.map((c) => conflictWarning(hostNetwork, c)))];
-  let warnings: string[];
-  if (placement.target.kind !== 'pinned') warnings = [...spreadWarnings(subject, placement, found.onPods, priority, view), ...reserved];
-  else if (found.waits) warnings = found.onPods.map((c) => waitWarning(hostNetwork, c));
-  else if (found.preempts) warnings = preemptWarnings(hostNetwork, found.onPods, priority, view);
-  else warnings = [...found.onPods.slice(0, MAX_WARNINGS).map((c) => conflictWarning(hostNetwork, c)), ...reserved];
-  if (found.surge) warnings.unshift(SURGE_WARNING);
-  return warnings.slice(0, MAX_WARNINGS);
+  const surge = found.surge ? [SURGE_WARNING] : [];
+  // Conflicts found but not listed (past MAX_LISTED_CONFLICTS): counted in "and N more".
+  const unlisted = podTotal - found.onPods.length;
+  if (placement.target.kind !== 'pinned') {
+    const warnings = [...surge, ...spreadWarnings(subject, placement, spread, view), ...reserved];
+    return { warnings, total: warnings.length, what: 'ports taken on some nodes' };
+  }
+  if (found.waits) {
+    const warnings = [...surge, ...found.onPods.slice(0, MAX_WARNINGS).map((c) => waitWarning(hostNetwork, c))];
+    return { warnings, total: surge.length + podTotal, what: 'conflicts' };
+  }
+  if (found.preempts) {
+    const warnings = [...surge, ...preemptWarnings(hostNetwork, found.onPods, priority, view)];
+    return { warnings, total: warnings.length + unlisted, what: 'conflicts' };
+  }
+  const warnings = [...surge, ...found.onPods.slice(0, MAX_WARNINGS).map((c) => conflictWarning(hostNetwork, c)), ...reserved];
+  return { warnings, total: surge.length + podTotal + reserved.length, what: 'conflicts' };
 }
 
 /** The decision for a subject that holds no host port: allowed, or warned about when hostNetwork hides its ports. */
 function undeclared(subject: Subject, spec: PodSpecLike, mode: Mode, node: string | null, rules: Rules): Decision {
-  const base = { mode, node, conflicts: [], existing: false };
+  const base = { mode, node, conflicts: [], conflictCount: 0, existing: false };
   // A mirror's static pod already runs from a file on the node: nobody reading the warning could act on it.
   const mirror = subject.kind === 'Pod' && subject.mirror;
   if (mode === 'audit' || mirror || rules.undeclaredPorts !== 'warn' || spec.hostNetwork !== true) return { ...base, kind: 'allow' };
@@ -307,27 +433,44 @@ export function decide(subject: Subject, mode: Mode, view: PortView, rules: Rule
   if (ports.length === 0) return undeclared(subject, spec, mode, node, rules);
   const priority = podPriority(spec, view);
   const admits = subject.kind === 'Pod' && node !== null ? admitted(subject.pod, spec, node, ports, priority) : undefined;
+  if (ports.length > MAX_HOST_PORTS) return overBudget(subject, mode, node, admits, ports.length);
 
-  const onPods = podConflictsOf(subject, ports, placement, view);
+  const pods = searchPods(subject, ports, placement, priority, view);
+  const { cut } = pods;
+  const onPods = pods.conflicts;
   const onDaemons = reservedConflicts(node, ports, rules.reservedPorts);
   const conflicts: Conflict[] = [...onPods, ...onDaemons];
   // On a known node, holders are named live ones first (the others follow the index).
   if (node !== null) conflicts.sort((a, b) => rank(a) - rank(b));
+  const conflictCount = pods.total + onDaemons.length;
   const mirror = subject.kind === 'Pod' && subject.mirror;
-  const base = { mode, node, conflicts, existing: mirror && conflicts.length > 0, ...(admits === undefined ? {} : { admits }) };
+  const base = {
+    mode,
+    node,
+    conflicts,
+    conflictCount,
+    existing: mirror && conflictCount > 0,
+    ...(cut ? { searchCut: true as const } : {}),
+    ...(admits === undefined ? {} : { admits }),
+  };
   const notes = subject.kind === 'Workload' && subject.maxSurge !== undefined ? [maxSurgeWarning(subject.maxSurge)] : [];
 
-  if (mode === 'audit' || (conflicts.length === 0 && notes.length === 0)) return { ...base, kind: 'allow' };
+  if (mode === 'audit' || (conflictCount === 0 && notes.length === 0)) return { ...base, kind: 'allow' };
   const hostNetwork = spec.hostNetwork === true;
-  if (mirror) return { ...base, kind: 'warn', warnings: conflicts.slice(0, MAX_WARNINGS).map((c) => mirrorWarning(hostNetwork, c)) };
-  const found = findingsOf(subject, placement, onPods, onDaemons, priority, view);
+  if (mirror) {
+    const warnings = conflicts.slice(0, MAX_WARNINGS).map((c) => mirrorWarning(hostNetwork, c));
+    return { ...base, kind: 'warn', warnings: finalWarnings(warnings, conflictCount, 'conflicts', cut) };
+  }
+  const found = findingsOf(subject, placement, pods, onDaemons);
   if (mode === 'enforce' && denied(subject, placement.target, found)) {
     const { admits: _dropped, ...denial } = base;
     // Where the scheduler will pick the node, only the node daemons' ports are the reason.
     const named = node === null ? onDaemons : conflicts;
-    return { ...denial, kind: 'deny', message: denialMessage(hostNetwork, named, { surge: found.surge }) };
+    const total = node === null ? onDaemons.length : conflictCount;
+    return { ...denial, kind: 'deny', message: denialMessage(hostNetwork, named, { surge: found.surge, total, atLeast: node !== null && cut }) };
   }
-  return { ...base, kind: 'warn', warnings: [...notes, ...warningsFor(subject, placement, found, priority, view)].slice(0, MAX_WARNINGS) };
+  const given = warningsFor(subject, placement, found, pods, priority, view);
+  return { ...base, kind: 'warn', warnings: finalWarnings([...notes, ...given.warnings], notes.length + given.total, given.what, cut) };
 }
 
 /**
@@ -339,4 +482,16 @@ function admitted(pod: PodLike, spec: PodSpecLike, node: string, ports: readonly
   if (occupant === undefined || priority === undefined || occupant.priority === priority.value) return occupant;
   const { priorityClassName: _resolved, ...rest } = occupant;
   return { ...rest, priority: priority.value };
+}
+
+/**
+ * The answer to a subject declaring more host ports than one decision may look at: deny,
+ * warn or record, per mode. A static pod's mirror is never denied: the kubelet runs it anyway.
+ */
+function overBudget(subject: Subject, mode: Mode, node: string | null, admits: Occupant | undefined, count: number): Decision {
+  const base = { mode, node, conflicts: [], conflictCount: 0, existing: false, overBudget: count };
+  if (mode === 'enforce' && subject.kind === 'Pod' && !subject.mirror) return { ...base, kind: 'deny', message: overBudgetDenial(count) };
+  const admitted = admits === undefined ? base : { ...base, admits };
+  if (mode === 'audit') return { ...admitted, kind: 'allow' };
+  return { ...admitted, kind: 'warn', warnings: [overBudgetWarning(count, subject.kind === 'Workload', mode === 'enforce')] };
 }

@@ -2,6 +2,7 @@ import type { Conflict, CollisionRule, PodConflict, ReservedConflict } from '../
 import { schedulerAgrees } from '../engine/conflicts.js';
 import { IPV4_ANY } from '../engine/ip.js';
 import type { Occupant, PodRef, PortTriple, ReservedPort } from '../engine/types.js';
+import { clip, shown, visible } from './text.js';
 
 /**
  * The length a warning aims for: kubectl prints each as one `Warning: TEXT` line, and
@@ -10,35 +11,31 @@ import type { Occupant, PodRef, PortTriple, ReservedPort } from '../engine/types
 export const MAX_WARNING_LENGTH = 119;
 /**
  * The API server keeps 4096 characters of warnings in all and then cuts each to 256
- * (k8s.io/apiserver endpoints/filters/warning.go, counted in runes): no warning is longer,
- * so what it says is never cut by someone else.
+ * (k8s.io/apiserver endpoints/filters/warning.go, counted in runes), and silently drops
+ * warnings with control characters: no warning is longer, so what it says is never cut
+ * by someone else.
  */
 export const WARNING_HARD_LIMIT = 256;
-/** Enough warnings to be useful, few enough to stay inside the API server's 4096 characters. */
+/**
+ * Enough warnings to be useful, few enough to stay inside the API server's 4096
+ * characters; past it the last one says how many more there are.
+ */
 export const MAX_WARNINGS = 24;
+/**
+ * A denial or the conflicts audit annotation, at most. A denial naming five holders with
+ * long names fits; one built from names the API server would refuse (a 4 KB hostIP,
+ * 5,000-character names) is cut at whole conflicts and says how many more there are.
+ */
+export const MAX_MESSAGE_LENGTH = 2048;
 /** Conflicts named in one denial before the rest are counted. */
 export const MAX_NAMED_CONFLICTS = 5;
 
-/** C0 and C1 control characters, DEL included. */
-function isControl(code: number): boolean {
-  return code < 0x20 || (code >= 0x7f && code <= 0x9f);
-}
-
-/** One line, no control characters: what the API server and a terminal both accept. */
+/**
+ * One line that the API server keeps and a terminal shows as it is: control, bidi,
+ * zero-width and separator characters are shown as escapes (text.ts).
+ */
 export function oneLine(text: string): string {
-  let out = '';
-  for (const ch of text) out += isControl(ch.codePointAt(0) ?? 0) ? ' ' : ch;
-  return out;
-}
-
-/** `text` cut to `limit` UTF-16 units (so to at most as many runes), ending in `...`. */
-function cut(text: string, limit: number): string {
-  if (text.length <= limit) return text;
-  let end = Math.max(0, limit - 3);
-  // Never split a surrogate pair.
-  const code = text.charCodeAt(end - 1);
-  if (code >= 0xd800 && code <= 0xdbff) end -= 1;
-  return `${text.slice(0, end)}...`;
+  return visible(text);
 }
 
 /**
@@ -46,7 +43,8 @@ function cut(text: string, limit: number): string {
  * most to the least detailed (the holder's container, more holders, the node); the first
  * that fits MAX_WARNING_LENGTH together with `tail` (a note that must survive) is taken.
  * When none does, because names are long, the shortest is taken as long as it fits
- * WARNING_HARD_LIMIT, and only beyond that is it cut, keeping the tail.
+ * WARNING_HARD_LIMIT, and only beyond that is it cut (never inside a surrogate pair),
+ * keeping the tail.
  */
 export function fitWarning(variants: readonly string[], tail = ''): string {
   const end = oneLine(tail);
@@ -54,7 +52,7 @@ export function fitWarning(variants: readonly string[], tail = ''): string {
   const fitting = lines.find((line) => line.length + end.length <= MAX_WARNING_LENGTH);
   if (fitting !== undefined) return fitting + end;
   const shortest = lines.reduce((a, b) => (b.length < a.length ? b : a), lines[0] ?? '');
-  return cut(shortest, WARNING_HARD_LIMIT - end.length) + end;
+  return clip(shortest, Math.max(0, WARNING_HARD_LIMIT - end.length)) + end;
 }
 
 /** fitWarning with a single way to say it. */
@@ -62,11 +60,22 @@ export function warningText(text: string, tail = ''): string {
   return fitWarning([text], tail);
 }
 
+/**
+ * At most MAX_WARNINGS of `warnings`, out of `total` things to warn about; when some do
+ * not fit, the last warning says how many more `what` there are.
+ */
+export function cappedWarnings(warnings: readonly string[], total: number, what: string): string[] {
+  if (total <= MAX_WARNINGS && warnings.length <= MAX_WARNINGS) return [...warnings];
+  const kept = warnings.slice(0, MAX_WARNINGS - 1);
+  return [...kept, warningText(`and ${total - kept.length} more ${what}`)];
+}
+
 /** `8080/TCP`, `10.0.0.1:8080/TCP` or `[fd00::1]:8080/TCP`. */
 export function portLabel(port: PortTriple): string {
-  if (port.hostIP === '' || port.hostIP === IPV4_ANY) return `${port.port}/${port.protocol}`;
-  const ip = port.hostIP.includes(':') ? `[${port.hostIP}]` : port.hostIP;
-  return `${ip}:${port.port}/${port.protocol}`;
+  const protocol = shown(port.protocol);
+  if (port.hostIP === '' || port.hostIP === IPV4_ANY) return `${port.port}/${protocol}`;
+  const ip = port.hostIP.includes(':') ? `[${shown(port.hostIP)}]` : shown(port.hostIP);
+  return `${ip}:${port.port}/${protocol}`;
 }
 
 /**
@@ -74,7 +83,8 @@ export function portLabel(port: PortTriple): string {
  * whose real name the API server picks when it creates it.
  */
 export function podName(ref: PodRef): string {
-  return ref.generated === true ? `${ref.namespace}/${ref.name}* (generated)` : `${ref.namespace}/${ref.name}`;
+  const name = `${shown(ref.namespace)}/${shown(ref.name)}`;
+  return ref.generated === true ? `${name}* (generated)` : name;
 }
 
 /** `hostNetwork port 8080/TCP` or `hostPort 8080/TCP`: how every message names the incoming pod's port. */
@@ -108,7 +118,7 @@ export function reservedLabel(held: ReservedPort): string {
  * container when `brief` (the port and terminating stay: they say why it collides).
  */
 export function podHolderText(c: PodConflict, brief = false): string {
-  const details = brief ? [] : [`container ${c.held.container}`];
+  const details = brief ? [] : [`container ${shown(c.held.container)}`];
   if (portLabel(c.held) !== portLabel(c.port)) details.push(`on ${portLabel(c.held)}`);
   if (c.holderTerminating) details.push('terminating');
   return details.length === 0 ? `pod ${podName(c.holder)}` : `pod ${podName(c.holder)} (${details.join(', ')})`;
@@ -117,7 +127,7 @@ export function podHolderText(c: PodConflict, brief = false): string {
 /** `node daemon kubelet on every node (127.0.0.1:10248/TCP)`; without "on every node" when `brief`. */
 function reservedHolderText(c: ReservedConflict, brief = false): string {
   const at = reservedLabel(c.held) === portLabel(c.port) ? '' : ` (${reservedLabel(c.held)})`;
-  return `node daemon ${c.held.owner}${brief ? '' : ' on every node'}${at}`;
+  return `node daemon ${shown(c.held.owner)}${brief ? '' : ' on every node'}${at}`;
 }
 
 /** Who holds a conflicting port: a pod (its container unless `brief`) or a node daemon. */
@@ -129,6 +139,10 @@ export function holderText(c: Conflict, brief = false): string {
 export interface DenialOptions {
   /** A live holder is an older pod of the incoming pod's own DaemonSet: the pod is a surge pod. */
   readonly surge?: boolean;
+  /** How many conflicts there are in all, when more than the ones given (the decision lists at most 1,000). */
+  readonly total?: number;
+  /** The search stopped before the end (decide.ts MAX_EXAMINED_PORTS): `total` is a lower bound. */
+  readonly atLeast?: boolean;
 }
 
 /**
@@ -142,7 +156,7 @@ const SURGE_ADVICE =
 
 /** What a pod holding a node daemon's port does to the daemon, by kind of pod. */
 function daemonHarm(hostNetwork: boolean, owner: string): string {
-  return hostNetwork ? 'the container could not bind it' : `the pod's NAT rule would take ${owner}'s traffic`;
+  return hostNetwork ? 'the container could not bind it' : `the pod's NAT rule would take ${shown(owner)}'s traffic`;
 }
 
 /**
@@ -152,27 +166,37 @@ function daemonHarm(hostNetwork: boolean, owner: string): string {
  * Conflicts are named in the order given (decide puts live holders first).
  */
 export function denialMessage(hostNetwork: boolean, conflicts: readonly Conflict[], options: DenialOptions = {}): string {
+  const total = Math.max(options.total ?? conflicts.length, conflicts.length);
+  // Name as many conflicts as fit in MAX_MESSAGE_LENGTH, at most MAX_NAMED_CONFLICTS.
+  for (let named = Math.min(conflicts.length, MAX_NAMED_CONFLICTS); named > 0; named--) {
+    const text = denialNaming(hostNetwork, conflicts.slice(0, named), total, options.surge === true, options.atLeast === true);
+    if (text.length <= MAX_MESSAGE_LENGTH || named === 1) return clip(text, MAX_MESSAGE_LENGTH);
+  }
+  return '';
+}
+
+/** The denial naming exactly `named`, out of `total` conflicts (`atLeast`: total is a lower bound). */
+function denialNaming(hostNetwork: boolean, named: readonly Conflict[], total: number, surge: boolean, atLeast: boolean): string {
   const what = hostNetwork ? 'hostNetwork port' : 'hostPort';
-  const [first] = conflicts;
+  const [first] = named;
   if (first === undefined) return '';
-  const named = conflicts.slice(0, MAX_NAMED_CONFLICTS);
   const onPods = named.some((c) => c.kind === 'pod');
   const node = named.find((c) => c.node !== null)?.node ?? null;
-  const onNode = node === null ? '' : ` on node ${node}`;
+  const onNode = node === null ? '' : ` on node ${shown(node)}`;
   // One entry per incoming port, so a port held by two pods reads as one port, two holders.
   const byPort = new Map<string, Conflict[]>();
   for (const c of named) byPort.set(portLabel(c.port), [...(byPort.get(portLabel(c.port)) ?? []), c]);
   const holders = (group: readonly Conflict[]): string =>
     group.map((c) => `${holderText(c)}${c.kind === 'pod' ? stricterNote(c.rule) : ''}`).join(' and ');
-  const more = conflicts.length > MAX_NAMED_CONFLICTS ? `, and ${conflicts.length - MAX_NAMED_CONFLICTS} more` : '';
+  const more = total > named.length ? `, and ${atLeast ? 'at least ' : ''}${total - named.length} more` : '';
   const single = byPort.size === 1 && more === '';
-  const advice = options.surge === true
+  const advice = surge
     ? SURGE_ADVICE
     : single ? `pick another port${onPods ? ' or node' : ''}` : `pick other ports${onPods ? ' or another node' : ''}`;
   if (single && !onPods && first.kind === 'reserved') {
     const held = reservedLabel(first.held) === portLabel(first.port) ? 'it' : reservedLabel(first.held);
     return oneLine(
-      `${what} ${portLabel(first.port)} is a node daemon's port: ${first.held.owner} holds ${held} on every node,` +
+      `${what} ${portLabel(first.port)} is a node daemon's port: ${shown(first.held.owner)} holds ${held} on every node,` +
         ` and the scheduler cannot see it; ${daemonHarm(hostNetwork, first.held.owner)}: ${advice}`,
     );
   }
@@ -184,19 +208,29 @@ export function denialMessage(hostNetwork: boolean, conflicts: readonly Conflict
 }
 
 /**
- * The `auditAnnotations` value listing conflicts:
- * `worker-1 8080/TCP team-a/api-7d9f/web; every-node 10250/TCP reserved/kubelet`.
+ * The `auditAnnotations` value listing conflicts,
+ * `worker-1 8080/TCP team-a/api-7d9f/web; every-node 10250/TCP reserved/kubelet`: as many
+ * of `conflicts` as fit in MAX_MESSAGE_LENGTH, then `; and N more` out of `total`.
  */
-export function conflictsAnnotation(conflicts: readonly Conflict[]): string {
-  return oneLine(
-    conflicts
-      .map((c) =>
-        c.kind === 'pod'
-          ? `${c.node} ${portLabel(c.port)} ${podName(c.holder)}/${c.held.container}`
-          : `${c.node ?? 'every-node'} ${portLabel(c.port)} reserved/${c.held.owner}`,
-      )
-      .join('; '),
-  );
+export function conflictsAnnotation(conflicts: readonly Conflict[], total = conflicts.length, atLeast = false): string {
+  const entries: string[] = [];
+  // Room for the longest `; and N more`.
+  const room = MAX_MESSAGE_LENGTH - `; and at least ${total} more`.length;
+  let length = 0;
+  for (const c of conflicts) {
+    const entry = oneLine(
+      c.kind === 'pod'
+        ? `${shown(c.node)} ${portLabel(c.port)} ${podName(c.holder)}/${shown(c.held.container)}`
+        : `${c.node === null ? 'every-node' : shown(c.node)} ${portLabel(c.port)} reserved/${shown(c.held.owner)}`,
+    );
+    const added = (entries.length === 0 ? 0 : 2) + entry.length;
+    if (length + added > room) break;
+    entries.push(entry);
+    length += added;
+  }
+  const listed = entries.join('; ');
+  const more = total - entries.length;
+  return more > 0 ? `${listed}${listed === '' ? '' : '; '}and ${atLeast ? 'at least ' : ''}${more} more` : listed;
 }
 
 /** The most of an API server's error text that goes into a denial. */
@@ -215,13 +249,12 @@ function portsText(occupant: Occupant, noun: string): string {
  */
 export function unreservedDenial(occupant: Occupant, reason: string): string {
   const what = portsText(occupant, occupant.hostNetwork ? 'hostNetwork port' : 'hostPort');
-  const why = oneLine(reason);
-  const shown = why.length > MAX_REASON_LENGTH ? `${why.slice(0, MAX_REASON_LENGTH - 3)}...` : why;
-  return oneLine(`could not reserve ${what} on node ${occupant.node} across the webhook's replicas (${shown}); try again`);
+  const why = clip(oneLine(reason), MAX_REASON_LENGTH);
+  return oneLine(`could not reserve ${what} on node ${shown(occupant.node)} across the webhook's replicas (${why}); try again`);
 }
 
 /** The warning of a pod admitted with a reservation in one replica only (`onApiError: local`, or `warn` mode). */
 export function unreservedWarning(occupant: Occupant): string {
   const verb = new Set(occupant.ports.map(portLabel)).size === 1 ? 'is' : 'are';
-  return warningText(`${portsText(occupant, 'port')} on node ${occupant.node} ${verb} reserved in one webhook replica only: the API server did not take it`);
+  return warningText(`${portsText(occupant, 'port')} on node ${shown(occupant.node)} ${verb} reserved in one webhook replica only: the API server did not take it`);
 }

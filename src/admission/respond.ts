@@ -9,6 +9,7 @@ import type { PortView } from '../engine/view.js';
 import { viewWith } from '../engine/view-with.js';
 import type { Decision, Mode } from './decide.js';
 import { decide } from './decide.js';
+import { overBudgetAnnotation } from './budget.js';
 import { conflictsAnnotation } from './messages.js';
 import type { NamespaceModes, Policy } from './policy.js';
 import { modeFor } from './policy.js';
@@ -64,24 +65,21 @@ export function reviewOf(response: AdmissionResponse): AdmissionReviewResponse {
   return { apiVersion: ADMISSION_API_VERSION, kind: 'AdmissionReview', response };
 }
 
-function annotatedConflicts(conflicts: readonly Conflict[]): string {
-  const listed = conflictsAnnotation(conflicts.slice(0, MAX_ANNOTATED_CONFLICTS));
-  const more = conflicts.length - MAX_ANNOTATED_CONFLICTS;
-  return more > 0 ? `${listed}; and ${more} more` : listed;
+function annotatedConflicts(conflicts: readonly Conflict[], total: number, atLeast: boolean): string {
+  return conflictsAnnotation(conflicts.slice(0, MAX_ANNOTATED_CONFLICTS), total, atLeast);
+}
+
+/** The audit annotations of a decision that found conflicts or did not look for them; none otherwise. */
+function auditOf(decision: Decision): { readonly auditAnnotations?: Readonly<Record<string, string>> } {
+  const what = { mode: decision.mode, decision: decision.kind };
+  if (decision.overBudget !== undefined) return { auditAnnotations: { ...what, hostPorts: overBudgetAnnotation(decision.overBudget) } };
+  if (decision.conflictCount === 0) return {};
+  return { auditAnnotations: { ...what, conflicts: annotatedConflicts(decision.conflicts, decision.conflictCount, decision.searchCut === true) } };
 }
 
 /** The wire form of a decision: denial status, warnings, and audit annotations when something collided. */
 export function responseOf(uid: string, decision: Decision): AdmissionResponse {
-  const audit =
-    decision.conflicts.length === 0
-      ? {}
-      : {
-          auditAnnotations: {
-            mode: decision.mode,
-            decision: decision.kind,
-            conflicts: annotatedConflicts(decision.conflicts),
-          },
-        };
+  const audit = auditOf(decision);
   switch (decision.kind) {
     case 'allow':
       return { uid, allowed: true, ...audit };

@@ -8,6 +8,7 @@ import type { Conflict, PodConflict, ReservedConflict } from '../engine/conflict
 import { schedulerAgrees } from '../engine/conflicts.js';
 import type { HostPort, PodRef } from '../engine/types.js';
 import { fitWarning, holderText, podHolderText, podName, portLabel, portPhrase, reservedLabel, STRICTER_TAG, warningText } from './messages.js';
+import { shown } from './text.js';
 
 /** Holders named in one warning about a port taken on several nodes, at most. */
 export const MAX_NAMED_HOLDERS = 3;
@@ -20,21 +21,21 @@ function tagOf(c: Conflict): string {
 /** One warning for one conflict on a known node, or with a node daemon's port. */
 export function conflictWarning(hostNetwork: boolean, c: Conflict): string {
   if (c.kind === 'reserved') return reservedWarning(hostNetwork, c);
-  const said = (brief: boolean): string => `${portPhrase(hostNetwork, c.port)} on node ${c.node} is used by ${podHolderText(c, brief)}`;
+  const said = (brief: boolean): string => `${portPhrase(hostNetwork, c.port)} on node ${shown(c.node)} is used by ${podHolderText(c, brief)}`;
   return fitWarning([said(false), said(true)], tagOf(c));
 }
 
 /** A node daemon's port, which the scheduler cannot see: said the same for every pod, so kubectl prints it once. */
 export function reservedWarning(hostNetwork: boolean, c: ReservedConflict): string {
   const held = reservedLabel(c.held) === portLabel(c.port) ? 'it' : reservedLabel(c.held);
-  return warningText(`${portPhrase(hostNetwork, c.port)} is a node daemon's port: ${c.held.owner} holds ${held} on every node, unseen by the scheduler`);
+  return warningText(`${portPhrase(hostNetwork, c.port)} is a node daemon's port: ${shown(c.held.owner)} holds ${held} on every node, unseen by the scheduler`);
 }
 
 /** A pod the scheduler places once a terminating holder is gone. */
 export function waitWarning(hostNetwork: boolean, c: PodConflict): string {
   const said = (container: string): string =>
-    `pod waits for terminating pod ${podName(c.holder)} to free ${portPhrase(hostNetwork, c.port)} on node ${c.node}${container}`;
-  return fitWarning([said(` (container ${c.held.container})`), said('')], tagOf(c));
+    `pod waits for terminating pod ${podName(c.holder)} to free ${portPhrase(hostNetwork, c.port)} on node ${shown(c.node)}${container}`;
+  return fitWarning([said(` (container ${shown(c.held.container)})`), said('')], tagOf(c));
 }
 
 /**
@@ -43,14 +44,14 @@ export function waitWarning(hostNetwork: boolean, c: PodConflict): string {
  */
 export function preemptWarning(hostNetwork: boolean, c: PodConflict, held: number, priority: number): string {
   const said = (container: boolean, priorities: boolean): string =>
-    `pod preempts lower-priority pod ${podName(c.holder)}${container ? ` (container ${c.held.container})` : ''} on node ${c.node}` +
+    `pod preempts lower-priority pod ${podName(c.holder)}${container ? ` (container ${shown(c.held.container)})` : ''} on node ${shown(c.node)}` +
     ` for ${portPhrase(hostNetwork, c.port)}${priorities ? ` (priority ${held} < ${priority})` : ''}`;
   return fitWarning([said(true, true), said(false, true), said(false, false)], tagOf(c));
 }
 
 /** The mirror of a static pod whose ports collide: the kubelet runs it anyway. */
 export function mirrorWarning(hostNetwork: boolean, c: Conflict): string {
-  const where = c.node === null ? '' : ` on node ${c.node}`;
+  const where = c.node === null ? '' : ` on node ${shown(c.node)}`;
   const said = (brief: boolean): string => `static pod already running${where}: ${portPhrase(hostNetwork, c.port)} is also used by ${holderText(c, brief)}`;
   return fitWarning([said(false), said(true)]);
 }
@@ -125,8 +126,8 @@ function consequence(spread: Spread, daemonSet: boolean): string {
 /** `worker-1 by team-a/api-7d9f (container web), worker-2 by ..., and 2 more`. */
 function holdersText(holders: readonly HeldOn[], named: number, containers: boolean, nodes: boolean): string {
   const listed = holders.slice(0, named).map((h) => {
-    const who = `${podName(h.holder)}${containers ? ` (container ${h.container})` : ''}`;
-    return nodes ? `${h.node} by ${who}` : who;
+    const who = `${podName(h.holder)}${containers ? ` (container ${shown(h.container)})` : ''}`;
+    return nodes ? `${shown(h.node)} by ${who}` : who;
   });
   const rest = holders.length - listed.length;
   if (rest === 0) return listed.join(', ');

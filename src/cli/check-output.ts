@@ -1,7 +1,9 @@
 import type { Decision } from '../admission/decide.js';
 import { messagesOf } from '../admission/decide.js';
 import { podName } from '../admission/messages.js';
+import { shown, visible } from '../admission/text.js';
 import type { SkippedObject } from '../manifests/read.js';
+import { jsonPrintable } from './terminal.js';
 
 /** One decided object of a `check` run. */
 export interface CheckedObject {
@@ -70,15 +72,16 @@ export function resultJson(checked: CheckedObject): ResultJson {
   };
 }
 
-/** `check -o json`: `{"results": [...]}`, pretty-printed. */
+/** `check -o json`: `{"results": [...]}`, pretty-printed, invisible characters as JSON escapes. */
 export function jsonReport(checked: readonly CheckedObject[]): string {
-  return `${JSON.stringify({ results: checked.map(resultJson) }, null, 2)}\n`;
+  return `${jsonPrintable(JSON.stringify({ results: checked.map(resultJson) }, null, 2))}\n`;
 }
 
 const WORD_WIDTH = 6;
 
+/** The start of a verdict line; `name` is already shown (podName), the rest comes from the manifest. */
 function head(word: string, kind: string, name: string, node: string | null): string {
-  return `${word.padEnd(WORD_WIDTH)}${kind} ${name}${node === null ? '' : ` on ${node}`}`;
+  return `${word.padEnd(WORD_WIDTH)}${shown(kind)} ${name}${node === null ? '' : ` on ${shown(node)}`}`;
 }
 
 function plural(n: number, word: string): string {
@@ -97,16 +100,18 @@ function textLines(checked: CheckedObject, printed: Set<string>): string[] {
   const line = head(d.kind, checked.kind, podName(checked), d.node);
   switch (d.kind) {
     case 'deny':
-      return [`${line}: ${d.message}`];
+      return [`${line}: ${visible(d.message)}`];
     case 'warn': {
       const fresh = d.warnings.filter((w) => !printed.has(w));
       const repeated = new Set(d.warnings).size - new Set(fresh).size;
       for (const w of fresh) printed.add(w);
       const note = repeated === 0 ? '' : ` (${repeated === 1 ? 'warning' : `${repeated} warnings`} as above)`;
-      return [`${line}${note}`, ...[...new Set(fresh)].map((w) => `  warning: ${w}`)];
+      return [`${line}${note}`, ...[...new Set(fresh)].map((w) => `  warning: ${visible(w)}`)];
     }
     case 'allow':
-      return [d.conflicts.length === 0 ? line : `${line} (audit mode: ${plural(d.conflicts.length, 'conflict')} recorded)`];
+      if (d.overBudget !== undefined) return [`${line} (audit mode: ${d.overBudget} host ports, too many to check)`];
+      if (d.conflictCount === 0) return [line];
+      return [`${line} (audit mode: ${d.searchCut === true ? 'at least ' : ''}${plural(d.conflictCount, 'conflict')} recorded)`];
   }
 }
 
@@ -117,7 +122,7 @@ function textLines(checked: CheckedObject, printed: Set<string>): string[] {
 export function textReport(checked: readonly CheckedObject[], skipped: readonly SkippedObject[]): string {
   const printed = new Set<string>();
   const lines = checked.flatMap((c) => textLines(c, printed));
-  lines.push(...skipped.map((s) => `${'skip'.padEnd(WORD_WIDTH)}${s.kind} ${s.name}: not a kind hostport-guard checks`));
+  lines.push(...skipped.map((s) => `${'skip'.padEnd(WORD_WIDTH)}${shown(s.kind)} ${shown(s.name)}: not a kind hostport-guard checks`));
   const decided = checked.filter((c) => !c.exempt);
   const count = (kind: Decision['kind']): number => decided.filter((c) => c.decision.kind === kind).length;
   const allowed = decided.length - count('deny') - count('warn');
@@ -131,5 +136,5 @@ export function textReport(checked: readonly CheckedObject[], skipped: readonly 
 
 /** The stderr notes of `check -o json` about skipped objects, so stdout stays pure JSON. */
 export function skippedNotes(skipped: readonly SkippedObject[]): string {
-  return skipped.map((s) => `skipped ${s.kind} ${s.name}: not a kind hostport-guard checks\n`).join('');
+  return skipped.map((s) => `skipped ${shown(s.kind)} ${shown(s.name)}: not a kind hostport-guard checks\n`).join('');
 }

@@ -5,16 +5,17 @@ import { modeFor } from '../admission/policy.js';
 import { subjectOf } from '../admission/subject.js';
 import { ReservingView } from '../cluster/reservations.js';
 import type { ReservedPort } from '../engine/types.js';
+import { InputTooLargeError, sizeText } from '../yaml/bounded.js';
 import type { ManifestError } from '../manifests/documents.js';
 import { originText } from '../manifests/documents.js';
 import type { ManifestInput, Manifests } from '../manifests/read.js';
-import { readManifests } from '../manifests/read.js';
+import { MAX_MANIFEST_BYTES, readManifests } from '../manifests/read.js';
 import type { CheckedObject } from './check-output.js';
 import { jsonReport, skippedNotes, textReport } from './check-output.js';
 import type { CommandResult } from './exit.js';
 import { errorText, EXIT_DENIED, EXIT_OK, usageError } from './exit.js';
 import type { ClusterState, StateResult } from './state-file.js';
-import { stateFromText } from './state-file.js';
+import { MAX_STATE_BYTES, readStateError, stateFromText } from './state-file.js';
 
 /** Output formats of `check`. */
 export const OUTPUT_FORMATS = ['text', 'json'] as const;
@@ -40,27 +41,47 @@ export interface CheckOptions {
 
 /** The outside world of `check`, passed in so tests use strings and fakes. */
 export interface CheckDeps {
-  /** The UTF-8 text of a file; throws when it cannot be read. */
-  readonly readFile: (path: string) => string;
-  readonly readStdin: () => Promise<string>;
+  /** The UTF-8 text of a file, at most `maxBytes` (InputTooLargeError past it); throws when it cannot be read. */
+  readonly readFile: (path: string, maxBytes: number) => string;
+  /** All of standard input, at most `maxBytes`. */
+  readonly readStdin: (maxBytes: number) => Promise<string>;
   /** Reads the live cluster once; absent where no cluster access is wired. */
   readonly liveState?: (kubeconfig: string | undefined) => Promise<ClusterState>;
 }
 
-/** The text of every input; standard input is read once however often `-` is named. */
+/** What an input past MAX_MANIFEST_BYTES is told. */
+const MANIFESTS_TOO_LARGE = `more than ${sizeText(MAX_MANIFEST_BYTES)} of manifests in all, the most check reads`;
+
+/**
+ * The text of every input, MAX_MANIFEST_BYTES in all at most; standard input is read
+ * once however often `-` is named.
+ */
 async function readInputs(files: readonly string[], deps: CheckDeps): Promise<{ inputs: ManifestInput[]; errors: string[] }> {
   const inputs: ManifestInput[] = [];
   const errors: string[] = [];
   let stdin: string | undefined;
+  let used = 0;
   for (const file of files) {
+    const name = file === '-' ? '<stdin>' : file;
     try {
+      const left = MAX_MANIFEST_BYTES - used;
+      let text: string;
       if (file === '-') {
-        stdin ??= await deps.readStdin();
-        inputs.push({ file: '<stdin>', text: stdin });
+        const first = stdin === undefined;
+        stdin ??= await deps.readStdin(left);
+        text = stdin;
+        if (first) used += Buffer.byteLength(text);
       } else {
-        inputs.push({ file, text: deps.readFile(file) });
+        text = deps.readFile(file, left);
+        used += Buffer.byteLength(text);
       }
+      if (used > MAX_MANIFEST_BYTES) throw new InputTooLargeError(MAX_MANIFEST_BYTES);
+      inputs.push({ file: name, text });
     } catch (error) {
+      if (error instanceof InputTooLargeError) {
+        errors.push(`${name}: ${MANIFESTS_TOO_LARGE}`);
+        break;
+      }
       errors.push(`cannot read ${file === '-' ? 'standard input' : file}: ${errorText(error)}`);
     }
   }
@@ -71,9 +92,9 @@ async function readState(options: CheckOptions, deps: CheckDeps): Promise<StateR
   if (options.state !== undefined) {
     let text: string;
     try {
-      text = deps.readFile(options.state);
+      text = deps.readFile(options.state, MAX_STATE_BYTES);
     } catch (error) {
-      return { ok: false, errors: [`cannot read ${options.state}: ${errorText(error)}`] };
+      return { ok: false, errors: [readStateError(options.state, error)] };
     }
     return stateFromText(text, options.state);
   }

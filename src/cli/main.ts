@@ -1,7 +1,10 @@
 import { readStdin, readTextFile } from '../config/files.js';
 import { packageVersion } from '../config/version.js';
+import type { CommandResult } from './exit.js';
+import { errorName, errorStack, errorText, EXIT_USAGE } from './exit.js';
 import type { CliDeps } from './program.js';
 import { runCli, runKubectlPlugin } from './program.js';
+import { printable } from './terminal.js';
 import { visible } from './terminal-text.js';
 
 /**
@@ -64,14 +67,52 @@ export function realDeps(): CliDeps {
 }
 
 /**
+ * An error no command expected (a bug, or a collaborator breaking its contract) as one
+ * line and exit 2; the stack only with `--debug` (`serve` also logs it, stack included).
+ */
+export function unexpectedError(error: unknown, debug: boolean): CommandResult {
+  const line = `error: unexpected ${visible(errorName(error))}: ${visible(errorText(error).split('\n')[0] ?? '')}${debug ? '' : ' (run with --debug for the stack)'}\n`;
+  const stack = debug ? errorStack(error) : undefined;
+  return { exitCode: EXIT_USAGE, stdout: '', stderr: line + (stack === undefined ? '' : printable(`${stack}\n`)) };
+}
+
+/** runCli (or, with `plugin`, runKubectlPlugin) behind the top-level handler: whatever a command throws becomes unexpectedError. */
+export async function runMain(args: readonly string[], deps: CliDeps, plugin = false): Promise<CommandResult> {
+  try {
+    return plugin ? await runKubectlPlugin(args, deps) : await runCli(args, deps);
+  } catch (error) {
+    return unexpectedError(error, args.includes('--debug'));
+  }
+}
+
+/**
  * The entry point of bin/hostport-guard.js (and, with `plugin`, of bin/kubectl-hostports.js):
  * runs `args` (process.argv without node and the script), prints what the command printed
  * and sets the exit code. The process ends when nothing is left to do, so output is never
- * cut off by an early exit.
+ * cut off by an early exit; `serve` ends it as soon as the output is written (exitAtOnce),
+ * once the writes have been flushed. An exception nothing caught ends it with unexpectedError.
  */
 export async function main(args: readonly string[] = process.argv.slice(2), options: { readonly plugin?: boolean } = {}): Promise<void> {
-  const result = options.plugin === true ? await runKubectlPlugin(args, realDeps()) : await runCli(args, realDeps());
-  if (result.stdout !== '') process.stdout.write(result.stdout);
-  if (result.stderr !== '') process.stderr.write(result.stderr);
+  const last = (error: unknown): void => {
+    process.stderr.write(unexpectedError(error, args.includes('--debug')).stderr);
+    process.exit(EXIT_USAGE);
+  };
+  process.on('uncaughtException', last);
+  process.on('unhandledRejection', last);
+  const result = await runMain(args, realDeps(), options.plugin === true);
+  // The commands show what they quote visibly already; this is the last guard.
+  await write(process.stdout, printable(result.stdout));
+  await write(process.stderr, printable(result.stderr));
   process.exitCode = result.exitCode;
+  if (result.exitAtOnce === true) process.exit(result.exitCode);
+}
+
+/** Writes `text` and resolves once it is handed to the system (pipes may be asynchronous). */
+function write(stream: NodeJS.WriteStream, text: string): Promise<void> {
+  if (text === '') return Promise.resolve();
+  return new Promise((resolve) => {
+    stream.write(text, () => {
+      resolve();
+    });
+  });
 }

@@ -9,18 +9,20 @@ import { DEFAULTS } from '../config/settings.js';
 import type { CheckDeps, OutputFormat } from './check.js';
 import { OUTPUT_FORMATS, runCheck } from './check.js';
 import type { CommandResult, ExitCode } from './exit.js';
-import { errorText, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, usageError } from './exit.js';
+import { visible } from '../admission/text.js';
+import { errorText, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, InputError, usageError } from './exit.js';
 import type { ScanDeps } from './scan.js';
 import { parsePortFilter, runScan } from './scan.js';
 import type { ScanFormat } from './scan-output.js';
 import { SCAN_FORMATS } from './scan-output.js';
 import type { PortFilter } from './scan-report.js';
+import { printable } from './terminal.js';
 
 /** The outside world of the CLI, passed in so tests run commands without spawning. */
 export interface CliDeps {
   readonly version: string;
-  /** Reads the configuration file. */
-  readonly readConfigFile: (path: string) => string;
+  /** Reads the configuration file, at most `maxBytes` of it. */
+  readonly readConfigFile: (path: string, maxBytes: number) => string;
   readonly check: CheckDeps;
   readonly scan: ScanDeps;
   /** Runs the server until it stops; `serve` exits 0 when it resolves. */
@@ -84,15 +86,17 @@ function addServe(program: Command, deps: CliDeps, done: (result: CommandResult)
     .action(async (_options: unknown, command: Command) => {
       const loaded = loadConfig({ ...commandLine(command), readFile: deps.readConfigFile });
       if (!loaded.ok) {
-        done({ exitCode: EXIT_USAGE, stdout: '', stderr: configErrorText(loaded.issues) });
+        done({ exitCode: EXIT_USAGE, stdout: '', stderr: printable(configErrorText(loaded.issues)) });
         return;
       }
       // The server (composition root in ./serve.js) runs until it is asked to stop.
       try {
         await deps.runServe(loaded.config);
-        done({ exitCode: EXIT_OK, stdout: '', stderr: '' });
+        done({ exitCode: EXIT_OK, stdout: '', stderr: '', exitAtOnce: true });
       } catch (error) {
-        done({ exitCode: EXIT_FAILURE, stdout: '', stderr: `error: ${errorText(error)}\n` });
+        // One line per line of the message (a cluster state lists its problems), each shown visibly.
+        const lines = errorText(error).split('\n').map((line) => visible(line));
+        done({ exitCode: error instanceof InputError ? EXIT_USAGE : EXIT_FAILURE, stdout: '', stderr: `error: ${lines.join('\n')}\n`, exitAtOnce: true });
       }
     });
 }
@@ -208,7 +212,13 @@ function rootCommand(name: string, write: { out: (s: string) => void; err: (s: s
   return new Command(name)
     .helpOption('-h, --help', 'show help')
     .exitOverride()
-    .configureOutput({ writeOut: write.out, writeErr: write.err })
+    // Commander quotes the arguments it refuses: show them, never let the terminal run them.
+    .configureOutput({
+      writeOut: write.out,
+      writeErr: (s) => {
+        write.err(printable(s));
+      },
+    })
     .showHelpAfterError('(add --help for usage)');
 }
 
@@ -223,7 +233,7 @@ async function parse(program: Command, args: readonly string[], printed: () => {
   }
   const { stdout, stderr } = printed();
   const r = result();
-  return r === undefined ? { exitCode: EXIT_OK, stdout, stderr } : { exitCode: r.exitCode, stdout: stdout + r.stdout, stderr: stderr + r.stderr };
+  return r === undefined ? { exitCode: EXIT_OK, stdout, stderr } : { ...r, stdout: stdout + r.stdout, stderr: stderr + r.stderr };
 }
 
 /**
@@ -257,7 +267,8 @@ export async function runCli(args: readonly string[], deps: CliDeps): Promise<Co
   };
   const program = rootCommand('hostport-guard', { out: (s) => (stdout += s), err: (s) => (stderr += s) })
     .description('Rejects host-port collisions between host-networked and hostPort pods at apply time, naming the pod that holds the port.')
-    .version(deps.version, '-V, --version', 'print the version');
+    .version(deps.version, '-V, --version', 'print the version')
+    .option('--debug', 'print the stack of an unexpected error');
   // Subcommands made by .command() inherit the output, exit and error settings above.
   addServe(program, deps, done);
   addCheck(program, deps, done);

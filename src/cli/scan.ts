@@ -11,7 +11,7 @@ import type { ScanFormat } from './scan-output.js';
 import { scanOutput } from './scan-output.js';
 import type { PortFilter, ScanFilters } from './scan-report.js';
 import { hasProblems, scanReport } from './scan-report.js';
-import { scanFromText } from './state-file.js';
+import { MAX_STATE_BYTES, readStateError, scanFromText } from './state-file.js';
 import { visible } from './terminal-text.js';
 
 /** The options of `scan`, after commander has parsed them. */
@@ -34,8 +34,8 @@ export interface ClusterSource {
 
 /** The outside world of `scan`, passed in so tests use strings and fakes. */
 export interface ScanDeps {
-  /** The UTF-8 text of a file; throws when it cannot be read. */
-  readonly readFile: (path: string) => string;
+  /** The UTF-8 text of a file, at most `maxBytes` (InputTooLargeError past it); throws when it cannot be read. */
+  readonly readFile: (path: string, maxBytes: number) => string;
   /** Reads the live cluster page by page; absent where no cluster access is wired. */
   readonly liveScan?: (source: ClusterSource, onProgress: (progress: ScanProgress) => void) => Promise<ClusterScan>;
   /** Shows a progress line while the cluster is read (a terminal only), or clears it with undefined. */
@@ -65,9 +65,9 @@ async function readScan(options: ScanOptions, deps: ScanDeps): Promise<{ ok: tru
   if (options.state !== undefined) {
     let text: string;
     try {
-      text = deps.readFile(options.state);
+      text = deps.readFile(options.state, MAX_STATE_BYTES);
     } catch (error) {
-      return { ok: false, errors: [`cannot read ${options.state}: ${errorText(error)}`] };
+      return { ok: false, errors: [readStateError(options.state, error)] };
     }
     return scanFromText(text, options.state);
   }

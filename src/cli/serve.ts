@@ -21,13 +21,17 @@ import { reservingView } from '../cluster/reservations.js';
 import type { Config } from '../config/schema.js';
 import { readTextFile } from '../config/files.js';
 import { createAdmissionApp } from '../server/admission-app.js';
+import type { AdmissionServer } from '../server/admission-server.js';
 import { startAdmissionServer } from '../server/admission-server.js';
 import { createHealthApp, startHealthServer } from '../server/health.js';
+import type { RunningServer } from '../server/lifecycle.js';
+import { ListenError } from '../server/lifecycle.js';
 import { createMetrics } from '../server/metrics.js';
 import type { StateMetrics } from '../server/state-metrics.js';
 import { createStateMetrics } from '../server/state-metrics.js';
+import { EXIT_FAILURE, InputError } from './exit.js';
 import { serveAudit } from './serve-audit.js';
-import { indexFromText } from './state-file.js';
+import { indexFromText, MAX_STATE_BYTES, readStateError } from './state-file.js';
 
 /**
  * How often expired reservations are dropped (lookups skip them anyway), and how often
@@ -36,8 +40,15 @@ import { indexFromText } from './state-file.js';
  */
 const SWEEP_INTERVAL_MS = 5_000;
 
-/** Time in-flight reviews get to finish after SIGTERM (the chart's grace period is 30 s). */
-const DRAIN_MS = 20_000;
+/**
+ * Time in-flight reviews get to finish after SIGTERM: the API server's default webhook
+ * timeout (the chart's is 5 s), after which it has stopped waiting for the answer anyway.
+ * The chart's terminationGracePeriodSeconds covers its preStop sleep plus this.
+ */
+export const DRAIN_MS = 10_000;
+
+/** How long the other listener may take to close when start-up failed halfway. */
+const ABORT_MS = 1_000;
 
 /** Where decisions read the cluster: a live watch, or a snapshot file. */
 interface ClusterSide {
@@ -68,8 +79,14 @@ function informerEvents(restarted: (resource: string, reason: string) => void, l
 }
 
 function snapshotSide(config: Config & { clusterState: string }, logger: Logger): ClusterSide {
-  const result = indexFromText(readTextFile(config.clusterState), config.clusterState);
-  if (!result.ok) throw new Error(`cluster state ${config.clusterState}:\n  ${result.errors.join('\n  ')}`);
+  let text: string;
+  try {
+    text = readTextFile(config.clusterState, MAX_STATE_BYTES);
+  } catch (error) {
+    throw new InputError(readStateError(config.clusterState, error));
+  }
+  const result = indexFromText(text, config.clusterState);
+  if (!result.ok) throw new InputError(`cluster state ${config.clusterState}:\n  ${result.errors.join('\n  ')}`);
   const index = result.index;
   const view = reservingView(index, { now: () => performance.now(), ttlMs: config.reservationTtlSeconds * 1000 });
   logger.info({ file: config.clusterState, ...index.size() }, 'serving from a static cluster state');
@@ -105,23 +122,48 @@ function liveSide(config: Config, events: InformerEvents, reservationEvents: Res
   };
 }
 
-/** Resolves on the first SIGTERM or SIGINT. */
-function stopSignal(logger: Logger): Promise<void> {
+/**
+ * Resolves with the first SIGTERM or SIGINT. A second one ends the process at once, for
+ * an operator who does not want to wait for the drain.
+ */
+function stopSignal(logger: Logger): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
+    let received = 0;
     const onSignal = (signal: NodeJS.Signals): void => {
-      logger.info({ signal }, 'stopping: draining in-flight reviews');
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-      resolve();
+      received += 1;
+      if (received === 1) {
+        resolve(signal);
+        return;
+      }
+      logger.warn({ signal }, 'second signal: stopping without waiting for reviews in flight');
+      process.exit(EXIT_FAILURE);
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   });
 }
 
-/** Runs the webhook with `config` until SIGTERM or SIGINT, then drains and resolves. */
+/** Why serving ended: a signal, or a listener that failed. */
+type StopCause = { readonly kind: 'signal'; readonly signal: NodeJS.Signals } | { readonly kind: 'failed'; readonly error: ListenError };
+
+/**
+ * Runs the webhook with `config` until SIGTERM or SIGINT, then drains and resolves; throws
+ * when a listener cannot start or fails later (a ListenError naming the port and the
+ * reason), after stopping whatever did start.
+ *
+ * Shutdown: readiness turns false at once (`shutting-down`), the webhook stops accepting,
+ * requests already received are answered with `Connection: close`, idle and half-open
+ * connections are closed, in-flight reviews get DRAIN_MS to finish, then the health
+ * server and the cluster watch stop.
+ */
 export async function runServe(config: Config): Promise<void> {
   const logger = pino({ level: config.logLevel, base: { app: 'hostport-guard' } });
+  // The stack of an error nothing caught goes to the log; main() then prints one line and exits 2.
+  const lastWords = (error: unknown): void => {
+    logger.fatal({ err: error }, 'unexpected error: stopping');
+  };
+  process.prependListener('uncaughtException', lastWords);
+  process.prependListener('unhandledRejection', lastWords);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   // The informer reports restarts only after start(), by which time `metrics` exists.
@@ -195,34 +237,45 @@ export async function runServe(config: Config): Promise<void> {
     bodyLimitBytes: config.maxBodyBytes,
   });
 
-  const stopping = stopSignal(logger);
+  const signalled = stopSignal(logger);
+  let shuttingDown = false;
   audit.start();
   cluster.start();
-  const admission = await startAdmissionServer({
-    app,
-    host: config.listen.host,
-    port: config.listen.port,
-    certFile: config.tls.certFile,
-    keyFile: config.tls.keyFile,
-    logger,
-    reloadIntervalMs: config.tls.reloadIntervalSeconds * 1000,
-  });
-  certificateNotAfter = () => {
-    const validTo = admission.certificate()?.validTo;
-    const at = validTo === undefined ? Number.NaN : Date.parse(validTo);
-    return Number.isNaN(at) ? undefined : at / 1000;
-  };
-  const health = await startHealthServer({
-    app: createHealthApp({
-      registry,
-      checks: [
-        { name: 'index-synced', ready: cluster.synced },
-        { name: 'certificate-loaded', ready: admission.certificateLoaded },
-      ],
-    }),
-    host: config.health.host,
-    port: config.health.port,
-  });
+  let admission: AdmissionServer | undefined;
+  let health: RunningServer | undefined;
+  try {
+    admission = await startAdmissionServer({
+      app,
+      host: config.listen.host,
+      port: config.listen.port,
+      certFile: config.tls.certFile,
+      keyFile: config.tls.keyFile,
+      logger,
+      reloadIntervalMs: config.tls.reloadIntervalSeconds * 1000,
+    });
+    const serving = admission;
+    certificateNotAfter = () => {
+      const validTo = serving.certificate()?.validTo;
+      const at = validTo === undefined ? Number.NaN : Date.parse(validTo);
+      return Number.isNaN(at) ? undefined : at / 1000;
+    };
+    health = await startHealthServer({
+      app: createHealthApp({
+        registry,
+        checks: [
+          { name: 'index-synced', ready: cluster.synced },
+          { name: 'certificate-loaded', ready: admission.certificateLoaded },
+          { name: 'shutting-down', ready: () => !shuttingDown },
+        ],
+      }),
+      host: config.health.host,
+      port: config.health.port,
+    });
+  } catch (error) {
+    logger.error({ err: error, code: error instanceof ListenError ? error.code : undefined }, 'start-up failed');
+    await Promise.all([admission?.stop(ABORT_MS), cluster.stop(), audit.stop()]);
+    throw error;
+  }
   logger.info(
     {
       mode: config.mode,
@@ -240,9 +293,18 @@ export async function runServe(config: Config): Promise<void> {
   const sweeper = setInterval(sweep, SWEEP_INTERVAL_MS);
   sweeper.unref();
 
-  await stopping;
+  const cause = await Promise.race<StopCause>([
+    signalled.then((signal) => ({ kind: 'signal', signal })),
+    admission.failed.then((error) => ({ kind: 'failed', error })),
+    health.failed.then((error) => ({ kind: 'failed', error })),
+  ]);
+  // Readiness goes first, so nothing new is routed here while the rest stops.
+  shuttingDown = true;
+  if (cause.kind === 'signal') logger.info({ signal: cause.signal, graceMs: DRAIN_MS }, 'stopping: draining in-flight reviews');
+  else logger.error({ err: cause.error, code: cause.error.code }, 'a listener failed: stopping');
   clearInterval(sweeper);
-  await admission.stop(DRAIN_MS);
-  await Promise.all([health.stop(), cluster.stop(), audit.stop()]);
-  logger.info('stopped');
+  const drained = await admission.stop(DRAIN_MS);
+  await Promise.all([health.stop(ABORT_MS), cluster.stop(), audit.stop()]);
+  logger.info({ cutConnections: drained.cutConnections }, 'stopped');
+  if (cause.kind === 'failed') throw cause.error;
 }

@@ -1,9 +1,10 @@
 import type { NamespaceModes } from '../admission/policy.js';
+import { HeldPorts } from '../engine/held-ports.js';
 import type { NodeFilter, NodeInfo } from '../engine/node-filter.js';
 import { occupantOf, podRef } from '../engine/occupancy.js';
 import type { PriorityClassInfo } from '../engine/priority.js';
 import { defaultOf, SYSTEM_PRIORITY_CLASSES } from '../engine/priority.js';
-import type { Occupant, PodLike, PodRef } from '../engine/types.js';
+import type { HeldPort, Occupant, PodLike, PodRef, PortTriple } from '../engine/types.js';
 import type { PortView } from '../engine/view.js';
 import { addTo, removeFrom } from './multimap.js';
 import type { NodeEntry } from './node-table.js';
@@ -43,25 +44,22 @@ export function podKey(ref: Pick<PodRef, 'namespace' | 'name'> & Partial<Pick<Po
   return ref.generated === true ? `${ref.namespace}/${ref.name}*${ref.uid ?? ''}` : `${ref.namespace}/${ref.name}`;
 }
 
-/** The distinct port numbers an occupant holds (TCP and UDP 53 are one entry in byPort). */
-function portNumbers(occupant: Occupant): Set<number> {
-  return new Set(occupant.ports.map((p) => p.port));
-}
-
 /**
  * The in-memory picture of the cluster that decisions read: for each pod only its
  * Occupant (what it holds where), the nodes as the scheduler's filters read them
  * (node-table.ts), PriorityClasses, and namespace mode labels.
  *
  * Pods that hold no host port are not stored at all: only the ports matter, and most
- * pods have none. Secondary maps by node and by port number keep every PortView lookup
- * at O(result), because lookups run on the admission path.
+ * pods have none. The held ports are keyed by node, protocol, port and address
+ * (HeldPorts), which keeps every PortView lookup at O(result), because lookups run on
+ * the admission path.
  */
 export class PodIndex implements PortView, NamespaceModes, PodPresence {
   readonly #pods = new Map<string, Occupant>();
   readonly #keyByUid = new Map<string, string>();
+  #held = new HeldPorts();
+  /** Pods holding host ports, by node: for snapshots, the conflicts kept in step by node, and their listeners. */
   readonly #byNode = new Map<string, Set<Occupant>>();
-  readonly #byPort = new Map<number, Set<Occupant>>();
   readonly #nodes = new NodeTable();
   readonly #priorityClasses = new Map<string, PriorityClassInfo>();
   #defaultClass: PriorityClassInfo | undefined;
@@ -109,10 +107,10 @@ export class PodIndex implements PortView, NamespaceModes, PodPresence {
   /** Replaces every pod at once, after a (re-)list: nothing deleted meanwhile can linger. */
   replaceAllPods(pods: Iterable<PodLike>): void {
     const before = [...this.#byNode.keys()];
+    this.#held = new HeldPorts();
     this.#pods.clear();
     this.#keyByUid.clear();
     this.#byNode.clear();
-    this.#byPort.clear();
     for (const node of before) this.#nodeChanged(node);
     for (const pod of pods) this.upsertPod(pod);
   }
@@ -194,14 +192,24 @@ export class PodIndex implements PortView, NamespaceModes, PodPresence {
     return [...this.#byNode.keys()];
   }
 
-  /** Indexed pods holding host ports on `node`. */
+  /** Indexed pods holding host ports on `node` (for snapshots and tests: decisions use heldOn). */
   occupantsOn(node: string): Occupant[] {
     return [...(this.#byNode.get(node) ?? [])];
   }
 
   /** Indexed pods holding port number `port`, any protocol or hostIP, on any node. */
   holdersOfPort(port: number): Occupant[] {
-    return [...(this.#byPort.get(port) ?? [])];
+    return this.#held.holdersOfPort(port);
+  }
+
+  /** Indexed ports on `node` that collide with `port`. */
+  heldOn(node: string, port: PortTriple): Iterable<HeldPort> {
+    return this.#held.collidingOn(node, port);
+  }
+
+  /** Indexed ports on any node that collide with `port`. */
+  heldAnywhere(port: PortTriple): Iterable<HeldPort> {
+    return this.#held.collidingAnywhere(port);
   }
 
   /** The node whose `kubernetes.io/hostname` label is `hostname`, when exactly one node carries it. */
@@ -249,7 +257,7 @@ export class PodIndex implements PortView, NamespaceModes, PodPresence {
     this.#pods.set(key, occupant);
     if (occupant.pod.uid !== undefined && occupant.pod.uid !== '') this.#keyByUid.set(occupant.pod.uid, key);
     addTo(this.#byNode, occupant.node, occupant);
-    for (const port of portNumbers(occupant)) addTo(this.#byPort, port, occupant);
+    this.#held.add(occupant);
     this.#nodeChanged(occupant.node);
   }
 
@@ -268,7 +276,7 @@ export class PodIndex implements PortView, NamespaceModes, PodPresence {
     const uid = occupant.pod.uid;
     if (uid !== undefined && this.#keyByUid.get(uid) === key) this.#keyByUid.delete(uid);
     removeFrom(this.#byNode, occupant.node, occupant);
-    for (const port of portNumbers(occupant)) removeFrom(this.#byPort, port, occupant);
+    this.#held.remove(occupant);
     this.#nodeChanged(occupant.node);
   }
 }

@@ -1,8 +1,8 @@
+import { HeldPorts } from '../engine/held-ports.js';
 import type { NodeFilter, NodeInfo } from '../engine/node-filter.js';
 import type { PriorityClassInfo } from '../engine/priority.js';
-import type { Occupant, PodRef } from '../engine/types.js';
+import type { HeldPort, Occupant, PodRef, PortTriple } from '../engine/types.js';
 import type { PortView } from '../engine/view.js';
-import { addTo, removeFrom } from './multimap.js';
 import type { PodIndex, PodPresence } from './pod-index.js';
 import { podKey } from './pod-index.js';
 
@@ -30,15 +30,16 @@ interface Reservation {
  * A reservation ends when the index shows the same pod (by uid when the admitted pod
  * had one, since a re-created pod of the same name is another pod; else by
  * namespace/name) or when its TTL passes. Both are checked lazily on lookup, and
- * `sweep()` lets the caller drop them periodically. Lookups stay O(result).
+ * `sweep()` lets the caller drop them periodically. The reserved ports are keyed like
+ * the index's (HeldPorts), so lookups stay O(result).
  */
 export class ReservingView implements PortView {
   readonly #view: PortView & PodPresence;
   readonly #now: () => number;
   readonly #ttlMs: number;
   readonly #byKey = new Map<string, Reservation>();
-  readonly #byNode = new Map<string, Set<Reservation>>();
-  readonly #byPort = new Map<number, Set<Reservation>>();
+  readonly #byOccupant = new Map<Occupant, Reservation>();
+  readonly #held = new HeldPorts();
 
   /** Decorates `view` (normally the PodIndex, which also says which pods it shows). */
   constructor(view: PortView & PodPresence, options: ReservationOptions) {
@@ -52,8 +53,8 @@ export class ReservingView implements PortView {
     this.#drop(podKey(occupant.pod));
     const reservation: Reservation = { occupant, expiresAt: this.#now() + this.#ttlMs };
     this.#byKey.set(podKey(occupant.pod), reservation);
-    addTo(this.#byNode, occupant.node, reservation);
-    for (const port of new Set(occupant.ports.map((p) => p.port))) addTo(this.#byPort, port, reservation);
+    this.#byOccupant.set(occupant, reservation);
+    this.#held.add(occupant);
   }
 
   /**
@@ -72,7 +73,7 @@ export class ReservingView implements PortView {
   sweep(): number {
     let dropped = 0;
     for (const reservation of [...this.#byKey.values()]) {
-      if (!this.#live(reservation)) dropped += 1;
+      if (!this.#counts(reservation)) dropped += 1;
     }
     return dropped;
   }
@@ -82,14 +83,20 @@ export class ReservingView implements PortView {
     return this.#byKey.size;
   }
 
-  /** Reserved and indexed pods on `node`. */
-  occupantsOn(node: string): Occupant[] {
-    return [...this.#view.occupantsOn(node), ...this.#liveOf(this.#byNode.get(node))];
+  /** Indexed and reserved ports on `node` that collide with `port`. */
+  heldOn(node: string, port: PortTriple): Iterable<HeldPort> {
+    return this.#withReserved(this.#view.heldOn(node, port), this.#held.collidingOn(node, port));
   }
 
-  /** Reserved and indexed pods holding port number `port`. */
-  holdersOfPort(port: number): Occupant[] {
-    return [...this.#view.holdersOfPort(port), ...this.#liveOf(this.#byPort.get(port))];
+  /** Indexed and reserved ports on any node that collide with `port`. */
+  heldAnywhere(port: PortTriple): Iterable<HeldPort> {
+    return this.#withReserved(this.#view.heldAnywhere(port), this.#held.collidingAnywhere(port));
+  }
+
+  /** What the index found, followed by the reservations found that still count; no copy when there are none. */
+  #withReserved(indexed: Iterable<HeldPort>, reserved: Iterable<HeldPort>): Iterable<HeldPort> {
+    const live = this.#live(reserved);
+    return live.length === 0 ? indexed : [...indexed, ...live];
   }
 
   /** Delegates to the underlying view. */
@@ -122,17 +129,18 @@ export class ReservingView implements PortView {
     return this.#view.defaultPriorityClass();
   }
 
-  #liveOf(reservations: Set<Reservation> | undefined): Occupant[] {
-    if (reservations === undefined) return [];
-    const live: Occupant[] = [];
-    for (const reservation of [...reservations]) {
-      if (this.#live(reservation)) live.push(reservation.occupant);
+  /** The reserved ports among `found` whose reservation still counts (collected first: stale ones are dropped). */
+  #live(found: Iterable<HeldPort>): HeldPort[] {
+    const live: HeldPort[] = [];
+    for (const entry of [...found]) {
+      const reservation = this.#byOccupant.get(entry.occupant);
+      if (reservation !== undefined && this.#counts(reservation)) live.push(entry);
     }
     return live;
   }
 
   /** Whether a reservation still counts; a stale one is dropped on the way. */
-  #live(reservation: Reservation): boolean {
+  #counts(reservation: Reservation): boolean {
     const pod = reservation.occupant.pod;
     if (this.#now() < reservation.expiresAt && !this.#view.contains(pod)) return true;
     this.#drop(podKey(pod));
@@ -143,9 +151,8 @@ export class ReservingView implements PortView {
     const reservation = this.#byKey.get(key);
     if (reservation === undefined) return;
     this.#byKey.delete(key);
-    const occupant = reservation.occupant;
-    removeFrom(this.#byNode, occupant.node, reservation);
-    for (const port of new Set(occupant.ports.map((p) => p.port))) removeFrom(this.#byPort, port, reservation);
+    this.#byOccupant.delete(reservation.occupant);
+    this.#held.remove(reservation.occupant);
   }
 }
 

@@ -1,3 +1,5 @@
+import type { HPG_ERR_INPUT_LIMIT } from '../yaml/bounded.js';
+
 /**
  * Why a configuration is refused. Every problem is collected and reported at once, each
  * naming the setting and where its value came from, so one restart fixes them all.
@@ -16,8 +18,9 @@ export const HPG_ERR_CONFIG_MISSING = 'HPG_ERR_CONFIG_MISSING';
 /** A setting has a value of the wrong type or out of range. */
 export const HPG_ERR_CONFIG_INVALID_VALUE = 'HPG_ERR_CONFIG_INVALID_VALUE';
 
-/** Every configuration error code. */
+/** Every configuration error code (HPG_ERR_INPUT_LIMIT: the file is too large or nested too deep). */
 export type ConfigErrorCode =
+  | typeof HPG_ERR_INPUT_LIMIT
   | typeof HPG_ERR_CONFIG_FILE_UNREADABLE
   | typeof HPG_ERR_CONFIG_FILE_SYNTAX
   | typeof HPG_ERR_CONFIG_UNKNOWN_KEY

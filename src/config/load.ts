@@ -1,10 +1,12 @@
+import { visible } from '../admission/text.js';
+import { HPG_ERR_INPUT_LIMIT, InputTooLargeError } from '../yaml/bounded.js';
 import type { ConfigIssue } from './errors.js';
 import type { FlagSource } from './options.js';
 import { HPG_ERR_CONFIG_FILE_UNREADABLE, issueText } from './errors.js';
 import type { ConfigResult } from './resolve.js';
 import { resolveConfig } from './resolve.js';
 import { readTextFile } from './files.js';
-import { configFileOf } from './sources.js';
+import { configFileOf, MAX_CONFIG_BYTES } from './sources.js';
 
 /** Where loadConfig reads from; tests pass strings and fakes. */
 export interface ConfigLoadOptions {
@@ -14,7 +16,8 @@ export interface ConfigLoadOptions {
   readonly flagSources?: Readonly<Record<string, FlagSource>>;
   /** The variables commander does not read (settings without a flag, unknown names). */
   readonly env?: Readonly<Record<string, string | undefined>>;
-  readonly readFile?: (path: string) => string;
+  /** Reads a file, at most `maxBytes` (InputTooLargeError past it). */
+  readonly readFile?: (path: string, maxBytes: number) => string;
 }
 
 /** Why a read failed, without the stack: `ENOENT: no such file or directory, open 'x'`. */
@@ -36,12 +39,13 @@ export function loadConfig(options: ConfigLoadOptions): ConfigResult {
   if (ref === undefined) return resolveConfig(command);
   let text: string;
   try {
-    text = readFile(ref.path);
+    text = readFile(ref.path, MAX_CONFIG_BYTES);
   } catch (error) {
+    const tooLarge = error instanceof InputTooLargeError;
     const issue: ConfigIssue = {
-      code: HPG_ERR_CONFIG_FILE_UNREADABLE,
+      code: tooLarge ? HPG_ERR_INPUT_LIMIT : HPG_ERR_CONFIG_FILE_UNREADABLE,
       setting: ref.path,
-      problem: `cannot be read: ${readErrorText(error)}`,
+      problem: tooLarge ? `${error.message}, the most a configuration file may hold` : `cannot be read: ${readErrorText(error)}`,
       origin: ref.origin,
     };
     return resolveConfig({ ...command, file: { ref, issue } });
@@ -49,7 +53,7 @@ export function loadConfig(options: ConfigLoadOptions): ConfigResult {
   return resolveConfig({ ...command, file: { ref, text } });
 }
 
-/** The lines to print for a refused configuration, one per problem. */
+/** The lines to print for a refused configuration, one per problem, with what they quote shown visibly. */
 export function configErrorText(issues: readonly ConfigIssue[]): string {
-  return issues.map((i) => `${issueText(i)}\n`).join('');
+  return issues.map((i) => `${visible(issueText(i))}\n`).join('');
 }

@@ -1,4 +1,5 @@
-import { LineCounter, parseDocument } from 'yaml';
+import { LineCounter } from 'yaml';
+import { DEFAULT_YAML_LIMITS, HPG_ERR_INPUT_LIMIT, parseYamlWithin, sizeText } from '../yaml/bounded.js';
 import type { ConfigIssue } from './errors.js';
 import { HPG_ERR_CONFIG_FILE_SYNTAX, HPG_ERR_CONFIG_UNKNOWN_ENV } from './errors.js';
 import type { Layer } from './layers.js';
@@ -29,12 +30,24 @@ export function configFileOf(flags: Readonly<Record<string, unknown>>, flagSourc
   return { path, origin: flagSources['config'] === 'env' ? `from ${CONFIG_FILE_ENV}` : 'from --config' };
 }
 
-/** The settings in a YAML or JSON file (JSON is YAML); an empty file sets nothing. */
+/** A configuration file, at most: a complete one is well under 1 KiB. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/**
+ * The settings in a YAML or JSON file (JSON is YAML); an empty file sets nothing. A file
+ * past MAX_CONFIG_BYTES, nested too deep or holding more than one document is refused.
+ */
 export function fileLayer(file: ConfigFileRef, text: string): LayerResult {
   const origin = `from file ${file.path}`;
   const empty: Layer = { values: {}, originOf: () => origin };
+  const refuse = (code: ConfigIssue['code'], problem: string): LayerResult => ({ layer: empty, issues: [{ code, setting: file.path, problem, origin: file.origin }] });
+  if (Buffer.byteLength(text) > MAX_CONFIG_BYTES) return refuse(HPG_ERR_INPUT_LIMIT, `more than ${sizeText(MAX_CONFIG_BYTES)}, the most a configuration file may hold`);
   const lines = new LineCounter();
-  const doc = parseDocument(text, { prettyErrors: false, lineCounter: lines });
+  const parsed = parseYamlWithin(text, DEFAULT_YAML_LIMITS, lines);
+  if (!parsed.ok) return refuse(HPG_ERR_INPUT_LIMIT, parsed.problem);
+  if (parsed.documents.length > 1) return refuse(HPG_ERR_CONFIG_FILE_SYNTAX, `holds ${parsed.documents.length} documents; a configuration file holds one mapping`);
+  const [doc] = parsed.documents;
+  if (doc === undefined) return { layer: empty, issues: [] };
   const syntax = doc.errors.map((e): ConfigIssue => {
     const at = lines.linePos(e.pos[0]);
     const problem = `line ${at.line}, column ${at.col}: ${e.message}`;

@@ -1,6 +1,6 @@
-import { DEFAULT_PROTOCOL } from './host-ports.js';
+import { protocolOf } from './host-ports.js';
 import { canonicalIP, IPV4_ANY } from './ip.js';
-import type { HostPort, Occupant, OwnerRef, PodRef, PortTriple, ReservedPort } from './types.js';
+import type { HeldPort, HostPort, Occupant, OwnerRef, PodRef, PortTriple, ReservedPort } from './types.js';
 
 /**
  * Why two ports collide. The first two are the scheduler's own HostPortInfo rule; the
@@ -43,11 +43,6 @@ export function collision(a: PortTriple, b: PortTriple): CollisionRule | undefin
   }
   if (canonA.text === canonB.text) return 'same-ip-normalised';
   return undefined;
-}
-
-/** The scheduler's protocol: an empty one means TCP. */
-function protocolOf(port: PortTriple): string {
-  return port.protocol === '' ? DEFAULT_PROTOCOL : port.protocol;
 }
 
 /** One collision between a port of the incoming pod and a port a pod holds on a node. */
@@ -95,48 +90,9 @@ function holderFacts(occupant: Occupant): Omit<PodConflict, 'port' | 'held' | 'r
   };
 }
 
-/**
- * Every collision between `ports` and the pods in `occupants`, one per colliding pair, in
- * the order the occupants come: the one builder of pod conflicts, for a known node and
- * for a search across nodes alike. An occupant met twice counts once (holdersOfPort lists
- * a pod once per port it holds); a pod never conflicts with itself, and `skip` leaves out
- * others: pods on nodes the incoming pod cannot use, a workload's own pods.
- */
-export function podConflicts(
-  ports: readonly HostPort[],
-  occupants: Iterable<Occupant>,
-  self: PodRef,
-  skip: (occupant: Occupant) => boolean = () => false,
-): PodConflict[] {
-  const found: PodConflict[] = [];
-  if (ports.length === 0) return found;
-  const seen = new Set<Occupant>();
-  for (const occupant of occupants) {
-    if (seen.has(occupant)) continue;
-    seen.add(occupant);
-    if (samePod(occupant.pod, self) || skip(occupant)) continue;
-    let facts: Omit<PodConflict, 'port' | 'held' | 'rule'> | undefined;
-    for (const port of ports) {
-      for (const held of occupant.ports) {
-        const rule = collision(port, held);
-        if (rule === undefined) continue;
-        facts ??= holderFacts(occupant);
-        found.push({ ...facts, port, held, rule });
-      }
-    }
-  }
-  return found;
-}
-
-/** The conflicts of `ports` with the pods occupying `node` (podConflicts, for one node). */
-export function conflictsOn(
-  node: string,
-  ports: readonly HostPort[],
-  occupants: Iterable<Occupant>,
-  self: PodRef,
-  exclude: (occupant: Occupant) => boolean = () => false,
-): PodConflict[] {
-  return podConflicts(ports, occupants, self, (o) => o.node !== node || exclude(o));
+/** The conflict of the incoming `port` with `held`, which `occupant` holds on its node. */
+function podConflict(port: HostPort, held: HostPort, occupant: Occupant, rule: CollisionRule): PodConflict {
+  return { ...holderFacts(occupant), port, held, rule };
 }
 
 /**
@@ -163,4 +119,57 @@ export function samePod(a: PodRef, b: PodRef): boolean {
   if (a.uid !== undefined && a.uid !== '' && a.uid === b.uid) return true;
   if (a.generated === true || b.generated === true) return false;
   return a.namespace === b.namespace && a.name === b.name && a.name !== '';
+}
+
+/** Where a search finds held ports: those colliding with one incoming port (on a node, or anywhere). */
+export type HeldLookup = (port: HostPort) => Iterable<HeldPort>;
+
+/** What a search found: the first conflicts, and how many there are in all. */
+export interface ConflictSearch {
+  /** At most the search's limit, in the order of the incoming ports, then of the held ones. */
+  readonly conflicts: readonly PodConflict[];
+  /** Every conflict found; more than `conflicts.length` when the list stopped at the limit. */
+  readonly total: number;
+  /** False when the search stopped at its budget of held ports: `total` is then a lower bound. */
+  readonly complete: boolean;
+}
+
+/** How far a search may go: conflicts listed, and held ports looked at before it stops. */
+export interface SearchLimits {
+  readonly listed: number;
+  readonly examined: number;
+}
+
+/**
+ * Every collision between the incoming `ports` and the held ports `lookup` returns for
+ * each, skipping the occupants `skip` names (the pod itself, a workload's own pods). It
+ * costs (incoming ports x colliding held ports): `lookup` is keyed by protocol, port and
+ * address, so nothing that cannot collide is visited. Past `limits.listed`, conflicts are
+ * only counted (and handed to `visit`, which sees every one found), so a pathological pair
+ * of pods never builds millions of objects; past `limits.examined` held ports the search
+ * stops, so even millions of genuine conflicts cost a bounded time.
+ */
+export function findConflicts(
+  ports: readonly HostPort[],
+  lookup: HeldLookup,
+  skip: (occupant: Occupant) => boolean,
+  limits: SearchLimits = { listed: Number.POSITIVE_INFINITY, examined: Number.POSITIVE_INFINITY },
+  visit: (port: HostPort, held: HostPort, occupant: Occupant, rule: CollisionRule) => void = () => undefined,
+): ConflictSearch {
+  const conflicts: PodConflict[] = [];
+  let total = 0;
+  let examined = 0;
+  for (const port of ports) {
+    for (const { occupant, held } of lookup(port)) {
+      examined += 1;
+      if (examined > limits.examined) return { conflicts, total, complete: false };
+      if (skip(occupant)) continue;
+      const rule = collision(port, held);
+      if (rule === undefined) continue;
+      total += 1;
+      visit(port, held, occupant, rule);
+      if (conflicts.length < limits.listed) conflicts.push(podConflict(port, held, occupant, rule));
+    }
+  }
+  return { conflicts, total, complete: true };
 }

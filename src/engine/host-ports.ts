@@ -1,8 +1,13 @@
 import { IPV4_ANY } from './ip.js';
-import type { ContainerSpec, HostPort, PodSpecLike } from './types.js';
+import type { ContainerSpec, HostPort, PodSpecLike, PortTriple } from './types.js';
 
 /** Protocol the API server assumes when a port names none. */
 export const DEFAULT_PROTOCOL = 'TCP';
+
+/** The scheduler's protocol of a port: an empty one means TCP. */
+export function protocolOf(port: Pick<PortTriple, 'protocol'>): string {
+  return port.protocol === '' ? DEFAULT_PROTOCOL : port.protocol;
+}
 
 /**
  * Containers whose ports are held while the pod runs: regular containers and sidecars

@@ -5,7 +5,7 @@
  * only that its NodePorts check failed.
  */
 import type { PodConflict } from './conflicts.js';
-import { conflictsOn } from './conflicts.js';
+import { findConflicts, samePod } from './conflicts.js';
 import { hostPortsOf } from './host-ports.js';
 import { podRef } from './occupancy.js';
 import { podOrder } from './existing-conflicts.js';
@@ -63,17 +63,10 @@ export function portTroubleOf(pod: PodLike): PortTrouble | undefined {
 export function holdersFor(pod: PodLike, trouble: PortTrouble, view: PortView): PodConflict[] {
   const ports: readonly HostPort[] = hostPortsOf(pod.spec);
   const self = podRef(pod);
-  if (trouble.kind === 'rejected') return sorted(conflictsOn(trouble.node, ports, view.occupantsOn(trouble.node), self));
-  const found: PodConflict[] = [];
-  const seen = new Set<unknown>();
-  for (const number of new Set(ports.map((p) => p.port))) {
-    for (const occupant of view.holdersOfPort(number)) {
-      if (seen.has(occupant)) continue;
-      seen.add(occupant);
-      found.push(...conflictsOn(occupant.node, ports, [occupant], self));
-    }
-  }
-  return sorted(found);
+  const skip = (o: { readonly pod: typeof self }): boolean => samePod(o.pod, self);
+  // The keyed lookups of the index: only the held ports that collide are visited.
+  const lookup = trouble.kind === 'rejected' ? (p: HostPort) => view.heldOn(trouble.node, p) : (p: HostPort) => view.heldAnywhere(p);
+  return sorted([...findConflicts(ports, lookup, skip).conflicts]);
 }
 
 function sorted(conflicts: PodConflict[]): PodConflict[] {

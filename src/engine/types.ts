@@ -145,6 +145,12 @@ export interface ReservedPort {
   readonly port: number;
 }
 
+/** One port held on a node, and the pod holding it: what a lookup of the held ports returns. */
+export interface HeldPort {
+  readonly occupant: Occupant;
+  readonly held: HostPort;
+}
+
 /** Identifies a pod in messages and in the index. */
 export interface PodRef {
   readonly namespace: string;

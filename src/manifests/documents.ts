@@ -1,4 +1,6 @@
-import { LineCounter, parseAllDocuments } from 'yaml';
+import { LineCounter } from 'yaml';
+import type { YamlLimits } from '../yaml/bounded.js';
+import { DEFAULT_YAML_LIMITS, HPG_ERR_INPUT_LIMIT, parseYamlWithin } from '../yaml/bounded.js';
 
 import { describeValue, isMapping, openList } from '../admission/lists.js';
 
@@ -9,7 +11,7 @@ import { describeValue, isMapping, openList } from '../admission/lists.js';
  * items. Pure: the caller reads the file.
  */
 
-/** Where an object came from, for messages: file, 1-based document, 1-based list item. */
+/** Where an object came from, for messages: file, 1-based document (0: the whole file), 1-based list item. */
 export interface Origin {
   readonly file: string;
   readonly document: number;
@@ -40,8 +42,9 @@ export interface Documents {
   readonly errors: readonly ManifestError[];
 }
 
-/** `pods.yaml: document 2, item 3`. */
+/** `pods.yaml: document 2, item 3`, or `pods.yaml` for the whole file. */
 export function originText(origin: Origin): string {
+  if (origin.document === 0) return origin.file;
   const item = origin.item === undefined ? '' : `, item ${origin.item}`;
   return `${origin.file}: document ${origin.document}${item}`;
 }
@@ -64,13 +67,17 @@ function objectsOf(value: Readonly<Record<string, unknown>>, origin: Origin, int
   });
 }
 
-/** Reads every document of `text`; `file` names it in origins (`-` for standard input). */
-export function parseDocuments(text: string, file: string): Documents {
+/**
+ * Reads every document of `text` within `limits` (an input past one is one error, and
+ * nothing of it is read); `file` names it in origins (`-` for standard input).
+ */
+export function parseDocuments(text: string, file: string, limits: YamlLimits = DEFAULT_YAML_LIMITS): Documents {
   const objects: RawObject[] = [];
   const errors: ManifestError[] = [];
   const lines = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false });
-  docs.forEach((doc, i) => {
+  const parsed = parseYamlWithin(text, limits, lines);
+  if (!parsed.ok) return { objects, errors: [{ code: HPG_ERR_INPUT_LIMIT, origin: { file, document: parsed.document }, message: parsed.problem }] };
+  parsed.documents.forEach((doc, i) => {
     const origin: Origin = { file, document: i + 1 };
     const [first] = doc.errors;
     if (first !== undefined) {

@@ -1,11 +1,35 @@
 import { isMapping } from '../admission/lists.js';
 import { decodeAdmittedObject, HPG_ERR_UNSUPPORTED_KIND } from '../admission/review.js';
 import type { AdmittedObject } from '../admission/subject.js';
+import type { YamlLimits } from '../yaml/bounded.js';
+import { DEFAULT_YAML_LIMITS } from '../yaml/bounded.js';
 import type { Documents, ManifestError, Origin, RawObject } from './documents.js';
 import { parseDocuments } from './documents.js';
 
 /** Where `kubectl apply` puts an object that names no namespace (without `-n` or a context namespace). */
 export const DEFAULT_NAMESPACE = 'default';
+
+/**
+ * Manifest text `check` reads in one run, all inputs together, at most. The YAML parser
+ * needs about 60 times the text in memory and reads about 1 MB a second here
+ * (docs/benchmarks.md), so 16 MiB is some 15 s and 1 GB: five times the largest object
+ * the API server accepts, and far more than any set of manifests applied at once.
+ */
+export const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
+
+/**
+ * One document of a manifest, at most: the API server refuses request bodies past 3 MiB
+ * (MaxRequestBodyBytes in k8s.io/apiserver/pkg/server/config.go), so no larger object
+ * can be applied.
+ */
+export const MAX_OBJECT_BYTES = 3 * 1024 * 1024;
+
+/** The limits of one manifest input. */
+export const MANIFEST_LIMITS: YamlLimits = {
+  ...DEFAULT_YAML_LIMITS,
+  maxDocumentBytes: MAX_OBJECT_BYTES,
+  documentLimitText: 'the 3 MiB the API server accepts for one object',
+};
 
 /** An object names neither `metadata.name` nor `metadata.generateName`. */
 export const HPG_ERR_MANIFEST_NO_NAME = 'HPG_ERR_MANIFEST_NO_NAME';
@@ -84,7 +108,7 @@ export function readManifests(inputs: readonly ManifestInput[]): Manifests {
   const errors: ManifestError[] = [];
   let generated = 0;
   for (const input of inputs) {
-    const documents: Documents = parseDocuments(input.text, input.file);
+    const documents: Documents = parseDocuments(input.text, input.file, MANIFEST_LIMITS);
     errors.push(...documents.errors);
     for (const raw of documents.objects) {
       const decoded = decodeAdmittedObject(raw.value);

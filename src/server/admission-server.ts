@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { CertificateInfo, KeyPair, ReloadResult } from './cert-reloader.js';
 import { createCertReloader } from './cert-reloader.js';
 import type { RunningServer } from './lifecycle.js';
-import { gracefulStopper, listen } from './lifecycle.js';
+import { failureOf, gracefulStopper, listen } from './lifecycle.js';
 
 /** TLS below 1.2 is refused (the API server speaks 1.2 and 1.3). */
 export const TLS_OPTIONS: tls.SecureContextOptions = { minVersion: 'TLSv1.2' };
@@ -105,11 +105,12 @@ export async function startAdmissionServer(options: AdmissionServerOptions): Pro
   });
   await reloader.check();
   const stop = gracefulStopper(server);
-  const port = await listen(server, options.host, options.port);
+  const port = await listen(server, options.host, options.port, 'webhook port');
   reloader.start();
   options.logger.info({ host: options.host, port, certificateLoaded: reloader.loaded() }, 'admission server listening');
   return {
     port,
+    failed: failureOf(server, 'webhook port', options.host, port),
     certificateLoaded: () => reloader.loaded(),
     certificate: () => reloader.current(),
     reloadCertificates: () => reloader.check(),

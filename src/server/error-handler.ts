@@ -8,6 +8,7 @@ import {
   sendReviewError,
 } from './errors.js';
 import { outcomeOf } from './outcome.js';
+import { forLog } from './request-log.js';
 
 /** The status a body reader attached to its error (body-parser sets `status` and `type`). */
 function clientStatusOf(error: unknown): number | undefined {
@@ -28,7 +29,7 @@ export function errorHandler(options: { readonly logger: Logger; readonly limitB
     const { uid } = outcomeOf(res);
     if (res.headersSent) {
       // Too late for an answer: cut the connection so the client sees a failure, not half a review.
-      logger.error({ err: error, uid }, 'admission request failed after its answer started');
+      logger.error({ err: error, uid: uid === undefined ? undefined : forLog(uid) }, 'admission request failed after its answer started');
       res.destroy();
       return;
     }
@@ -41,7 +42,7 @@ export function errorHandler(options: { readonly logger: Logger; readonly limitB
     } else if (status !== undefined) {
       sendReviewError(res, 400, HPG_ERR_BAD_REQUEST, message, uid);
     } else {
-      logger.error({ err: error, uid }, 'deciding an admission request failed');
+      logger.error({ err: error, uid: uid === undefined ? undefined : forLog(uid) }, 'deciding an admission request failed');
       sendReviewError(res, 500, HPG_ERR_INTERNAL, 'deciding the request failed; the webhook log has the details', uid);
     }
   };

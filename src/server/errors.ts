@@ -7,7 +7,9 @@
  */
 import type { Response } from 'express';
 import type { AdmissionReviewResponse } from '../admission/respond.js';
+import { MAX_MESSAGE_LENGTH } from '../admission/messages.js';
 import { reviewOf } from '../admission/respond.js';
+import { shown } from '../admission/text.js';
 import { recordOutcome } from './outcome.js';
 
 /** Content-Type is not `application/json` (with an optional UTF-8 charset), or the body is compressed. */
@@ -37,12 +39,19 @@ const REASONS: Readonly<Record<number, string>> = {
   500: 'InternalError',
 };
 
+/**
+ * The longest detail of an error answer. It quotes the request (a JSON pointer built from
+ * the object's keys, the JSON parser's view of the body), which can be anything: it is
+ * shown visibly and clipped like a denial.
+ */
+export const MAX_ERROR_DETAIL = MAX_MESSAGE_LENGTH;
+
 /** `{apiVersion, kind, response: {uid, allowed: false, status: {code, reason, message: "CODE: message"}}}`. */
 export function errorReview(httpStatus: number, code: string, message: string, uid = ''): AdmissionReviewResponse {
   return reviewOf({
     uid,
     allowed: false,
-    status: { code: httpStatus, reason: REASONS[httpStatus] ?? 'Unknown', message: `${code}: ${message}` },
+    status: { code: httpStatus, reason: REASONS[httpStatus] ?? 'Unknown', message: `${code}: ${shown(message, MAX_ERROR_DETAIL)}` },
   });
 }
 
@@ -60,6 +69,6 @@ export interface PlainError {
 
 /** Answers with `{code, message}`. */
 export function sendPlainError(res: Response, httpStatus: number, code: string, message: string): void {
-  const body: PlainError = { code, message };
+  const body: PlainError = { code, message: shown(message, MAX_ERROR_DETAIL) };
   res.status(httpStatus).json(body);
 }

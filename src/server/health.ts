@@ -9,7 +9,7 @@ import type { RequestListener } from 'node:http';
 import type { Registry } from 'prom-client';
 import { HPG_ERR_NOT_FOUND, sendPlainError } from './errors.js';
 import type { RunningServer } from './lifecycle.js';
-import { gracefulStopper, listen } from './lifecycle.js';
+import { failureOf, gracefulStopper, listen } from './lifecycle.js';
 
 /** One condition of readiness, e.g. `index-synced` or `certificate-loaded`. */
 export interface ReadinessCheck {
@@ -69,6 +69,6 @@ export async function startHealthServer(options: HealthServerOptions): Promise<R
   // Probes and scrapes are small and quick; nothing here needs long timeouts.
   const server = http.createServer({ requestTimeout: 10_000, headersTimeout: 5_000 }, options.app);
   const stop = gracefulStopper(server);
-  const port = await listen(server, options.host, options.port);
-  return { port, stop };
+  const port = await listen(server, options.host, options.port, 'health port');
+  return { port, stop, failed: failureOf(server, 'health port', options.host, port) };
 }

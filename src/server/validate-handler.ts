@@ -61,7 +61,7 @@ function answerFacts(answer: Answer): Outcome {
       return {
         mode: answer.mode,
         decision: decision.kind,
-        conflicts: decision.conflicts.length,
+        conflicts: decision.conflictCount,
         ...(decision.node === null ? {} : { node: decision.node }),
         ...(decision.existing ? { existing: true } : {}),
         ...(decision.kind === 'warn' ? { warnings: decision.warnings } : {}),

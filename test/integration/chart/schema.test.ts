@@ -40,7 +40,8 @@ const CASES: readonly { name: string; set: readonly string[]; says: readonly str
   { name: 'a PodDisruptionBudget percentage without %', set: ['podDisruptionBudget.maxUnavailable=half'], says: ["at '/podDisruptionBudget/maxUnavailable'"] },
   { name: 'a topology spread constraint without a topologyKey', set: ['topologySpreadConstraints[0].maxSkew=1', 'topologySpreadConstraints[0].whenUnsatisfiable=DoNotSchedule'], says: ["at '/topologySpreadConstraints/0'", "missing property 'topologyKey'"] },
   { name: 'a namespaceOverride that is not a DNS label', set: ['namespaceOverride=Web_Hooks'], says: ["at '/namespaceOverride'"] },
-  { name: 'a preStop sleep as long as the grace period', set: ['preStopDelaySeconds=30', 'terminationGracePeriodSeconds=30'], says: ['preStopDelaySeconds (30) must be shorter than terminationGracePeriodSeconds (30)'] },
+  { name: 'a preStop sleep as long as the grace period', set: ['preStopDelaySeconds=30', 'terminationGracePeriodSeconds=30'], says: ['terminationGracePeriodSeconds (30) must be at least preStopDelaySeconds (30) + 15'] },
+  { name: 'a grace period too short for the drain after the preStop sleep', set: ['preStopDelaySeconds=5', 'terminationGracePeriodSeconds=19'], says: ['terminationGracePeriodSeconds (19) must be at least preStopDelaySeconds (5) + 15'] },
 ];
 
 describe('helm refuses bad values', () => {

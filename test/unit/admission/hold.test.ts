@@ -161,7 +161,8 @@ describe('settle', () => {
     const review = pinned();
     const message = response(settled(review, { kind: 'failed', reason: `line one\nline two ${'x'.repeat(400)}` }));
     const text = JSON.stringify(message);
-    expect(text).toContain('line one line two xxx');
+    // The newline is shown as an escape, like every control character in outside text.
+    expect(text).toContain('line one\\\\u000aline two xxx');
     expect(text).toContain('...); try again');
     expect(text).not.toContain('\\n');
   });

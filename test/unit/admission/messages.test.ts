@@ -17,12 +17,29 @@ import {
   WARNING_HARD_LIMIT,
   warningText,
 } from '../../../src/admission/messages.js';
-import type { CollisionRule } from '../../../src/engine/conflicts.js';
+import { cappedWarnings, MAX_MESSAGE_LENGTH, MAX_WARNINGS } from '../../../src/admission/messages.js';
+import { isVisible } from '../../../src/admission/text.js';
+import { conflictWarning, mirrorWarning, preemptWarning, spreadWarning, waitWarning } from '../../../src/admission/warnings.js';
+import type { CollisionRule, PodConflict } from '../../../src/engine/conflicts.js';
 import { conflict, controlCharsIn, reservedConflict as reserved } from '../../fixtures/conflicts.js';
 import { hostPort, occupant, ref } from '../../fixtures/pods.js';
 
 /** Text with every kind of character, control characters included. */
 const anyText = fc.string({ unit: 'binary-ascii', maxLength: 80 });
+
+
+/** Every warning that names a pod holder, built from one conflict: each must show outside text visibly. */
+function everyWarningOf(c: PodConflict): string[] {
+  const holders = [{ node: c.node, holder: c.holder, container: c.held.container }];
+  return [
+    waitWarning(true, c),
+    preemptWarning(false, c, 1, 2),
+    mirrorWarning(true, c),
+    ...(['taken', 'lower-priority', 'freeing'] as const).map((spread) =>
+      spreadWarning({ spread, hostNetwork: true, port: c.port, nodes: [c.node], holders, candidates: 3, daemonSet: false, stricter: false }),
+    ),
+  ];
+}
 
 describe('portLabel', () => {
   it.each([
@@ -72,8 +89,8 @@ describe('stricterNote', () => {
 });
 
 describe('oneLine, fitWarning and warningText', () => {
-  it('turns newlines, tabs and other control characters into spaces', () => {
-    expect(oneLine('a\nb\tc\rd\u0000e\u007ff\u0085g')).toBe('a b c d e f g');
+  it('shows newlines, tabs and other control characters as escapes', () => {
+    expect(oneLine('a\nb\tc\rd\u0000e\u007ff\u0085g')).toBe('a\\u000ab\\u0009c\\u000dd\\u0000e\\u007ff\\u0085g');
     expect(controlCharsIn('a\nb\tc\rd\u0000e\u007ff\u0085g')).toHaveLength(6);
   });
 
@@ -232,5 +249,85 @@ describe('unreservedDenial and unreservedWarning', () => {
     const huge = occupant({ node: `node-${'x'.repeat(250)}` });
     expect(unreservedWarning(huge)).toHaveLength(WARNING_HARD_LIMIT);
     expect(unreservedWarning(huge).endsWith('...')).toBe(true);
+  });
+});
+
+/** Lone surrogates: halves of a pair, which no terminal or JSON consumer can show. */
+function loneSurrogates(text: string): number {
+  return text.match(/\p{Cs}/gu)?.length ?? 0;
+}
+
+describe('what reaches kubectl and the audit log', () => {
+  it('cuts a long warning without splitting a surrogate pair', () => {
+    // An emoji (a surrogate pair) across the cut: the old cut kept only its first half.
+    for (let shift = 0; shift < 4; shift++) {
+      const text = warningText(`${'x'.repeat(WARNING_HARD_LIMIT - 4 + shift)}\u{1F600}${'y'.repeat(20)}`);
+      expect(text.length).toBeLessThanOrEqual(WARNING_HARD_LIMIT);
+      expect(loneSurrogates(text)).toBe(0);
+    }
+  });
+
+  it.each([
+    ['a right-to-left override', '\u202e'],
+    ['a left-to-right isolate', '\u2066'],
+    ['a zero-width space', '\u200b'],
+    ['a zero-width joiner', '\u200d'],
+    ['a byte order mark', '\ufeff'],
+    ['a line separator', '\u2028'],
+    ['a paragraph separator', '\u2029'],
+    ['a lone surrogate', '\ud83d'],
+    ['an 8-bit CSI', '\u009b'],
+    ['a tag character', '\u{e0041}'],
+  ])('shows %s in a name as an escape in denials, warnings and annotations', (_name, ch) => {
+    const c = conflict({ holder: { namespace: 'team-a', name: `api${ch}1` }, held: hostPort({ container: `web${ch}` }) });
+    for (const text of [denialMessage(true, [c]), conflictWarning(true, c), conflictsAnnotation([c]), ...everyWarningOf(c)]) {
+      expect(isVisible(text)).toBe(true);
+      expect(text).toContain(`api\\u${(ch.codePointAt(0) ?? 0) > 0xffff ? `{${(ch.codePointAt(0) ?? 0).toString(16)}}` : (ch.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}1`);
+    }
+  });
+
+  it('keeps a denial built from a 4 KB hostIP within the limit', () => {
+    const ip = `10.0.0.${'1'.repeat(4096)}`;
+    const c = conflict({ port: hostPort({ hostIP: ip }), held: hostPort({ hostIP: ip }), rule: 'same-ip' });
+    const text = denialMessage(true, [c]);
+    expect(text.length).toBeLessThanOrEqual(MAX_MESSAGE_LENGTH);
+    expect(text).toMatch(/; pick another port or node$/);
+  });
+
+  it('names as many 5,000-character holders as fit, and says how many more there are', () => {
+    const long = 'n'.repeat(5000);
+    const conflicts = Array.from({ length: 5 }, (_, i) => conflict({ port: hostPort({ port: 8000 + i }), holder: { namespace: long, name: `${long}${i}` } }));
+    const text = denialMessage(true, conflicts);
+    expect(text.length).toBeLessThanOrEqual(MAX_MESSAGE_LENGTH);
+    const named = text.match(/ by pod /g)?.length ?? 0;
+    expect(named).toBeGreaterThan(0);
+    expect(text).toMatch(new RegExp(`, and ${5 - named} more; pick other ports or another node$`));
+  });
+
+  it('keeps the conflicts annotation within the limit, saying how many more there are', () => {
+    const long = 'n'.repeat(5000);
+    const conflicts = Array.from({ length: 20 }, (_, i) => conflict({ holder: { namespace: long, name: `${long}${i}` } }));
+    const text = conflictsAnnotation(conflicts, 25);
+    expect(text.length).toBeLessThanOrEqual(MAX_MESSAGE_LENGTH);
+    const listed = text.split('; ').length - 1;
+    expect(text).toMatch(new RegExp(`; and ${25 - listed} more$`));
+  });
+
+  it(`says how many more there are past ${MAX_WARNINGS} warnings`, () => {
+    const warnings = Array.from({ length: 30 }, (_, i) => `w${i}`);
+    expect(cappedWarnings(warnings.slice(0, MAX_WARNINGS), 30, 'conflicts')).toEqual([...warnings.slice(0, MAX_WARNINGS - 1), `and ${30 - MAX_WARNINGS + 1} more conflicts`]);
+    expect(cappedWarnings(warnings.slice(0, MAX_WARNINGS), MAX_WARNINGS, 'conflicts')).toEqual(warnings.slice(0, MAX_WARNINGS));
+  });
+
+  it('never passes on an invisible character or a lone surrogate, whatever the names hold', () => {
+    const anyUnicode = fc.string({ unit: 'binary', maxLength: 60 });
+    fc.assert(
+      fc.property(anyUnicode, anyUnicode, anyUnicode, anyUnicode, (namespace, name, node, ip) => {
+        const c = conflict({ node, holder: { namespace, name }, port: hostPort({ hostIP: ip }), held: hostPort({ hostIP: ip }), rule: 'same-ip' });
+        for (const text of [denialMessage(true, [c, c]), conflictWarning(true, c), conflictsAnnotation([c]), ...everyWarningOf(c)]) {
+          expect(isVisible(text)).toBe(true);
+        }
+      }),
+    );
   });
 });

@@ -1,8 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
+import { MAX_HOST_PORTS } from '../../../src/admission/budget.js';
 import type { ResultJson } from '../../../src/cli/check-output.js';
 import type { CheckDeps, CheckOptions } from '../../../src/cli/check.js';
 import { runCheck } from '../../../src/cli/check.js';
+import { MAX_STATE_BYTES } from '../../../src/cli/state-file.js';
+import { MAX_MANIFEST_BYTES, MAX_OBJECT_BYTES } from '../../../src/manifests/read.js';
+import { InputTooLargeError, MAX_YAML_DEPTH } from '../../../src/yaml/bounded.js';
 import { stateFromText } from '../../../src/cli/state-file.js';
 import { KUBELET_PORTS } from '../../fixtures/pods.js';
 
@@ -341,6 +345,19 @@ describe('runCheck', () => {
     ]);
   });
 
+  it('says in text mode when a pod has too many host ports to check', async () => {
+    const ports = Array.from({ length: MAX_HOST_PORTS + 1 }, (_, i) => ({ containerPort: 20000 + i }));
+    const manifest = JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'media' }, spec: { nodeName: 'worker-1', hostNetwork: true, containers: [{ name: 'rtp', ports }] } });
+    const enforce = await runCheck(options(['media.json'], { output: 'text' }), deps({ 'media.json': manifest }));
+    const audit = await runCheck(options(['media.json'], { output: 'text', mode: 'audit' }), deps({ 'media.json': manifest }));
+    expect([enforce.exitCode, enforce.stdout.split('\n')[0], audit.exitCode, audit.stdout.split('\n')[0]]).toEqual([
+      1,
+      `deny  Pod default/media on worker-1: pod declares ${MAX_HOST_PORTS + 1} host ports; hostport-guard checks at most ${MAX_HOST_PORTS} per pod: declare fewer (a hostNetwork pod can bind ports it does not declare) or exempt the namespace`,
+      0,
+      `allow Pod default/media on worker-1 (audit mode: ${MAX_HOST_PORTS + 1} host ports, too many to check)`,
+    ]);
+  });
+
   it('reads standard input for -, once however often it is named', async () => {
     const d = deps({}, readFileSync(new URL('manifests/pinned-hostnetwork.yaml', FIXTURES), 'utf8'));
     const out = await runCheck(options(['-', '-']), d);
@@ -389,6 +406,48 @@ describe('runCheck', () => {
       }),
       'error: bad-state.yaml: document 1, item 1: Pod x/a: spec.containers[0].name must be a string\n' +
         'error: bad-state.yaml: document 3: Pod default/b: appears more than once\n',
+    ],
+    [
+      'a manifest nested deeper than the limit, naming the file, the document and the limit',
+      options(['deep.yaml']),
+      deps({ 'deep.yaml': `kind: ConfigMap\nmetadata: {name: a}\n---\nkind: Pod\nmetadata: {name: deep}\nspec: {containers: [], x: ${'['.repeat(2000)}${']'.repeat(2000)}}\n` }),
+      `error: deep.yaml: document 2: nested more than ${MAX_YAML_DEPTH} levels deep, the most hostport-guard reads\n`,
+    ],
+    [
+      'a manifest document larger than the API server takes',
+      options(['big.yaml']),
+      deps({ 'big.yaml': `kind: Pod\nmetadata: {name: big, annotations: {a: "${'x'.repeat(MAX_OBJECT_BYTES)}"}}\nspec: {containers: []}\n` }),
+      `error: big.yaml: document 1: ${MAX_OBJECT_BYTES + 77} bytes, more than the 3 MiB the API server accepts for one object\n`,
+    ],
+    [
+      'manifests larger than check reads in all, naming the input that crossed the limit',
+      options(['manifests/mixed.yaml', 'huge.yaml']),
+      deps({ 'huge.yaml': `# ${'x'.repeat(MAX_MANIFEST_BYTES)}\n` }),
+      `error: huge.yaml: more than ${MAX_MANIFEST_BYTES / 1024 / 1024} MiB of manifests in all, the most check reads\n`,
+    ],
+    [
+      'a manifest the reader refuses for its size',
+      options(['sparse.yaml']),
+      {
+        ...deps(),
+        readFile: (path, maxBytes) => {
+          if (path === 'sparse.yaml') throw new InputTooLargeError(maxBytes);
+          return readFileSync(new URL(path, FIXTURES), 'utf8');
+        },
+      },
+      `error: sparse.yaml: more than ${MAX_MANIFEST_BYTES / 1024 / 1024} MiB of manifests in all, the most check reads\n`,
+    ],
+    [
+      'a state file nested deeper than the limit',
+      options(['manifests/mixed.yaml'], { state: 'deep-state.yaml' }),
+      deps({ 'deep-state.yaml': `${'['.repeat(1000)}${']'.repeat(1000)}\n` }),
+      `error: deep-state.yaml: document 1: nested more than ${MAX_YAML_DEPTH} levels deep, the most hostport-guard reads\n`,
+    ],
+    [
+      'a state file larger than the limit',
+      options(['manifests/mixed.yaml'], { state: 'huge-state.yaml' }),
+      deps({ 'huge-state.yaml': `# ${'x'.repeat(MAX_STATE_BYTES)}\n` }),
+      `error: huge-state.yaml: more than ${MAX_STATE_BYTES / 1024 / 1024} MiB, the most hostport-guard reads for a cluster state (read a larger cluster live instead)\n`,
     ],
     [
       'a state file that is not YAML',

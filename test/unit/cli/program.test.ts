@@ -1,4 +1,6 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
+import { InputError } from '../../../src/cli/exit.js';
+import { runMain } from '../../../src/cli/main.js';
 import type { CliDeps } from '../../../src/cli/program.js';
 import { runCli, runKubectlPlugin } from '../../../src/cli/program.js';
 import type { Config } from '../../../src/config/schema.js';
@@ -129,7 +131,8 @@ describe('runCli', () => {
     const deps = fakeDeps();
     const args = ['serve', '--tls-cert', 'c.pem', '--tls-key', 'k.pem', '--mode', 'warn', '--exempt-namespace', 'a', '--exempt-namespace', 'b', '--port', '9443'];
     const out = await withEnv({ HOSTPORT_GUARD_MODE: 'audit', HOSTPORT_GUARD_LOG_LEVEL: 'debug', HOSTPORT_GUARD_HEALTH_HOST: '127.0.0.1' }, () => runCli(args, deps));
-    expect(out).toEqual({ exitCode: 0, stdout: '', stderr: '' });
+    // A stopped server ends the process as soon as this is written.
+    expect(out).toEqual({ exitCode: 0, stdout: '', stderr: '', exitAtOnce: true });
     expect(deps.served.map((c) => [c.mode, c.logLevel, c.exemptNamespaces, c.listen.port, c.tls.certFile, c.health.host])).toEqual([
       ['warn', 'debug', ['a', 'b'], 9443, 'c.pem', '127.0.0.1'],
     ]);
@@ -139,7 +142,7 @@ describe('runCli', () => {
     const deps = fakeDeps({ readConfigFile: () => 'mode: audit\n' });
     const env = { HOSTPORT_GUARD_EXEMPT_NAMESPACES: 'kube-system, monitoring', HOSTPORT_GUARD_CONFIG: '/etc/hpg.yaml' };
     const out = await withEnv(env, () => runCli(['serve', '--tls-cert', 'c', '--tls-key', 'k'], deps));
-    expect(out).toEqual({ exitCode: 0, stdout: '', stderr: '' });
+    expect(out).toEqual({ exitCode: 0, stdout: '', stderr: '', exitAtOnce: true });
     expect(deps.served.map((c) => [c.exemptNamespaces, c.mode])).toEqual([[['kube-system', 'monitoring'], 'audit']]);
   });
 
@@ -180,7 +183,7 @@ describe('runCli', () => {
   it('serves with reserved ports and undeclaredPorts from repeated flags', async () => {
     const deps = fakeDeps();
     const args = ['serve', '--tls-cert', 'c', '--tls-key', 'k', '--reserved-port', 'kubelet=10250/TCP', '--reserved-port', 'kube-proxy=127.0.0.1:10249/TCP', '--undeclared-ports', 'ignore'];
-    expect(await runCli(args, deps)).toEqual({ exitCode: 0, stdout: '', stderr: '' });
+    expect(await runCli(args, deps)).toEqual({ exitCode: 0, stdout: '', stderr: '', exitAtOnce: true });
     expect(deps.served.map((c) => [c.reservedPorts, c.undeclaredPorts])).toEqual([
       [[{ owner: 'kubelet', protocol: 'TCP', port: 10250 }, { owner: 'kube-proxy', protocol: 'TCP', hostIP: '127.0.0.1', port: 10249 }], 'ignore'],
     ]);
@@ -231,13 +234,45 @@ describe('runCli', () => {
     expect(deps.served).toEqual([]);
   });
 
-  it('exits 1 when the server fails', async () => {
-    const deps = fakeDeps({ runServe: () => Promise.reject(new Error('listen EADDRINUSE: address already in use 0.0.0.0:8443')) });
+  it('exits 1 at once when the server fails', async () => {
+    const deps = fakeDeps({ runServe: () => Promise.reject(new Error('cannot listen on 0.0.0.0:8443 (webhook port): address already in use (EADDRINUSE)')) });
     expect(await runCli(['serve', '--tls-cert', 'c', '--tls-key', 'k'], deps)).toEqual({
       exitCode: 1,
       stdout: '',
-      stderr: 'error: listen EADDRINUSE: address already in use 0.0.0.0:8443\n',
+      stderr: 'error: cannot listen on 0.0.0.0:8443 (webhook port): address already in use (EADDRINUSE)\n',
+      exitAtOnce: true,
     });
+  });
+
+  it('exits 2 at once when serve is given bad input, such as an unusable cluster state', async () => {
+    const deps = fakeDeps({ runServe: () => Promise.reject(new InputError('cannot read /state: is a directory')) });
+    expect(await runCli(['serve', '--tls-cert', 'c', '--tls-key', 'k', '--cluster-state', '/state'], deps)).toEqual({
+      exitCode: 2,
+      stdout: '',
+      stderr: 'error: cannot read /state: is a directory\n',
+      exitAtOnce: true,
+    });
+  });
+});
+
+describe('runMain', () => {
+  /** A reader that breaks its contract: the commands expect a string. */
+  const broken = fakeDeps({ check: { readFile: () => null as unknown as string, readStdin: () => Promise.resolve('') } });
+
+  it('turns an error no command expected into one line and exit 2', async () => {
+    const out = await runMain(['check', '--state', 's.yaml', 'x.yaml'], broken);
+    expect(out.exitCode).toBe(2);
+    expect(out.stderr).toMatch(/^error: unexpected TypeError: [^\n]+ \(run with --debug for the stack\)\n$/);
+  });
+
+  it('adds the stack with --debug', async () => {
+    const out = await runMain(['--debug', 'check', '--state', 's.yaml', 'x.yaml'], broken);
+    const [line, ...stack] = out.stderr.trimEnd().split('\n');
+    expect([out.exitCode, line?.startsWith('error: unexpected TypeError: '), stack.length > 1, stack.every((l) => /^(TypeError|\s+at )/.test(l))]).toEqual([2, true, true, true]);
+  });
+
+  it('passes every expected outcome through untouched', async () => {
+    expect(await runMain(['--version'], fakeDeps())).toEqual({ exitCode: 0, stdout: '1.2.3\n', stderr: '' });
   });
 });
 

@@ -6,6 +6,8 @@ import type { ClusterScan } from '../../../src/cluster/scan.js';
 import { scanOfObjects } from '../../../src/cluster/scan.js';
 import type { ScanDeps, ScanOptions } from '../../../src/cli/scan.js';
 import { parsePortFilter, runScan } from '../../../src/cli/scan.js';
+import { MAX_STATE_BYTES } from '../../../src/cli/state-file.js';
+import { InputTooLargeError } from '../../../src/yaml/bounded.js';
 import type { ScanFormat } from '../../../src/cli/scan-output.js';
 import { TEXT_ROWS } from '../../../src/cli/scan-output.js';
 
@@ -206,6 +208,30 @@ describe('scan inputs', () => {
       },
     });
     expect(out).toEqual({ exitCode: 2, stdout: '', stderr: 'error: cannot read missing.yaml: ENOENT: no such file or directory\n' });
+  });
+
+  it('reads at most the state file limit, and exits 2 naming the file and the limit past it', async () => {
+    const asked: number[] = [];
+    const out = await runScan(options({ state: 'huge.yaml' }), {
+      readFile: (_path, maxBytes) => {
+        asked.push(maxBytes);
+        throw new InputTooLargeError(maxBytes);
+      },
+    });
+    expect(asked).toEqual([MAX_STATE_BYTES]);
+    expect(out).toEqual({
+      exitCode: 2,
+      stdout: '',
+      stderr: 'error: huge.yaml: more than 32 MiB, the most hostport-guard reads for a cluster state (read a larger cluster live instead)\n',
+    });
+  });
+
+  it('refuses a state file nested past the limit with exit 2, without running out of stack', async () => {
+    const deep = `${'['.repeat(2000)}${']'.repeat(2000)}\n`;
+    const out = await runScan(options({ state: 'deep.yaml' }), deps({ 'deep.yaml': deep }));
+    expect(out.exitCode).toBe(2);
+    expect(out.stderr).toContain('deep.yaml');
+    expect(out.stderr).toContain('256');
   });
 
   it('reads the live cluster when no state file is given, showing progress and clearing it at the end', async () => {

@@ -16,6 +16,16 @@ function setup(ttlMs = 30_000): { index: PodIndex; view: ReservingView; clock: {
   return { index, view, clock };
 }
 
+/** The pods the view shows holding 0.0.0.0:8080/TCP on `node`, each once. */
+function occupantsOn(view: ReservingView, node: string): Occupant[] {
+  return [...new Set([...view.heldOn(node, hostPort())].map((h) => h.occupant))];
+}
+
+/** The pods the view shows holding 0.0.0.0:`port`/TCP on any node, each once. */
+function holdersOf(view: ReservingView, port: number): Occupant[] {
+  return [...new Set([...view.heldAnywhere(hostPort({ port }))].map((h) => h.occupant))];
+}
+
 function keys(occupants: Iterable<Occupant>): string[] {
   return [...occupants].map((o) => podKey(o.pod)).sort();
 }
@@ -27,19 +37,19 @@ describe('ReservingView', () => {
     const { index, view } = setup();
     index.upsertPod(pod({ metadata: { name: 'other', uid: 'uid-other' } }));
     view.reserve(admitted);
-    expect(keys(view.occupantsOn('worker-1'))).toEqual(['team-a/api-7d9f', 'team-a/other']);
-    expect(keys(view.holdersOfPort(8080))).toEqual(['team-a/api-7d9f', 'team-a/other']);
-    expect(view.occupantsOn('worker-2')).toEqual([]);
-    expect(view.holdersOfPort(9090)).toEqual([]);
+    expect(keys(occupantsOn(view, 'worker-1'))).toEqual(['team-a/api-7d9f', 'team-a/other']);
+    expect(keys(holdersOf(view, 8080))).toEqual(['team-a/api-7d9f', 'team-a/other']);
+    expect(occupantsOn(view, 'worker-2')).toEqual([]);
+    expect(holdersOf(view, 9090)).toEqual([]);
   });
 
   it('keeps a reservation until just before the TTL, and drops it at the TTL', () => {
     const { view, clock } = setup(5_000);
     view.reserve(admitted);
     clock.now += 4_999;
-    expect(keys(view.holdersOfPort(8080))).toEqual(['team-a/api-7d9f']);
+    expect(keys(holdersOf(view, 8080))).toEqual(['team-a/api-7d9f']);
     clock.now += 1;
-    expect(view.holdersOfPort(8080)).toEqual([]);
+    expect(holdersOf(view, 8080)).toEqual([]);
     expect(view.size()).toBe(0);
   });
 
@@ -48,22 +58,22 @@ describe('ReservingView', () => {
     view.reserve(admitted);
     index.upsertPod(pod());
     index.deletePod(ref('team-a/api-7d9f'));
-    expect(view.occupantsOn('worker-1')).toEqual([]);
-    expect(view.holdersOfPort(8080)).toEqual([]);
+    expect(occupantsOn(view, 'worker-1')).toEqual([]);
+    expect(holdersOf(view, 8080)).toEqual([]);
   });
 
   it('keeps a reservation when the watch shows another incarnation of the same name', () => {
     const { index, view } = setup();
     view.reserve(admitted);
     index.deletePod({ ...ref('team-a/api-7d9f'), uid: 'uid-of-the-old-pod' });
-    expect(keys(view.occupantsOn('worker-1'))).toEqual(['team-a/api-7d9f']);
+    expect(keys(occupantsOn(view, 'worker-1'))).toEqual(['team-a/api-7d9f']);
   });
 
   it('lets go once the index shows the same pod (by uid), so the pod is not counted twice', () => {
     const { index, view } = setup();
     view.reserve(admitted);
     index.upsertPod(pod());
-    expect(view.occupantsOn('worker-1')).toHaveLength(1);
+    expect(occupantsOn(view, 'worker-1')).toHaveLength(1);
     expect(view.size()).toBe(0);
   });
 
@@ -71,7 +81,7 @@ describe('ReservingView', () => {
     const { index, view } = setup();
     view.reserve(occupant({ pod: { namespace: 'team-a', name: 'api-7d9f' } }));
     index.upsertPod(pod({ metadata: { uid: 'assigned-later' } }));
-    expect(view.holdersOfPort(8080)).toHaveLength(1);
+    expect(holdersOf(view, 8080)).toHaveLength(1);
     expect(view.size()).toBe(0);
   });
 
@@ -79,15 +89,15 @@ describe('ReservingView', () => {
     const { index, view } = setup();
     index.upsertPod(pod({ metadata: { uid: 'uid-old', deletionTimestamp: '2025-01-01T00:00:00Z' } }));
     view.reserve(occupant({ pod: ref('team-a/api-7d9f', 'uid-new'), node: 'worker-2' }));
-    expect(keys(view.occupantsOn('worker-2'))).toEqual(['team-a/api-7d9f']);
+    expect(keys(occupantsOn(view, 'worker-2'))).toEqual(['team-a/api-7d9f']);
   });
 
   it('replaces an earlier reservation of the same pod', () => {
     const { view } = setup();
     view.reserve(admitted);
     view.reserve({ ...admitted, node: 'worker-2' });
-    expect(view.occupantsOn('worker-1')).toEqual([]);
-    expect(keys(view.occupantsOn('worker-2'))).toEqual(['team-a/api-7d9f']);
+    expect(occupantsOn(view, 'worker-1')).toEqual([]);
+    expect(keys(occupantsOn(view, 'worker-2'))).toEqual(['team-a/api-7d9f']);
     expect(view.size()).toBe(1);
   });
 
@@ -101,7 +111,7 @@ describe('ReservingView', () => {
     expect(view.size()).toBe(2);
     clock.now += 5_000;
     expect(view.sweep()).toBe(1);
-    expect(keys(view.occupantsOn('worker-3'))).toEqual(['team-c/fresh']);
+    expect(keys(occupantsOn(view, 'worker-3'))).toEqual(['team-c/fresh']);
   });
 
   it('delegates nodes and PriorityClasses to the index', () => {

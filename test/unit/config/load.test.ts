@@ -2,6 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { issueText } from '../../../src/config/errors.js';
 import { configErrorText, loadConfig } from '../../../src/config/load.js';
 import type { ConfigResult } from '../../../src/config/resolve.js';
+import { MAX_CONFIG_BYTES } from '../../../src/config/sources.js';
+import { InputTooLargeError, MAX_YAML_DEPTH } from '../../../src/yaml/bounded.js';
 
 const TLS = { tlsCert: '/tls/tls.crt', tlsKey: '/tls/tls.key' };
 
@@ -52,6 +54,37 @@ describe('loadConfig', () => {
       'config: tls.certFile: is required (set it in the config file, HOSTPORT_GUARD_TLS_CERT_FILE or --tls-cert)',
       'config: tls.keyFile: is required (set it in the config file, HOSTPORT_GUARD_TLS_KEY_FILE or --tls-key)',
     ]);
+  });
+});
+
+describe('loadConfig within limits', () => {
+  it('refuses a file nested deeper than the limit, naming it and the limit', () => {
+    const fs = files({ 'deep.yaml': `mode: warn\nx: ${'['.repeat(2000)}${']'.repeat(2000)}\n` });
+    expect(lines(loadConfig({ flags: { ...TLS, config: 'deep.yaml' }, env: {}, readFile: fs.readFile }))).toEqual([
+      `config: deep.yaml: nested more than ${MAX_YAML_DEPTH} levels deep, the most hostport-guard reads (from --config)`,
+    ]);
+  });
+
+  it('refuses a file past the size limit, whether the reader or the text says so', () => {
+    const big = files({ 'big.yaml': `# ${'x'.repeat(MAX_CONFIG_BYTES)}\n` });
+    const refused = (_path: string, maxBytes: number): string => {
+      throw new InputTooLargeError(maxBytes);
+    };
+    const said = 'config: big.yaml: more than 1 MiB, the most a configuration file may hold (from --config)';
+    expect(lines(loadConfig({ flags: { ...TLS, config: 'big.yaml' }, env: {}, readFile: big.readFile }))).toEqual([said]);
+    expect(lines(loadConfig({ flags: { ...TLS, config: 'big.yaml' }, env: {}, readFile: refused }))).toEqual([said]);
+  });
+
+  it('refuses a file of two documents', () => {
+    const fs = files({ 'two.yaml': 'mode: warn\n---\nmode: audit\n' });
+    expect(lines(loadConfig({ flags: { ...TLS, config: 'two.yaml' }, env: {}, readFile: fs.readFile }))).toEqual([
+      'config: two.yaml: holds 2 documents; a configuration file holds one mapping (from --config)',
+    ]);
+  });
+
+  it('reads an empty file as no settings', () => {
+    const fs = files({ 'empty.yaml': '' });
+    expect(loadConfig({ flags: { ...TLS, config: 'empty.yaml' }, env: {}, readFile: fs.readFile }).ok).toBe(true);
   });
 });
 

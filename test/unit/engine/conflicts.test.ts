@@ -1,10 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 
 import type { CollisionRule } from '../../../src/engine/conflicts.js';
-import { collision, conflictsOn, podConflicts, reservedConflicts, samePod, schedulerAgrees } from '../../../src/engine/conflicts.js';
+import type { PodConflict } from '../../../src/engine/conflicts.js';
+import { collision, findConflicts, reservedConflicts, samePod, schedulerAgrees } from '../../../src/engine/conflicts.js';
+import { HeldPorts } from '../../../src/engine/held-ports.js';
 import { hostPortsOf } from '../../../src/engine/host-ports.js';
 import { occupantOf } from '../../../src/engine/occupancy.js';
-import type { ContainerPortSpec, ContainerSpec, HostPort, ReservedPort } from '../../../src/engine/types.js';
+import type { ContainerPortSpec, ContainerSpec, HostPort, Occupant, PodRef, ReservedPort } from '../../../src/engine/types.js';
 import { container, hostPort, occupant, pod, portSpec, ref, sidecar } from '../../fixtures/pods.js';
 
 /** (protocol, hostIP, hostPort) as a manifest spells it: empty strings are left for the defaults. */
@@ -25,6 +27,19 @@ function keyOf(p: HostPort): string {
 }
 
 const INCOMING = ref('team-b/incoming');
+
+/** The conflicts of `ports` on `node` among `occupants`, searched the way decide() does: through HeldPorts. */
+function conflictsOn(
+  node: string,
+  ports: readonly HostPort[],
+  occupants: readonly Occupant[],
+  self: PodRef,
+  exclude: (o: Occupant) => boolean = () => false,
+): PodConflict[] {
+  const held = new HeldPorts();
+  for (const o of occupants) held.add(o);
+  return [...findConflicts(ports, (p) => held.collidingOn(node, p), (o) => samePod(o.pod, self) || exclude(o)).conflicts];
+}
 
 /**
  * The scheduler's HostPortInfo tables (pkg/scheduler/framework/types_test.go,
@@ -485,42 +500,38 @@ describe('conflictsOn', () => {
   });
 });
 
-describe('podConflicts', () => {
-  it("carries the holder's controller, so a DaemonSet pod can tell its predecessor apart", () => {
+describe('the conflicts findConflicts builds', () => {
+  it("carry the holder's controller, so a DaemonSet pod can tell its predecessor apart", () => {
     const owner = { kind: 'DaemonSet', name: 'agent', uid: 'ds-1' };
-    const found = podConflicts([hostPort({ container: 'proxy' })], [occupant({ owner })], INCOMING);
+    const found = conflictsOn('worker-1', [hostPort({ container: 'proxy' })], [occupant({ owner })], INCOMING);
     expect(found.map((c) => c.holderOwner)).toEqual([owner]);
   });
 
-  it('leaves holderOwner and the priority out for a pod without them', () => {
-    const [found] = podConflicts([hostPort({ container: 'proxy' })], [occupant()], INCOMING);
+  it('leave holderOwner and the priority out for a pod without them', () => {
+    const [found] = conflictsOn('worker-1', [hostPort({ container: 'proxy' })], [occupant()], INCOMING);
     expect(found === undefined ? [] : ['holderOwner', 'holderPriority', 'holderPriorityClassName'].filter((k) => k in found)).toEqual([]);
   });
 
-  it("carries the holder's priority, or the class to resolve it from", () => {
-    const found = podConflicts([hostPort()], [occupant({ priority: 7 }), occupant({ pod: ref('team-a/b'), priorityClassName: 'low' })], INCOMING);
+  it("carry the holder's priority, or the class to resolve it from", () => {
+    const found = conflictsOn('worker-1', [hostPort()], [occupant({ priority: 7 }), occupant({ pod: ref('team-a/b'), priorityClassName: 'low' })], INCOMING);
     expect(found.map((c) => [c.holder.name, c.holderPriority, c.holderPriorityClassName])).toEqual([
       ['api-7d9f', 7, undefined],
       ['b', undefined, 'low'],
     ]);
   });
 
-  it('counts a holder met twice once, as holdersOfPort lists a pod once per port it holds', () => {
-    const holder = occupant({ ports: [hostPort(), hostPort({ port: 9090 })] });
-    const found = podConflicts([hostPort(), hostPort({ port: 9090 })], [holder, holder], INCOMING);
-    expect(found.map((c) => c.port.port)).toEqual([8080, 9090]);
+  it('leave out what skip says, on any node', () => {
+    const held = new HeldPorts();
+    for (const o of [occupant({ node: 'worker-1' }), occupant({ pod: ref('team-a/b'), node: 'worker-2' })]) held.add(o);
+    const search = findConflicts([hostPort()], (p) => held.collidingAnywhere(p), (o) => o.node === 'worker-1');
+    expect(search.conflicts.map((c) => c.node)).toEqual(['worker-2']);
   });
 
-  it('leaves out what skip says, on any node', () => {
-    const onTwo = [occupant({ node: 'worker-1' }), occupant({ pod: ref('team-a/b'), node: 'worker-2' })];
-    expect(podConflicts([hostPort()], onTwo, INCOMING, (o) => o.node === 'worker-1').map((c) => c.node)).toEqual(['worker-2']);
-  });
-
-  it('never names a pod with only a generateName as the incoming pod unless their uids are equal', () => {
+  it('never name a pod with only a generateName as the incoming pod unless their uids are equal', () => {
     const generated = { namespace: 'team-a', name: 'api-', generated: true as const };
     const holder = occupant({ pod: { ...generated, uid: 'g-1' } });
-    expect(podConflicts([hostPort()], [holder], { ...generated, uid: 'g-2' })).toHaveLength(1);
-    expect(podConflicts([hostPort()], [holder], { ...generated, uid: 'g-1' })).toHaveLength(0);
+    expect(conflictsOn('worker-1', [hostPort()], [holder], { ...generated, uid: 'g-2' })).toHaveLength(1);
+    expect(conflictsOn('worker-1', [hostPort()], [holder], { ...generated, uid: 'g-1' })).toHaveLength(0);
   });
 });
 

@@ -2,7 +2,9 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 
 import { collision, schedulerAgrees } from '../../../src/engine/conflicts.js';
+import { HeldPorts } from '../../../src/engine/held-ports.js';
 import { canonicalIP } from '../../../src/engine/ip.js';
+import type { HostPort, Occupant } from '../../../src/engine/types.js';
 
 type Triple = { readonly protocol: string; readonly hostIP: string; readonly port: number };
 
@@ -255,6 +257,80 @@ describe('canonicalIP over generated addresses', () => {
     fc.assert(
       fc.property(fc.ipV4(), (ip) => {
         expect(canonicalIP(ip)).toEqual({ text: ip, wildcard: ip === '0.0.0.0', family: 4 });
+      }),
+    );
+  });
+});
+
+describe('the held-port index', () => {
+  /** Occupants on two nodes, each holding some of the generated triples. */
+  const heldArb = fc.array(fc.record({ node: fc.constantFrom('n1', 'n2'), ports: fc.array(tripleArb(anyIPArb), { minLength: 1, maxLength: 4 }) }), { maxLength: 8 });
+
+  function occupantsOf(held: readonly { node: string; ports: readonly Triple[] }[]): Occupant[] {
+    return held.map(({ node, ports }, i) => ({
+      pod: { namespace: 'ns', name: `p${i}` },
+      node,
+      hostNetwork: false,
+      terminating: false,
+      ports: ports.map((p) => ({ ...p, container: 'c' })),
+    }));
+  }
+
+  /** What a full scan with collision() finds, in the order the ports were added. */
+  function scanned(occupants: readonly Occupant[], port: Triple, node?: string): HostPort[] {
+    return occupants.filter((o) => node === undefined || o.node === node).flatMap((o) => o.ports.filter((h) => collision(port, h) !== undefined));
+  }
+
+  /** What a lookup returns, kept where collision() agrees: the engine asks it of every candidate. */
+  function colliding(found: Iterable<{ readonly held: HostPort }>, port: Triple): HostPort[] {
+    return [...found].map((h) => h.held).filter((h) => collision(port, h) !== undefined);
+  }
+
+  /** A stable order for comparing lists of held ports as sets. */
+  function sorted(list: readonly HostPort[]): string[] {
+    return list.map((h) => JSON.stringify(h)).sort();
+  }
+
+  it('finds every held port collision() accepts, on a node in the order they were added, and anywhere', () => {
+    fc.assert(
+      fc.property(heldArb, tripleArb(anyIPArb), (held, port) => {
+        const occupants = occupantsOf(held);
+        const index = new HeldPorts();
+        for (const o of occupants) index.add(o);
+        expect(colliding(index.collidingOn('n1', port), port)).toEqual(scanned(occupants, port, 'n1'));
+        expect(sorted(colliding(index.collidingAnywhere(port), port))).toEqual(sorted(scanned(occupants, port)));
+      }),
+    );
+  });
+
+  it('returns nothing that cannot collide, but for a lone held port and the mapped IPv4 wildcard', () => {
+    fc.assert(
+      fc.property(heldArb, tripleArb(anyIPArb), (held, port) => {
+        const occupants = occupantsOf(held);
+        const index = new HeldPorts();
+        for (const o of occupants) index.add(o);
+        const found = [...index.collidingOn('n1', port)].map((h) => h.held);
+        const extra = found.filter((h) => collision(port, h) === undefined);
+        // The one exception to output-sensitivity that can repeat: a mapped wildcard on one side.
+        const mapped = (ip: string): boolean => ip !== '' && ip !== '0.0.0.0' && canonicalIP(ip).wildcard && canonicalIP(ip).family === 4;
+        expect(extra.length <= 1 || extra.every((h) => mapped(h.hostIP)) || mapped(port.hostIP)).toBe(true);
+      }),
+    );
+  });
+
+  it('forgets every port of a removed occupant and keeps the others', () => {
+    fc.assert(
+      fc.property(heldArb, fc.nat(), tripleArb(anyIPArb), (held, pick, port) => {
+        const occupants = occupantsOf(held);
+        fc.pre(occupants.length > 0);
+        const index = new HeldPorts();
+        for (const o of occupants) index.add(o);
+        const removed = occupants[pick % occupants.length];
+        if (removed !== undefined) index.remove(removed);
+        const kept = occupants.filter((o) => o !== removed);
+        expect(sorted(colliding(index.collidingAnywhere(port), port))).toEqual(sorted(scanned(kept, port)));
+        const names = (list: readonly Occupant[]): string[] => list.map((o) => o.pod.name).sort();
+        expect(names(index.occupantsOn('n1'))).toEqual(names(kept.filter((o) => o.node === 'n1')));
       }),
     );
   });

@@ -10,14 +10,15 @@ const base = viewOf([indexed], ['worker-1', 'worker-2']);
 describe('viewWith', () => {
   it('adds the extra occupants to node and port lookups', () => {
     const view = viewWith(base, [twin]);
-    expect([...view.occupantsOn('worker-1')]).toEqual([indexed, twin]);
-    expect([...view.holdersOfPort(9090)]).toEqual([twin]);
-    expect([...view.occupantsOn('worker-2')]).toEqual([]);
+    expect([...view.heldOn('worker-1', hostPort())].map((h) => h.occupant)).toEqual([indexed]);
+    expect([...view.heldOn('worker-1', hostPort({ port: 9090 }))].map((h) => h.occupant)).toEqual([twin]);
+    expect([...view.heldAnywhere(hostPort({ port: 9090 }))].map((h) => h.occupant)).toEqual([twin]);
+    expect([...view.heldOn('worker-2', hostPort({ port: 9090 }))]).toEqual([]);
   });
 
   it('does not add a pod the view already shows', () => {
     const again = occupant({ ports: [hostPort({ hostIP: '' })] });
-    expect([...viewWith(base, [again]).occupantsOn('worker-1')]).toEqual([indexed]);
+    expect([...viewWith(base, [again]).heldOn('worker-1', hostPort())].map((h) => h.occupant)).toEqual([indexed]);
   });
 
   it('leaves node lookups to the view', () => {

@@ -22,7 +22,7 @@ interface Probe {
   readonly errors: readonly string[];
 }
 
-const order = 'imports flow cli -> server, cluster, config, manifests -> admission -> engine (DEVELOPERS.md)';
+const order = 'imports flow cli -> server, cluster, config, manifests -> admission -> engine (and cli, config, manifests -> yaml) (DEVELOPERS.md)';
 
 const PROBES: readonly Probe[] = [
   {
@@ -54,6 +54,24 @@ const PROBES: readonly Probe[] = [
     folder: 'engine',
     code: "export * from '../engine/../cluster/multimap.js';\n",
     errors: [`src/engine may not import src/cluster: ${order}`],
+  },
+  {
+    name: 'the YAML reader importing the configuration',
+    folder: 'yaml',
+    code: "import type { Config } from '../config/schema.js';\nexport type Probe = Config;\n",
+    errors: [`src/yaml may not import src/config: ${order}`],
+  },
+  {
+    name: 'server importing the YAML reader',
+    folder: 'server',
+    code: "export { parseYamlWithin } from '../yaml/bounded.js';\n",
+    errors: [`src/server may not import src/yaml: ${order}`],
+  },
+  {
+    name: 'manifests importing the YAML reader (allowed)',
+    folder: 'manifests',
+    code: "export { parseYamlWithin } from '../yaml/bounded.js';\n",
+    errors: [],
   },
   {
     name: 'a dynamic import of the server from manifests',

@@ -1,3 +1,4 @@
+import { viewWith } from '../../../src/engine/view-with.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { gzipSync } from 'node:zlib';
 import type { HoldOutcome } from '../../../src/admission/hold.js';
@@ -5,6 +6,7 @@ import type { Policy } from '../../../src/admission/policy.js';
 import { responderFor } from '../../../src/admission/respond.js';
 import type { Occupant } from '../../../src/engine/types.js';
 import type { PortView } from '../../../src/engine/view.js';
+import { MAX_ERROR_DETAIL } from '../../../src/server/errors.js';
 import { createAdmissionApp } from '../../../src/server/admission-app.js';
 import type { ReviewObservation } from '../../../src/server/metrics.js';
 import { DEFAULT_RULES, occupant, ref, unboundSpec, viewOf } from '../../fixtures/pods.js';
@@ -22,9 +24,9 @@ const modes: Readonly<Record<string, string>> = { 'team-warn': 'warn', 'team-aud
 const fixtureView = viewOf([occupant()], ['worker-1', 'worker-2']);
 const view: PortView = {
   ...fixtureView,
-  occupantsOn(node) {
+  heldOn(node, port) {
     if (node === 'broken') throw new Error('index lookup failed');
-    return fixtureView.occupantsOn(node);
+    return fixtureView.heldOn(node, port);
   },
 };
 
@@ -128,6 +130,18 @@ describe('createAdmissionApp', () => {
         'HPG_ERR_INVALID_OBJECT: /request/object/spec/containers/0/ports/0/hostPort must be an integer',
         REQUEST_UID,
       ),
+    ],
+    [
+      'refuses a pod with a label key of separators, showing them as escapes',
+      { body: review(reviewRequest({}, { ...podObject(), metadata: { name: 'x', labels: { 'a\u2028b\u202ec': 1 } } })) },
+      400,
+      refusal(400, 'BadRequest', 'HPG_ERR_INVALID_OBJECT: /request/object/metadata/labels/a\\u2028b\\u202ec must be a string', REQUEST_UID),
+    ],
+    [
+      'refuses a pod with a 4 KB label key with a message of bounded length',
+      { body: review(reviewRequest({}, { ...podObject(), metadata: { name: 'x', labels: { ['k'.repeat(4096)]: 1 } } })) },
+      400,
+      refusal(400, 'BadRequest', `HPG_ERR_INVALID_OBJECT: /request/object/metadata/labels/${'k'.repeat(MAX_ERROR_DETAIL - 3 - '/request/object/metadata/labels/'.length)}...`, REQUEST_UID),
     ],
     [
       'allows a pod on a free node, echoing the uid',
@@ -265,7 +279,7 @@ describe('createAdmissionApp with reservations every replica sees', () => {
   let appearing: Occupant | undefined;
   const liveView: PortView = {
     ...view,
-    occupantsOn: (node) => [...view.occupantsOn(node), ...appeared.filter((o) => o.node === node)],
+    heldOn: (node, port) => viewWith(view, appeared).heldOn(node, port),
   };
   let server: TestServer;
   let url: string;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import express from 'express';
 import type { ErrorRequestHandler } from 'express';
-import { readJsonBody } from '../../../src/server/read-body.js';
+import { jsonDepthExceeds, MAX_JSON_DEPTH, readJsonBody } from '../../../src/server/read-body.js';
 import type { TestServer } from './http.js';
 import { send, serve } from './http.js';
 
@@ -37,7 +37,7 @@ describe('readJsonBody', () => {
       'refuses malformed JSON, quoting the parser on one line',
       '{\n"a":\tnope}',
       400,
-      'HPG_ERR_MALFORMED_JSON: request body is not valid JSON: Unexpected token \'o\', "{ "a": nope}" is not valid JSON',
+      'HPG_ERR_MALFORMED_JSON: request body is not valid JSON: Unexpected token \'o\', "{\\u000a"a":\\u0009nope}" is not valid JSON',
     ],
     ['hands a body past the limit to the error handler as 413', JSON.stringify({ a: 'x'.repeat(64) }), 413, { type: 'entity.too.large' }],
   ])('%s', async (_name, body, status, expected) => {
@@ -47,5 +47,51 @@ describe('readJsonBody', () => {
     expect(reply.status).toBe(status);
     if (typeof expected === 'string') expect(message).toEqual({ uid: '', allowed: false, status: { code: 400, reason: 'BadRequest', message: expected } });
     else expect(reply.json).toEqual(expected);
+  });
+});
+
+describe('readJsonBody and deep nesting', () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    const app = express();
+    app.post('/', ...readJsonBody({ limitBytes: 4 * 1024 * 1024 }), (req, res) => {
+      res.json({ parsed: typeof req.body });
+    });
+    app.use(reportError);
+    server = await serve(app);
+  });
+
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it(`refuses a body nested deeper than ${MAX_JSON_DEPTH} levels, the API server's own limit, without parsing it`, async () => {
+    const reply = await send(`${server.url}/`, { body: `${'['.repeat(2_000_000)}${']'.repeat(2_000_000)}` });
+    expect([reply.status, reply.json]).toEqual([
+      400,
+      {
+        apiVersion: 'admission.k8s.io/v1',
+        kind: 'AdmissionReview',
+        response: { uid: '', allowed: false, status: { code: 400, reason: 'BadRequest', message: `HPG_ERR_MALFORMED_JSON: request body nests deeper than ${MAX_JSON_DEPTH} levels, the most the API server sends` } },
+      },
+    ]);
+  });
+
+  it('parses a body nested exactly as deep as the limit', async () => {
+    const reply = await send(`${server.url}/`, { body: `${'['.repeat(MAX_JSON_DEPTH)}${']'.repeat(MAX_JSON_DEPTH)}` });
+    expect([reply.status, reply.json]).toEqual([200, { parsed: 'object' }]);
+  });
+});
+
+describe('jsonDepthExceeds', () => {
+  it.each<[string, string, number, boolean]>([
+    ['counts arrays and objects', '{"a":[{"b":[1]}]}', 4, false],
+    ['stops past the limit', '{"a":[{"b":[1]}]}', 3, true],
+    ['ignores brackets inside strings', '["[[[[{{{{"]', 1, false],
+    ['ignores an escaped quote inside a string', '["\\"[[[[", 1]', 1, false],
+    ['counts an unclosed body too', '[[[[', 3, true],
+  ])('%s', (_name, text, max, exceeds) => {
+    expect(jsonDepthExceeds(Buffer.from(text), max)).toBe(exceeds);
   });
 });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import express from 'express';
 import http from 'node:http';
 import { recordOutcome } from '../../../src/server/outcome.js';
-import { requestLog } from '../../../src/server/request-log.js';
+import { MAX_LOGGED_FIELD, requestLog } from '../../../src/server/request-log.js';
 import type { TestServer } from './http.js';
 import { done, eventually, notYet } from '../../support/wait.js';
 import { captureLogger, send, serve } from './http.js';
@@ -26,6 +26,10 @@ describe('requestLog', () => {
     });
     app.post('/failed', (_req, res) => {
       res.status(500).json({});
+    });
+    app.post('/hostile', (_req, res) => {
+      recordOutcome(res, { uid: 'u'.repeat(100_000), kind: 'Pod\u2028', namespace: 'team-a\u009b31m', name: 'api\u001b]0;x\u0007\u202e' });
+      res.json({});
     });
     app.post('/hang', () => {
       arrived();
@@ -73,6 +77,14 @@ describe('requestLog', () => {
     log.lines.length = 0;
     await send(`${server.url}${path}`, { body: '{}' });
     expect(await linesAfter(1)).toEqual([line]);
+  });
+
+  it('clips a long uid and shows invisible characters as escapes, in every field', async () => {
+    log.lines.length = 0;
+    await send(`${server.url}/hostile`, { body: '{}' });
+    const [line] = await linesAfter(1);
+    expect(line).toMatchObject({ kind: 'Pod\\u2028', namespace: 'team-a\\u009b31m', name: 'api\\u001b]0;x\\u0007\\u202e' });
+    expect(line?.['uid']).toBe(`${'u'.repeat(MAX_LOGGED_FIELD - 3)}...`);
   });
 
   it('logs a request whose client went away before the answer as aborted', async () => {

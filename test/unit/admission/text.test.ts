@@ -1,0 +1,66 @@
+import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+
+import { clip, isVisible, MAX_SHOWN_NAME, shown, visible } from '../../../src/admission/text.js';
+
+describe('visible', () => {
+  it.each([
+    ['an escape sequence', 'a\u001b[2Kb', 'a\\u001b[2Kb'],
+    ['a newline, a tab and a carriage return', 'a\nb\tc\rd', 'a\\u000ab\\u0009c\\u000dd'],
+    ['DEL and the 8-bit CSI', 'a\u007fb\u009bc', 'a\\u007fb\\u009bc'],
+    ['bidi controls', 'a\u202eb\u2066c\u200fd', 'a\\u202eb\\u2066c\\u200fd'],
+    ['zero-width characters and the BOM', 'a\u200bb\u200dc\ufeffd', 'a\\u200bb\\u200dc\\ufeffd'],
+    ['line and paragraph separators', 'a\u2028b\u2029c', 'a\\u2028b\\u2029c'],
+    ['a lone surrogate', 'a\ud83db', 'a\\ud83db'],
+    ['a tag character past the BMP', 'a\u{e0041}b', 'a\\u{e0041}b'],
+  ])('shows %s as escapes', (_name, text, want) => {
+    expect(visible(text)).toBe(want);
+  });
+
+  it('keeps letters, spaces, emoji and other scripts as they are', () => {
+    const text = 'api-7d9f web 😀 Ω 名前 \u00e9';
+    expect(visible(text)).toBe(text);
+  });
+
+  it('leaves nothing invisible, whatever the text, and is stable when applied again', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 100 }), (text) => {
+        const once = visible(text);
+        expect(isVisible(once)).toBe(true);
+        expect(visible(once)).toBe(once);
+      }),
+    );
+  });
+});
+
+describe('clip', () => {
+  it('keeps text that fits', () => {
+    expect(clip('abc', 3)).toBe('abc');
+  });
+
+  it('cuts longer text, ending in ...', () => {
+    expect(clip('abcdefgh', 6)).toBe('abc...');
+  });
+
+  it('never splits a surrogate pair', () => {
+    expect(clip('ab😀cdef', 6)).toBe('ab...');
+    expect(clip('abc😀def', 6)).toBe('abc...');
+  });
+
+  it('never exceeds the limit nor leaves half a pair, whatever the text', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 60 }), fc.integer({ min: 3, max: 40 }), (text, max) => {
+        const cut = clip(text, max);
+        expect(cut.length).toBeLessThanOrEqual(max);
+        expect(cut.match(/\p{Cs}/gu)).toBeNull();
+      }),
+    );
+  });
+});
+
+describe('shown', () => {
+  it(`makes a field visible and clips it at ${MAX_SHOWN_NAME} characters`, () => {
+    expect(shown('a\u202eb')).toBe('a\\u202eb');
+    expect(shown('x'.repeat(5000))).toHaveLength(MAX_SHOWN_NAME);
+  });
+});
