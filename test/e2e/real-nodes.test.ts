@@ -165,8 +165,9 @@ describe('a DaemonSet rollout on the real nodes (maxUnavailable 1, the default)'
     await kubectlOk(['rollout', 'status', 'daemonset/agent', '-n', ns, '--timeout=180s'], { timeoutMs: 200_000 });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 
-    // New pods on every node, each answering on the port.
-    const pods = decodePods(await rawPods(ns)).filter((p) => p.metadata.name?.startsWith('agent-') === true);
+    // New pods on every node, each answering on the port. The rollout is complete once
+    // the new pods are available; an old pod can still be terminating on its node then.
+    const pods = decodePods(await rawPods(ns)).filter((p) => p.metadata.name?.startsWith('agent-') === true && p.metadata.deletionTimestamp === undefined);
     expect(pods.map((p) => p.spec.nodeName).sort()).toEqual(nodes.map((n) => n.name));
     for (const p of pods) {
       const name = p.metadata.name ?? '';
