@@ -23,7 +23,7 @@ import { httpServer, LOCAL_IMAGES, ON_REAL_NODES, realNodes } from './support/re
 import { KUBELET_NODEPORTS_MESSAGE, waitForPod } from './support/release-stories.js';
 import { e2eSuite } from './support/suite.js';
 import type { RunningWebhook } from './support/webhook.js';
-import { freePort, startWebhook } from './support/webhook.js';
+import { freePorts, startWebhook } from './support/webhook.js';
 import { done, eventually, notYet } from '../support/wait.js';
 
 jest.setTimeout(240_000);
@@ -185,7 +185,8 @@ describe('the background audit of serve', () => {
     });
     // A second replica joins: it follows, and writes nothing.
     const options = restarted.options;
-    second = await startWebhook({ ...options, port: await freePort(), healthPort: await freePort(), logFile: `${options.logFile}.second` });
+    const [port = 0, healthPort = 0] = await freePorts(2);
+    second = await startWebhook({ ...options, port, healthPort, logFile: `${options.logFile}.second` });
     await eventually('the second replica to count the conflict as a follower', async () => {
       const g = await gauges(second ?? restarted, 'worker-2');
       return g.node === 1 && g.leader === 0 ? done(undefined) : notYet(JSON.stringify(g));

@@ -19,7 +19,7 @@ import { createNamespace, deleteLeftoverNamespaces, deleteNamespaces, namespaceN
 import type { RunResult } from './process.js';
 import { registerWebhook, unregisterWebhook } from './registration.js';
 import type { RunningWebhook, WebhookOptions } from './webhook.js';
-import { freePort, startWebhook } from './webhook.js';
+import { freePorts, startWebhook } from './webhook.js';
 import { done, eventually, notYet } from '../../support/wait.js';
 
 /** What a test file gets. */
@@ -120,14 +120,16 @@ export function replicaSuite(options: ReplicaSuiteOptions): ReplicaSuite {
     const certs: WebhookCerts = webhookCerts(path.join(manifests.dir, 'pki'));
     const logDir = path.join(env.clusterDir, 'logs');
     mkdirSync(logDir, { recursive: true });
+    // Every replica's two ports at once, so that no two of them are the same.
+    const ports = await freePorts(2 * options.replicas);
     for (let i = 0; i < options.replicas; i += 1) {
       const logFile = path.join(logDir, `e2e-${options.name}-${i}-webhook.log`);
       writeFileSync(logFile, '');
       webhookOptions.push({
         mode: 'enforce',
         exemptNamespaces: [],
-        port: await freePort(),
-        healthPort: await freePort(),
+        port: ports[2 * i] ?? 0,
+        healthPort: ports[2 * i + 1] ?? 0,
         certs,
         logFile,
         reservationsNamespace: leaseNamespace,

@@ -19,7 +19,7 @@ import type { RunResult } from './process.js';
 import type { Registration } from './registration.js';
 import { registerWebhook, unregisterWebhook } from './registration.js';
 import type { RunningWebhook, WebhookOptions } from './webhook.js';
-import { freePort, startWebhook } from './webhook.js';
+import { freePorts, startWebhook } from './webhook.js';
 import { done, eventually, notYet } from '../../support/wait.js';
 
 /** The fake nodes hack/cluster-up.sh registers by default. */
@@ -172,11 +172,12 @@ export function e2eSuite(options: SuiteOptions): Suite {
     // One log per file and run, so after a failure it holds only that run.
     const logFile = path.join(logDir, `e2e-${options.name}-webhook.log`);
     writeFileSync(logFile, '');
+    const [port = 0, healthPort = 0] = await freePorts(2);
     webhookOptions = {
       mode: options.mode ?? 'enforce',
       exemptNamespaces: options.exemptNamespaces ?? [],
-      port: await freePort(),
-      healthPort: await freePort(),
+      port,
+      healthPort,
       certs,
       logFile,
       ...(options.env === undefined ? {} : { env: options.env }),

@@ -9,7 +9,7 @@ import tls from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { podReview } from '../../fixtures/reviews.js';
 import type { Serve } from './serve.js';
-import { freePort, httpGet, keepAliveAgent, postReview, removeTemporaryFiles, spawnServe, startServe, testCerts } from './serve.js';
+import { freePorts, httpGet, keepAliveAgent, postReview, removeTemporaryFiles, spawnServe, startServe, testCerts } from './serve.js';
 
 // A drain that is not cut short lasts up to its 10 s grace period: room for that, and start-up.
 jest.setTimeout(60_000);
@@ -64,7 +64,8 @@ describe('serve start-up', () => {
     ['health port', 'healthPort'],
     ['webhook port', 'port'],
   ] as const)('exits 1 at once, naming the port and the reason, when its %s is taken', async (what, which) => {
-    const ports = { port: await freePort(), healthPort: await freePort() };
+    const [port = 0, healthPort = 0] = await freePorts(2);
+    const ports = { port, healthPort };
     const taken = await occupy(ports[which]);
     try {
       const serve = spawnServe(ports);

@@ -10,7 +10,7 @@ import { run } from '../../e2e/support/process.js';
 import { MAX_STATE_BYTES } from '../../../src/cli/state-file.js';
 import { MAX_MANIFEST_BYTES } from '../../../src/manifests/read.js';
 import { MAX_YAML_DEPTH } from '../../../src/yaml/bounded.js';
-import { BIN, freePort, removeTemporaryFiles, REPO_ROOT, STATE_FILE, testCerts } from './serve.js';
+import { BIN, freePorts, removeTemporaryFiles, REPO_ROOT, STATE_FILE, testCerts } from './serve.js';
 
 jest.setTimeout(60_000);
 
@@ -46,7 +46,8 @@ function cli(args: readonly string[], input?: string) {
 /** What serve needs besides the file under test; it must stop before it listens. */
 async function serveArgs(): Promise<string[]> {
   const { certFile, keyFile } = testCerts();
-  return ['serve', '--tls-cert', certFile, '--tls-key', keyFile, '--port', String(await freePort()), '--health-port', String(await freePort())];
+  const [port = 0, healthPort = 0] = await freePorts(2);
+  return ['serve', '--tls-cert', certFile, '--tls-key', keyFile, '--port', String(port), '--health-port', String(healthPort)];
 }
 
 const DEEP = `nested more than ${MAX_YAML_DEPTH} levels deep, the most hostport-guard reads`;

@@ -13,9 +13,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { WebhookCerts } from '../../e2e/support/certs.js';
 import { webhookCerts } from '../../e2e/support/certs.js';
 import { REPO_ROOT } from '../../e2e/support/cluster.js';
-import { freePort, httpGet } from '../../e2e/support/webhook.js';
+import { freePort, freePorts, httpGet } from '../../e2e/support/webhook.js';
 
-export { freePort, httpGet, REPO_ROOT };
+export { freePort, freePorts, httpGet, REPO_ROOT };
 
 /** The three-node cluster of test/fixtures/states/cluster.yaml. */
 export const STATE_FILE = path.join(REPO_ROOT, 'test/fixtures/states/cluster.yaml');
@@ -119,7 +119,8 @@ export function spawnServe(options: { port: number; healthPort: number; args?: r
 
 /** Starts `serve` on free ports and waits until /readyz answers 200. */
 export async function startServe(options: { args?: readonly string[]; state?: string; env?: Readonly<Record<string, string>> } = {}): Promise<Serve> {
-  const serve = spawnServe({ port: await freePort(), healthPort: await freePort(), ...options });
+  const [port = 0, healthPort = 0] = await freePorts(2);
+  const serve = spawnServe({ port, healthPort, ...options });
   for (let i = 0; i < 300; i++) {
     if (serve.child.exitCode !== null || serve.child.signalCode !== null) break;
     if ((await httpGet(serve.healthPort, '/readyz')).status === 200) return serve;
