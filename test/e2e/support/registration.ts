@@ -3,7 +3,7 @@
  * (charts/hostport-guard/templates/webhook.yaml), pointed at a webhook on this machine
  * through `webhook.url`, exactly as a user following the docs would:
  *
- *   helm template hpg charts/hostport-guard --namespace hostport-guard \
+ *   helm template hpg-e2e charts/hostport-guard --namespace hostport-guard \
  *     --show-only templates/webhook.yaml --set webhook.url=https://127.0.0.1:PORT/validate \
  *     --set tls.mode=secret --set tls.secret.name=... --set-string tls.secret.caBundle=... \
  *   | kubectl apply -f -
@@ -13,11 +13,14 @@ import { parseAllDocuments } from 'yaml';
 import { helm, kubectl, REPO_ROOT } from './cluster.js';
 import { describeRun } from './process.js';
 
-/** The chart's release name and namespace used by the suite and the demo. */
-export const RELEASE = 'hpg';
+/**
+ * The release name and namespace the suite renders with. Not the demo's (`hpg`): on a
+ * cluster that also ran the demo, the suite must neither replace nor delete its objects.
+ */
+export const RELEASE = 'hpg-e2e';
 export const RELEASE_NAMESPACE = 'hostport-guard';
-/** The ValidatingWebhookConfiguration's name for release `hpg` (the chart's fullname). */
-export const CONFIGURATION_NAME = 'hpg-hostport-guard';
+/** The ValidatingWebhookConfiguration's name for RELEASE (the chart's fullname). */
+export const CONFIGURATION_NAME = `${RELEASE}-hostport-guard`;
 
 /** What to register. */
 export interface Registration {

@@ -14,6 +14,13 @@ import { CI_VALUES, REPO_ROOT, describeRun, field, idOf, kubectl, objectsOf, ok,
 jest.setTimeout(60_000);
 
 const NAMESPACE = uniqueName('chart-dry');
+/**
+ * A release name no other test nor the demo uses: the chart's cluster-scoped objects
+ * (ClusterRole, webhook configuration) carry it, and a dry run against objects another
+ * installation owns would report on those instead.
+ */
+const RELEASE = 'hpg-dry-run';
+const FULLNAME = `${RELEASE}-hostport-guard`;
 
 /**
  * Kinds whose CRDs the local cluster lacks (cert-manager, Prometheus Operator); the
@@ -39,7 +46,7 @@ beforeAll(async () => {
   await ok('kubectl', ['create', 'namespace', NAMESPACE]);
   await ok('kubectl', ['label', 'namespace', NAMESPACE, 'pod-security.kubernetes.io/enforce=restricted', 'pod-security.kubernetes.io/warn=restricted']);
   // Pod admission looks the pod's ServiceAccount up, so it must exist for real.
-  await ok('kubectl', ['-n', NAMESPACE, 'create', 'serviceaccount', 'hpg-hostport-guard', '--save-config']);
+  await ok('kubectl', ['-n', NAMESPACE, 'create', 'serviceaccount', FULLNAME, '--save-config']);
 });
 
 afterAll(async () => {
@@ -53,14 +60,14 @@ const CASES = [
 
 describe.each(CASES)('the API server, given the chart rendered with $name', ({ valuesFiles }) => {
   it('accepts every object (except the kinds of CRDs this cluster does not have)', async () => {
-    const objects = objectsOf(await renderText({ release: 'hpg', namespace: NAMESPACE, valuesFiles }));
+    const objects = objectsOf(await renderText({ release: RELEASE, namespace: NAMESPACE, valuesFiles }));
     const served = objects.filter((o) => !NOT_SERVED.has(String(o['kind'])));
-    expect(served.map(idOf)).toEqual(expect.arrayContaining(['Deployment/hpg-hostport-guard', 'ValidatingWebhookConfiguration/hpg-hostport-guard']));
+    expect(served.map(idOf)).toEqual(expect.arrayContaining([`Deployment/${FULLNAME}`, `ValidatingWebhookConfiguration/${FULLNAME}`]));
     await expectAccepted(served);
   });
 
   it("admits the Deployment's pod in a namespace enforcing the restricted Pod Security Standard", async () => {
-    const objects = objectsOf(await renderText({ release: 'hpg', namespace: NAMESPACE, valuesFiles }));
+    const objects = objectsOf(await renderText({ release: RELEASE, namespace: NAMESPACE, valuesFiles }));
     const deployment = objects.find((o) => o['kind'] === 'Deployment');
     const pod = {
       apiVersion: 'v1',
