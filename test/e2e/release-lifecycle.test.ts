@@ -94,12 +94,16 @@ describe('tls.mode=helm with two replicas and the PodDisruptionBudget, under ste
   const PORT = 18281;
   let ns = '';
 
-  /** Pods pinned to worker-1 on PORT, where `holder` already has it. */
-  const loadPod = (n: number) => pod({ name: `load-${n}`, namespace: ns, nodeName: 'worker-1', hostNetwork: true, ports: [{ containerPort: PORT }] });
+  /** A pod pinned to worker-1 on PORT, where `holder` already has it. */
+  const loadPod = (name: string) => pod({ name, namespace: ns, nodeName: 'worker-1', hostNetwork: true, ports: [{ containerPort: PORT }] });
+  /** Load runs so far: each names its pods apart, since the pods a run got admitted stay. */
+  let runs = 0;
 
   /** Starts the load and waits until it has finished a few creates, so it runs before and after. */
   async function load(): Promise<Load> {
-    const running = startLoad(3, loadPod);
+    runs += 1;
+    const run = runs;
+    const running = startLoad(3, (n) => loadPod(`load-${run}-${n}`));
     await eventually('the load to get going', () => Promise.resolve(running.finished() >= 6 ? done(undefined) : notYet(`${running.finished()} creates`)), { timeoutMs: 60_000 });
     return running;
   }
@@ -110,7 +114,7 @@ describe('tls.mode=helm with two replicas and the PodDisruptionBudget, under ste
     ns = await namespace('life');
     const holder = manifests.write('holder', pod({ name: 'holder', namespace: ns, nodeName: 'worker-1', hostNetwork: true, ports: [{ containerPort: PORT }] }));
     expect((await kubectl(['apply', '-f', holder], { cwd: manifests.dir })).exitCode).toBe(0);
-    await untilDenied(manifests.write('probe', loadPod(-1)));
+    await untilDenied(manifests.write('probe', loadPod('probe')));
   });
 
   afterAll(async () => {
@@ -133,7 +137,7 @@ describe('tls.mode=helm with two replicas and the PodDisruptionBudget, under ste
       return fresh.length === 2 && pods.length === 2 ? done(undefined) : notYet(JSON.stringify(pods));
     }, { timeoutMs: 180_000 });
     await eventually('a create to be warned about rather than denied', async () => {
-      const r2 = await kubectl(['create', '--dry-run=server', '-f', '-'], { input: stringify(loadPod(-2)) });
+      const r2 = await kubectl(['create', '--dry-run=server', '-f', '-'], { input: stringify(loadPod('warn-probe')) });
       return r2.exitCode === 0 && r2.stderr.startsWith('Warning: ') ? done(undefined) : notYet(r2.stderr);
     });
     const report = await running.stop();
