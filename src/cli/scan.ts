@@ -2,6 +2,7 @@
  * `hostport-guard scan`, also `kubectl hostports`: the host ports of the cluster by node,
  * the conflicts that already exist, and the pods that cannot run because of a port.
  */
+import { visible } from '../admission/text.js';
 import type { ClusterScan } from '../cluster/scan.js';
 import type { ReservedPort } from '../engine/types.js';
 import type { ScanProgress } from '../cluster/scan-live.js';
@@ -12,7 +13,6 @@ import { scanOutput } from './scan-output.js';
 import type { PortFilter, ScanFilters } from './scan-report.js';
 import { hasProblems, scanReport } from './scan-report.js';
 import { MAX_STATE_BYTES, readStateError, scanFromText } from './state-file.js';
-import { visible } from './terminal-text.js';
 
 /** The options of `scan`, after commander has parsed them. */
 export interface ScanOptions {
