@@ -14,15 +14,35 @@
  */
 const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
 
-/** `\u001b`, or `\u{e0041}` past the BMP: the JSON escape, which stays readable and valid in JSON strings. */
+/** INVISIBLE but the newline: for text made of lines, whose line breaks are meant. */
+const INVISIBLE_BUT_NEWLINE = /(?!\n)[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
+
+/**
+ * `\u001b`: one `\uXXXX` escape for each UTF-16 unit, so a lone surrogate is `\ud800` and
+ * an invisible character past the BMP (a tag character) is its surrogate pair,
+ * `\udb40\udc41`. That is the escape of JSON and of YAML double-quoted strings (neither
+ * has `\u{e0041}`), so the same rule serves plain lines and JSON or YAML text that must
+ * read back to the same characters. A valid character past the BMP that is shown as
+ * itself (an emoji) is not INVISIBLE and stays as it is.
+ */
 function escapeOf(ch: string): string {
-  const code = ch.codePointAt(0) ?? 0;
-  return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  let out = '';
+  for (let i = 0; i < ch.length; i++) out += `\\u${ch.charCodeAt(i).toString(16).padStart(4, '0')}`;
+  return out;
 }
 
 /** `text` with every invisible character (INVISIBLE) shown as its escape, newlines included. */
 export function visible(text: string): string {
   return text.replace(INVISIBLE, escapeOf);
+}
+
+/**
+ * `text` with every invisible character but the newline shown as its escape: for whole
+ * outputs made of lines, and for JSON or YAML text, where a newline outside a string is
+ * layout and one inside a string is already escaped.
+ */
+export function visibleLines(text: string): string {
+  return text.replace(INVISIBLE_BUT_NEWLINE, escapeOf);
 }
 
 const ANY_INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;

@@ -3,7 +3,7 @@ import { messagesOf } from '../admission/decide.js';
 import { podName } from '../admission/messages.js';
 import { shown, visible } from '../admission/text.js';
 import type { SkippedObject } from '../manifests/read.js';
-import { jsonPrintable } from './terminal.js';
+import { jsonForTerminal } from './terminal.js';
 
 /** One decided object of a `check` run. */
 export interface CheckedObject {
@@ -74,7 +74,7 @@ export function resultJson(checked: CheckedObject): ResultJson {
 
 /** `check -o json`: `{"results": [...]}`, pretty-printed, invisible characters as JSON escapes. */
 export function jsonReport(checked: readonly CheckedObject[]): string {
-  return `${jsonPrintable(JSON.stringify({ results: checked.map(resultJson) }, null, 2))}\n`;
+  return `${jsonForTerminal({ results: checked.map(resultJson) })}\n`;
 }
 
 const WORD_WIDTH = 6;

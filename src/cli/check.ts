@@ -14,8 +14,8 @@ import type { CheckedObject } from './check-output.js';
 import { jsonReport, skippedNotes, textReport } from './check-output.js';
 import type { CommandResult } from './exit.js';
 import { errorText, EXIT_DENIED, EXIT_OK, usageError } from './exit.js';
-import type { ClusterState, StateResult } from './state-file.js';
-import { MAX_STATE_BYTES, readStateError, stateFromText } from './state-file.js';
+import type { ClusterState } from './state-file.js';
+import { readStateOrLive, stateFromText } from './state-file.js';
 
 /** Output formats of `check`. */
 export const OUTPUT_FORMATS = ['text', 'json'] as const;
@@ -88,24 +88,6 @@ async function readInputs(files: readonly string[], deps: CheckDeps): Promise<{ 
   return { inputs, errors };
 }
 
-async function readState(options: CheckOptions, deps: CheckDeps): Promise<StateResult> {
-  if (options.state !== undefined) {
-    let text: string;
-    try {
-      text = deps.readFile(options.state, MAX_STATE_BYTES);
-    } catch (error) {
-      return { ok: false, errors: [readStateError(options.state, error)] };
-    }
-    return stateFromText(text, options.state);
-  }
-  if (deps.liveState === undefined) return { ok: false, errors: ['live cluster check not available: pass --state'] };
-  try {
-    return { ok: true, state: await deps.liveState(options.kubeconfig) };
-  } catch (error) {
-    return { ok: false, errors: [`cannot read the cluster: ${errorText(error)}`] };
-  }
-}
-
 function manifestErrorText(error: ManifestError): string {
   return `${originText(error.origin)}: ${error.message}`;
 }
@@ -148,7 +130,14 @@ export async function runCheck(options: CheckOptions, deps: CheckDeps): Promise<
   const { inputs, errors } = await readInputs(options.files, deps);
   const manifests = readManifests(inputs);
   errors.push(...manifests.errors.map(manifestErrorText));
-  const state = await readState(options, deps);
+  const { liveState } = deps;
+  const state = await readStateOrLive({
+    file: options.state,
+    readFile: deps.readFile,
+    fromText: stateFromText,
+    live: liveState === undefined ? undefined : async () => ({ ok: true, state: await liveState(options.kubeconfig) }) as const,
+    liveUnavailable: 'live cluster check not available: pass --state',
+  });
   if (!state.ok) errors.push(...state.errors);
   if (errors.length > 0 || !state.ok) return usageError(errors);
 

@@ -1,11 +1,10 @@
+import { visible, visibleLines } from '../admission/text.js';
 import { readStdin, readTextFile } from '../config/files.js';
 import { packageVersion } from '../config/version.js';
 import type { CommandResult } from './exit.js';
 import { errorName, errorStack, errorText, EXIT_USAGE } from './exit.js';
 import type { CliDeps } from './program.js';
 import { runCli, runKubectlPlugin } from './program.js';
-import { printable } from './terminal.js';
-import { visible } from './terminal-text.js';
 
 /**
  * A progress line on standard error, rewritten in place, when standard error is a
@@ -73,7 +72,7 @@ export function realDeps(): CliDeps {
 export function unexpectedError(error: unknown, debug: boolean): CommandResult {
   const line = `error: unexpected ${visible(errorName(error))}: ${visible(errorText(error).split('\n')[0] ?? '')}${debug ? '' : ' (run with --debug for the stack)'}\n`;
   const stack = debug ? errorStack(error) : undefined;
-  return { exitCode: EXIT_USAGE, stdout: '', stderr: line + (stack === undefined ? '' : printable(`${stack}\n`)) };
+  return { exitCode: EXIT_USAGE, stdout: '', stderr: line + (stack === undefined ? '' : visibleLines(`${stack}\n`)) };
 }
 
 /** runCli (or, with `plugin`, runKubectlPlugin) behind the top-level handler: whatever a command throws becomes unexpectedError. */
@@ -101,8 +100,8 @@ export async function main(args: readonly string[] = process.argv.slice(2), opti
   process.on('unhandledRejection', last);
   const result = await runMain(args, realDeps(), options.plugin === true);
   // The commands show what they quote visibly already; this is the last guard.
-  await write(process.stdout, printable(result.stdout));
-  await write(process.stderr, printable(result.stderr));
+  await write(process.stdout, visibleLines(result.stdout));
+  await write(process.stderr, visibleLines(result.stderr));
   process.exitCode = result.exitCode;
   if (result.exitAtOnce === true) process.exit(result.exitCode);
 }

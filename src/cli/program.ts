@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { MODES, UNDECLARED_PORTS } from '../admission/decide.js';
 import { isMode } from '../admission/policy.js';
+import { visible, visibleLines } from '../admission/text.js';
 import { configErrorText, loadConfig } from '../config/load.js';
 import { commandLine, serveOptions } from '../config/options.js';
 import type { Config } from '../config/schema.js';
@@ -9,14 +10,12 @@ import { DEFAULTS } from '../config/settings.js';
 import type { CheckDeps, OutputFormat } from './check.js';
 import { OUTPUT_FORMATS, runCheck } from './check.js';
 import type { CommandResult, ExitCode } from './exit.js';
-import { visible } from '../admission/text.js';
 import { errorText, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, InputError, usageError } from './exit.js';
 import type { ScanDeps } from './scan.js';
 import { parsePortFilter, runScan } from './scan.js';
 import type { ScanFormat } from './scan-output.js';
 import { SCAN_FORMATS } from './scan-output.js';
 import type { PortFilter } from './scan-report.js';
-import { printable } from './terminal.js';
 
 /** The outside world of the CLI, passed in so tests run commands without spawning. */
 export interface CliDeps {
@@ -86,7 +85,7 @@ function addServe(program: Command, deps: CliDeps, done: (result: CommandResult)
     .action(async (_options: unknown, command: Command) => {
       const loaded = loadConfig({ ...commandLine(command), readFile: deps.readConfigFile });
       if (!loaded.ok) {
-        done({ exitCode: EXIT_USAGE, stdout: '', stderr: printable(configErrorText(loaded.issues)) });
+        done({ exitCode: EXIT_USAGE, stdout: '', stderr: visibleLines(configErrorText(loaded.issues)) });
         return;
       }
       // The server (composition root in ./serve.js) runs until it is asked to stop.
@@ -216,7 +215,7 @@ function rootCommand(name: string, write: { out: (s: string) => void; err: (s: s
     .configureOutput({
       writeOut: write.out,
       writeErr: (s) => {
-        write.err(printable(s));
+        write.err(visibleLines(s));
       },
     })
     .showHelpAfterError('(add --help for usage)');

@@ -5,6 +5,7 @@
  * terminal-safe encoders: a name in a state file may hold escape sequences.
  */
 import { portLabel } from '../admission/messages.js';
+import { visible } from '../admission/text.js';
 import type { Contester, ExistingConflict } from '../engine/existing-conflicts.js';
 import { schedulerSees } from '../engine/existing-conflicts.js';
 import { IPV4_ANY } from '../engine/ip.js';
@@ -12,7 +13,7 @@ import type { PodRef, ReservedPort } from '../engine/types.js';
 import type { BlockedPod, HeldPort, PortUse, ScanReport } from './scan-report.js';
 import type { Cell } from './table.js';
 import { table } from './table.js';
-import { jsonForTerminal, visible, yamlForTerminal } from './terminal-text.js';
+import { jsonForTerminal, yamlForTerminal } from './terminal.js';
 
 /** Output formats of `scan`. */
 export const SCAN_FORMATS = ['text', 'wide', 'json', 'yaml'] as const;

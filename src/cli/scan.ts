@@ -2,17 +2,18 @@
  * `hostport-guard scan`, also `kubectl hostports`: the host ports of the cluster by node,
  * the conflicts that already exist, and the pods that cannot run because of a port.
  */
+import { visible } from '../admission/text.js';
 import type { ClusterScan } from '../cluster/scan.js';
 import type { ReservedPort } from '../engine/types.js';
 import type { ScanProgress } from '../cluster/scan-live.js';
 import type { CommandResult } from './exit.js';
-import { errorText, EXIT_FOUND, EXIT_OK, usageError } from './exit.js';
+import { EXIT_FOUND, EXIT_OK, usageError } from './exit.js';
 import type { ScanFormat } from './scan-output.js';
 import { scanOutput } from './scan-output.js';
 import type { PortFilter, ScanFilters } from './scan-report.js';
 import { hasProblems, scanReport } from './scan-report.js';
-import { MAX_STATE_BYTES, readStateError, scanFromText } from './state-file.js';
-import { visible } from './terminal-text.js';
+import type { ReadFailure } from './state-file.js';
+import { readStateOrLive, scanFromText } from './state-file.js';
 
 /** The options of `scan`, after commander has parsed them. */
 export interface ScanOptions {
@@ -61,28 +62,30 @@ function progressLine(p: ScanProgress): string {
   return p.remaining === undefined ? `reading ${p.resource}: ${read}` : `reading ${p.resource}: ${read} of ~${(p.read + p.remaining).toLocaleString('en-US')}`;
 }
 
-async function readScan(options: ScanOptions, deps: ScanDeps): Promise<{ ok: true; scan: ClusterScan } | { ok: false; errors: readonly string[] }> {
-  if (options.state !== undefined) {
-    let text: string;
-    try {
-      text = deps.readFile(options.state, MAX_STATE_BYTES);
-    } catch (error) {
-      return { ok: false, errors: [readStateError(options.state, error)] };
-    }
-    return scanFromText(text, options.state);
-  }
-  if (deps.liveScan === undefined) return { ok: false, errors: ['reading the live cluster is not available: pass --state'] };
+/** The scan in the state file, or of the live cluster with a progress line that is cleared at the end. */
+function readScan(options: ScanOptions, deps: ScanDeps): Promise<{ readonly ok: true; readonly scan: ClusterScan } | ReadFailure> {
+  const { liveScan } = deps;
   const source: ClusterSource = {
     ...(options.kubeconfig === undefined ? {} : { kubeconfig: options.kubeconfig }),
     ...(options.context === undefined ? {} : { context: options.context }),
   };
-  try {
-    return { ok: true, scan: await deps.liveScan(source, (p) => deps.progress?.(progressLine(p))) };
-  } catch (error) {
-    return { ok: false, errors: [`cannot read the cluster: ${errorText(error)}`] };
-  } finally {
-    deps.progress?.(undefined);
-  }
+  const live =
+    liveScan === undefined
+      ? undefined
+      : async (): Promise<{ readonly ok: true; readonly scan: ClusterScan }> => {
+          try {
+            return { ok: true, scan: await liveScan(source, (p) => deps.progress?.(progressLine(p))) };
+          } finally {
+            deps.progress?.(undefined);
+          }
+        };
+  return readStateOrLive({
+    file: options.state,
+    readFile: deps.readFile,
+    fromText: scanFromText,
+    live,
+    liveUnavailable: 'reading the live cluster is not available: pass --state',
+  });
 }
 
 /**

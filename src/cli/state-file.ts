@@ -17,7 +17,7 @@ export interface ClusterState {
 }
 
 /** A cluster state, or the problems that kept it from being read. */
-export type StateResult = { readonly ok: true; readonly state: ClusterState } | { readonly ok: false; readonly errors: readonly string[] };
+export type StateResult = { readonly ok: true; readonly state: ClusterState } | ReadFailure;
 
 /**
  * A cluster-state file, at most. The 5,000-node state of the benchmarks (18,000 pods
@@ -32,6 +32,52 @@ export function readStateError(file: string, error: unknown): string {
     return `${file}: ${error.message}, the most hostport-guard reads for a cluster state (read a larger cluster live instead)`;
   }
   return `cannot read ${file}: ${errorText(error)}`;
+}
+
+/** Why a cluster state could not be read, one line a problem. */
+export interface ReadFailure {
+  readonly ok: false;
+  readonly errors: readonly string[];
+}
+
+/**
+ * Where a command's view of the cluster comes from: the `--state` file when one is given,
+ * else the live cluster. `check` and `scan` read different things from either, so the
+ * reading of each is passed in.
+ */
+export interface StateSource<Read extends { readonly ok: true }> {
+  /** The `--state` file; undefined reads the live cluster. */
+  readonly file: string | undefined;
+  /** The UTF-8 text of a file, at most `maxBytes` (InputTooLargeError past it); throws when it cannot be read. */
+  readonly readFile: (path: string, maxBytes: number) => string;
+  /** What the file's text holds, or every problem in it. */
+  readonly fromText: (text: string, file: string) => Read | ReadFailure;
+  /** Reads the live cluster; undefined where no cluster access is wired. */
+  readonly live: (() => Promise<Read>) | undefined;
+  /** The error when there is no file and no live access: it names the way out. */
+  readonly liveUnavailable: string;
+}
+
+/**
+ * Reads the state file (at most MAX_STATE_BYTES) or the live cluster. A file that cannot
+ * be read, and a cluster that cannot be reached, are problems to report, not exceptions.
+ */
+export async function readStateOrLive<Read extends { readonly ok: true }>(source: StateSource<Read>): Promise<Read | ReadFailure> {
+  if (source.file !== undefined) {
+    let text: string;
+    try {
+      text = source.readFile(source.file, MAX_STATE_BYTES);
+    } catch (error) {
+      return { ok: false, errors: [readStateError(source.file, error)] };
+    }
+    return source.fromText(text, source.file);
+  }
+  if (source.live === undefined) return { ok: false, errors: [source.liveUnavailable] };
+  try {
+    return await source.live();
+  } catch (error) {
+    return { ok: false, errors: [`cannot read the cluster: ${errorText(error)}`] };
+  }
 }
 
 /** `[4].spec` from the snapshot, for objects passed as one flat array: item 4 and the rest. */
@@ -64,7 +110,7 @@ function problemText(p: SnapshotProblem, origins: readonly Origin[]): string {
  * pods with the status details that say why they cannot run. Problems are reported as
  * for stateFromText.
  */
-export function scanFromText(text: string, file: string): { readonly ok: true; readonly scan: ClusterScan } | { readonly ok: false; readonly errors: readonly string[] } {
+export function scanFromText(text: string, file: string): { readonly ok: true; readonly scan: ClusterScan } | ReadFailure {
   const documents = parseDocuments(text, file);
   if (documents.errors.length > 0) {
     return { ok: false, errors: documents.errors.map((e) => `${originText(e.origin)}: ${e.message}`) };
@@ -76,7 +122,7 @@ export function scanFromText(text: string, file: string): { readonly ok: true; r
 }
 
 /** The index behind stateFromText, for the server, which also needs its sizes. */
-export function indexFromText(text: string, file: string): { readonly ok: true; readonly index: PodIndex } | { readonly ok: false; readonly errors: readonly string[] } {
+export function indexFromText(text: string, file: string): { readonly ok: true; readonly index: PodIndex } | ReadFailure {
   if (Buffer.byteLength(text) > MAX_STATE_BYTES) return { ok: false, errors: [readStateError(file, new InputTooLargeError(MAX_STATE_BYTES))] };
   const documents = parseDocuments(text, file);
   if (documents.errors.length > 0) {

@@ -1,28 +1,44 @@
 /**
- * What the CLI prints goes to a terminal, where escape sequences in a name could erase a
- * line, print a fake verdict or set the window title. Every field from outside is shown
- * with visible() (text.ts) where it is put in a line; as a last guard, everything
- * printed passes printable(), which keeps only the newlines between lines.
+ * What the CLI prints goes to a terminal, which acts on some characters instead of
+ * showing them: an escape sequence can clear the screen or set the window title, a
+ * carriage return can print a fake verdict over a real line, bidi controls reorder what
+ * is shown. Names the API server accepted cannot hold any of them, but a state file or a
+ * manifest can, and messages are free text. Every field from outside is shown with
+ * visible() (admission/text.ts, the one escaping rule) where it is put in a line; as a
+ * last guard, everything printed passes visibleLines(), which keeps only the newlines
+ * between lines. This module adds what a terminal needs of JSON and YAML output: that it
+ * still parses to the same values.
  */
-import { visible } from '../admission/text.js';
+import type { Document } from 'yaml';
+import { isScalar, parseDocument, visit } from 'yaml';
 
-/** Invisible characters (see text.ts) other than the newline. */
-const INVISIBLE_BUT_NEWLINE = /(?!\n)[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
+import { isVisible, visibleLines } from '../admission/text.js';
 
-/** `text` with every invisible character but `\n` shown as an escape: for whole outputs made of lines. */
-export function printable(text: string): string {
-  return text.replace(INVISIBLE_BUT_NEWLINE, (ch) => visible(ch));
+/**
+ * JSON text that shows nothing a terminal acts on and still parses to the same values:
+ * JSON.stringify escapes C0 controls and lone surrogates itself; DEL, C1 controls, format
+ * characters and separators inside strings get the same `\uXXXX` escapes. Outside strings
+ * JSON.stringify writes only newlines and spaces, which stay.
+ */
+export function jsonForTerminal(value: unknown, indent = 2): string {
+  return visibleLines(JSON.stringify(value, null, indent));
 }
 
 /**
- * JSON text in which every invisible character inside a string is written as a JSON
- * escape (`\u202e`, a surrogate pair as two), so the output shows nothing a terminal
- * interprets and still parses to the same values. JSON.stringify already escapes C0
- * controls and lone surrogates; this adds DEL, C1 controls, format characters and
- * separators. Newlines outside strings (the indentation) are kept.
+ * YAML text that shows nothing a terminal acts on and still parses to the same values:
+ * strings holding an invisible character are written double-quoted, where `\uXXXX` is an
+ * escape of YAML's own, and their invisible characters are escaped so. No line is folded,
+ * so no escape is split.
  */
-export function jsonPrintable(json: string): string {
-  return json.replace(INVISIBLE_BUT_NEWLINE, (ch) =>
-    [...Array(ch.length).keys()].map((i) => `\\u${ch.charCodeAt(i).toString(16).padStart(4, '0')}`).join(''),
-  );
+export function yamlForTerminal(value: unknown): string {
+  const doc: Document = parseDocument('null');
+  doc.contents = doc.createNode(value);
+  visit(doc, {
+    Scalar(_key, node) {
+      if (isScalar(node) && typeof node.value === 'string' && !isVisible(node.value)) node.type = 'QUOTE_DOUBLE';
+    },
+  });
+  // Only double-quoted scalars hold invisible characters now; the yaml library escapes
+  // some (\e, \x85 as \N, ...) and leaves the rest, which are escaped here.
+  return visibleLines(doc.toString({ lineWidth: 0 }));
 }

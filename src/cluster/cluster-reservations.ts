@@ -16,8 +16,8 @@
 import type { HoldOutcome } from '../admission/hold.js';
 import { collision, samePod } from '../engine/conflicts.js';
 import type { HostPort, Occupant, PodRef } from '../engine/types.js';
-import type { CallLimits, LeaseHolder, LeaseStore, LeaseVerb, PortLease, StoredLease } from './lease-store.js';
-import { countedLeaseStore, leaseName } from './lease-store.js';
+import type { CallLimits, LeaseHolder, LeaseVerb, PortLease, ReservationLeaseStore, StoredLease } from './lease-store.js';
+import { countedReservationLeaseStore, leaseName } from './lease-store.js';
 import type { Logger } from './logger.js';
 
 /** Why holders left the Leases. */
@@ -35,7 +35,7 @@ export interface ReservationEvents {
 
 /** Collaborators of ClusterReservations. */
 export interface ClusterReservationsDeps {
-  readonly store: LeaseStore;
+  readonly store: ReservationLeaseStore;
   /**
    * Wall-clock milliseconds. Expiries are written into Leases that other replicas read,
    * so replicas' clocks must agree to well within the TTL (as NTP keeps them).
@@ -114,7 +114,7 @@ function messageOf(error: unknown): string {
 
 /** Reservations of host ports in Leases that every replica reads. */
 export class ClusterReservations {
-  readonly #store: LeaseStore;
+  readonly #store: ReservationLeaseStore;
   readonly #clock: () => number;
   readonly #events: ReservationEvents;
   readonly #logger: Logger;
@@ -130,7 +130,7 @@ export class ClusterReservations {
 
   /** Reservations kept in `deps.store`. */
   constructor(deps: ClusterReservationsDeps, options: ClusterReservationsOptions) {
-    this.#store = countedLeaseStore(deps.store, (verb) => {
+    this.#store = countedReservationLeaseStore(deps.store, (verb) => {
       deps.events.onRequest(verb);
     });
     this.#clock = deps.clock;

@@ -1,7 +1,8 @@
 /**
  * Leases through the API server with the typed CoordinationV1Api: `namespacedLeases` is
- * the one way the server talks to Leases, and `kubeLeaseStore` (the leader election) and
- * the reservations' store (lease-store.ts) each keep their own record in them. The API
+ * the one way the server talks to Leases, and `kubeLeaseStore` (the leader election's
+ * LeaseStore) and `kubeReservationStore` (the reservations' ReservationLeaseStore,
+ * lease-store.ts) each keep their own record in them. The API
  * server refuses a write whose resourceVersion is not the Lease's current one (409),
  * which is what makes both the election and the reservations safe.
  */

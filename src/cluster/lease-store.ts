@@ -64,8 +64,11 @@ export interface CallLimits {
   readonly timeoutMs: number;
 }
 
-/** The Leases of reservations, in one namespace. Rejects with ApiError on any other failure. */
-export interface LeaseStore {
+/**
+ * The Leases of reservations, one per port, in one namespace (the leader election's
+ * LeaseStore keeps a single Lease of its own). Rejects with ApiError on any other failure.
+ */
+export interface ReservationLeaseStore {
   /** The Lease, or undefined when there is none. */
   get(name: string, limits: CallLimits): Promise<StoredLease | undefined>;
   /** Creates the Lease; `exists` when one of that name is already there. */
@@ -167,7 +170,7 @@ function statusOf(error: unknown): number | undefined {
 const JSON_ONLY = 'application/json';
 
 /** Reservation Leases in `namespace`, through the Leases every part of the server uses (kube-lease-store.ts). */
-export function kubeReservationStore(http: KubeHttp, namespace: string, ttlSeconds: number): LeaseStore {
+export function kubeReservationStore(http: KubeHttp, namespace: string, ttlSeconds: number): ReservationLeaseStore {
   const leases = namespacedLeases(http, namespace);
   const options = (limits: CallLimits) => ({ accept: JSON_ONLY, signal: limits.signal, timeoutMs: limits.timeoutMs });
   return {
@@ -210,11 +213,11 @@ export function kubeReservationStore(http: KubeHttp, namespace: string, ttlSecon
   };
 }
 
-/** The calls a LeaseStore makes to the API server. */
+/** The calls a ReservationLeaseStore makes to the API server. */
 export type LeaseVerb = 'create' | 'get' | 'replace' | 'delete' | 'list';
 
 /** `store`, reporting every call it makes (the API server load reservations cause). */
-export function countedLeaseStore(store: LeaseStore, onRequest: (verb: LeaseVerb) => void): LeaseStore {
+export function countedReservationLeaseStore(store: ReservationLeaseStore, onRequest: (verb: LeaseVerb) => void): ReservationLeaseStore {
   return {
     get: (name, limits) => {
       onRequest('get');

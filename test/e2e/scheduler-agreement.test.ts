@@ -11,22 +11,18 @@
  * expected to disagree.
  */
 import { describe, expect, it, jest } from '@jest/globals';
-import type { Rules } from '../../src/admission/decide.js';
 import { decide } from '../../src/admission/decide.js';
 import { portLabel } from '../../src/admission/messages.js';
-import { decodeAdmittedObject } from '../../src/admission/review.js';
-import { subjectOf } from '../../src/admission/subject.js';
 import { indexFromObjects } from '../../src/cluster/snapshot.js';
 import type { PodConflict } from '../../src/engine/conflicts.js';
 import { kubectlJson } from './support/cluster.js';
 import type { Manifest, PortSpec } from './support/manifests.js';
 import { pod } from './support/manifests.js';
-import { rawPods } from './support/pods.js';
 import type { Random } from '../support/prng.js';
 import { seededRandom } from '../support/prng.js';
+import { decodedPod, notDeniedOn, SCHEDULER_RULES, scheduledCondition, scheduledPods } from './support/scheduler.js';
 import { seedFromEnv } from './support/seed.js';
 import { e2eSuite, NODES } from './support/suite.js';
-import { done, eventually, notYet } from '../support/wait.js';
 
 jest.setTimeout(300_000);
 
@@ -67,41 +63,9 @@ function randomPod(random: Random, name: string, namespace: string): Manifest {
   });
 }
 
-interface Scheduled {
-  readonly status: string;
-  readonly reason: string;
-  readonly message: string;
-}
-
-/** The PodScheduled condition of a pod from the API. */
-function scheduledCondition(raw: unknown): Scheduled | undefined {
-  if (typeof raw !== 'object' || raw === null || !('status' in raw)) return undefined;
-  const { status } = raw;
-  if (typeof status !== 'object' || status === null || !('conditions' in status) || !Array.isArray(status.conditions)) return undefined;
-  const conditions: unknown[] = status.conditions;
-  for (const c of conditions) {
-    if (typeof c !== 'object' || c === null) continue;
-    const field = (key: string): string => {
-      const value: unknown = Object.getOwnPropertyDescriptor(c, key)?.value;
-      return typeof value === 'string' ? value : '';
-    };
-    if (field('type') === 'PodScheduled') return { status: field('status'), reason: field('reason'), message: field('message') };
-  }
-  return undefined;
-}
-
 /** `19001/UDP vs p-07's 0.0.0.0:19001/UDP (ipv4-wildcard)`, for readable failures. */
 function describeConflicts(conflicts: readonly PodConflict[]): string {
   return conflicts.map((c) => `${portLabel(c.port)} vs ${c.holder.name}'s ${portLabel(c.held)} (${c.rule})`).join(', ');
-}
-
-/** The scheduler knows only pods: no node daemon's port is compared here. */
-const SCHEDULER_RULES: Rules = { reservedPorts: [], undeclaredPorts: 'ignore' };
-
-function decodedPod(raw: unknown): ReturnType<typeof subjectOf> {
-  const decoded = decodeAdmittedObject(raw);
-  if (!decoded.ok || decoded.object.kind !== 'Pod') throw new Error(`not a pod: ${JSON.stringify(raw).slice(0, 200)}`);
-  return subjectOf(decoded.object, decoded.object.metadata.namespace ?? '');
 }
 
 describe('pods placed by the kube-scheduler', () => {
@@ -112,26 +76,8 @@ describe('pods placed by the kube-scheduler', () => {
     const names = Array.from({ length: POD_COUNT }, (_, i) => `p-${String(i).padStart(2, '0')}`);
     const file = suite.manifests.write('random-pods', ...names.map((n) => randomPod(random, n, ns)));
 
-    const applied = await suite.kubectl(['apply', '-f', file]);
-    expect({ exitCode: applied.exitCode, created: applied.stdout.split('\n').filter((l) => l.endsWith(' created')).length }).toEqual({
-      exitCode: 0,
-      created: POD_COUNT,
-    });
-
     // Done when the scheduler has either bound each pod or given up on it for now.
-    const pods = await eventually(
-      'the scheduler to bind or refuse every pod',
-      async () => {
-        const all = await rawPods(ns);
-        const undecided = all.filter((p) => {
-          const subject = decodedPod(p);
-          const bound = subject.kind === 'Pod' && (subject.pod.spec.nodeName ?? '') !== '';
-          return !bound && scheduledCondition(p)?.reason !== 'Unschedulable';
-        });
-        return undecided.length === 0 && all.length === POD_COUNT ? done(all) : notYet(`${undecided.length} of ${all.length} pods undecided`);
-      },
-      { timeoutMs: 120_000, intervalMs: 1_000 },
-    );
+    const pods = await scheduledPods(suite, file, ns, POD_COUNT);
 
     const state = indexFromObjects(await kubectlJson(['get', 'pods,nodes,namespaces', '-A']));
     if (!state.ok) throw state.error;
@@ -156,10 +102,8 @@ describe('pods placed by the kube-scheduler', () => {
       if (condition?.message.includes("didn't have free ports") !== true) {
         disagreements.push(`${name}: unschedulable for another reason: ${condition?.message ?? 'no condition'}`);
       }
-      for (const candidate of NODES) {
-        const pinned = { ...subject, pod: { ...subject.pod, spec: { ...subject.pod.spec, nodeName: candidate } } };
-        const decision = decide(pinned, 'enforce', view, SCHEDULER_RULES);
-        if (decision.kind !== 'deny') disagreements.push(`${name}: the scheduler found no free ports, but the engine would admit it on ${candidate}`);
+      for (const candidate of notDeniedOn(subject, NODES, view)) {
+        disagreements.push(`${name}: the scheduler found no free ports, but the engine would admit it on ${candidate}`);
       }
     }
 

@@ -14,22 +14,17 @@
  * story, real-node-preemption.test.ts).
  */
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import type { Rules } from '../../src/admission/decide.js';
 import { decide } from '../../src/admission/decide.js';
-import { decodeAdmittedObject } from '../../src/admission/review.js';
-import type { Subject } from '../../src/admission/subject.js';
-import { subjectOf } from '../../src/admission/subject.js';
 import { indexFromObjects } from '../../src/cluster/snapshot.js';
 import { nodeFilterOf } from '../../src/engine/node-filter.js';
 import { kubectlJson, kubectlOk } from './support/cluster.js';
 import type { Manifest, PortSpec } from './support/manifests.js';
 import { pod } from './support/manifests.js';
-import { rawPods } from './support/pods.js';
 import type { Random } from '../support/prng.js';
 import { seededRandom } from '../support/prng.js';
+import { decodedPod, notDeniedOn, SCHEDULER_RULES, scheduledCondition, scheduledPods } from './support/scheduler.js';
 import { seedFromEnv } from './support/seed.js';
 import { e2eSuite, NODES } from './support/suite.js';
-import { done, eventually, notYet } from '../support/wait.js';
 
 jest.setTimeout(300_000);
 
@@ -125,30 +120,10 @@ function randomPod(random: Random, name: string, namespace: string): Manifest {
   });
 }
 
-/** The PodScheduled condition's reason and message. */
-function scheduledCondition(raw: unknown): { reason: string; message: string } | undefined {
-  const conditions: unknown = (raw as { status?: { conditions?: unknown } }).status?.conditions;
-  if (!Array.isArray(conditions)) return undefined;
-  for (const c of conditions as unknown[]) {
-    if (typeof c !== 'object' || c === null) continue;
-    const { type, reason, message } = c as Record<string, unknown>;
-    if (type === 'PodScheduled') return { reason: typeof reason === 'string' ? reason : '', message: typeof message === 'string' ? message : '' };
-  }
-  return undefined;
-}
-
 /** How many nodes the scheduler says had no free ports for the pod (0 when it names none). */
 function freePortFailures(message: string): number {
   const match = /(\d+) node\(s\) didn't have free ports/.exec(message);
   return match === null ? 0 : Number(match[1]);
-}
-
-const SCHEDULER_RULES: Rules = { reservedPorts: [], undeclaredPorts: 'ignore' };
-
-function decodedPod(raw: unknown): Subject {
-  const decoded = decodeAdmittedObject(raw);
-  if (!decoded.ok || decoded.object.kind !== 'Pod') throw new Error(`not a pod: ${JSON.stringify(raw).slice(0, 200)}`);
-  return subjectOf(decoded.object, decoded.object.metadata.namespace ?? '');
 }
 
 describe('pods with placement rules and priorities, placed by the kube-scheduler on labelled, tainted and cordoned nodes', () => {
@@ -158,24 +133,7 @@ describe('pods with placement rules and priorities, placed by the kube-scheduler
     const ns = await suite.namespace('placement');
     const names = Array.from({ length: POD_COUNT }, (_, i) => `q-${String(i).padStart(2, '0')}`);
     const file = suite.manifests.write('placement-pods', ...names.map((n) => randomPod(random, n, ns)));
-    const applied = await suite.kubectl(['apply', '-f', file]);
-    expect({ exitCode: applied.exitCode, created: applied.stdout.split('\n').filter((l) => l.endsWith(' created')).length }).toEqual({
-      exitCode: 0,
-      created: POD_COUNT,
-    });
-
-    const pods = await eventually(
-      'the scheduler to bind or refuse every pod',
-      async () => {
-        const all = await rawPods(ns);
-        const undecided = all.filter((p) => {
-          const subject = decodedPod(p);
-          return subject.kind === 'Pod' && (subject.pod.spec.nodeName ?? '') === '' && scheduledCondition(p)?.reason !== 'Unschedulable';
-        });
-        return undecided.length === 0 && all.length === POD_COUNT ? done(all) : notYet(`${undecided.length} of ${all.length} pods undecided`);
-      },
-      { timeoutMs: 120_000, intervalMs: 1_000 },
-    );
+    const pods = await scheduledPods(suite, file, ns, POD_COUNT);
 
     const state = indexFromObjects(await kubectlJson(['get', 'pods,nodes,namespaces,priorityclasses', '-A']));
     if (!state.ok) throw state.error;
@@ -210,10 +168,7 @@ describe('pods with placement rules and priorities, placed by the kube-scheduler
       if (failures !== candidates.length) {
         disagreements.push(`${name}: the scheduler found ${failures} node(s) without free ports, the engine ${candidates.length} candidates [${candidates.join(', ')}]: ${message}`);
       }
-      for (const candidate of candidates) {
-        const pinned = { ...subject, pod: { ...subject.pod, spec: { ...subject.pod.spec, nodeName: candidate } } };
-        if (decide(pinned, 'enforce', view, SCHEDULER_RULES).kind !== 'deny') disagreements.push(`${name}: refused by the scheduler, but the engine finds ${candidate} free`);
-      }
+      for (const candidate of notDeniedOn(subject, candidates, view)) disagreements.push(`${name}: refused by the scheduler, but the engine finds ${candidate} free`);
     }
 
     console.log(`seed ${random.seed}: ${bound} bound, ${refusedForPorts} refused for ports, ${refusedForPlacement} refused for placement alone`);

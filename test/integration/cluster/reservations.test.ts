@@ -15,7 +15,7 @@ import type { HoldOutcome } from '../../../src/admission/hold.js';
 import type { EndReason, ReservationEvents } from '../../../src/cluster/cluster-reservations.js';
 import { ClusterReservations } from '../../../src/cluster/cluster-reservations.js';
 import { kubeHttp } from '../../../src/cluster/kube-http.js';
-import type { CallLimits, LeaseStore, PortLease } from '../../../src/cluster/lease-store.js';
+import type { CallLimits, PortLease, ReservationLeaseStore } from '../../../src/cluster/lease-store.js';
 import { kubeReservationStore, leaseName, RESERVATION_ANNOTATION } from '../../../src/cluster/lease-store.js';
 import type { Occupant } from '../../../src/engine/types.js';
 import { coreApi, createNamespace, removed, testKubeConfig } from './admin.js';
@@ -68,7 +68,7 @@ describe('reservation Leases on a real API server', () => {
   let kubeConfig: KubeConfig;
   let core: CoreV1Api;
   let coordination: CoordinationV1Api;
-  let store: LeaseStore;
+  let store: ReservationLeaseStore;
 
   beforeAll(async () => {
     kubeConfig = testKubeConfig();

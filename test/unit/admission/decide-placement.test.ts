@@ -5,12 +5,14 @@
  */
 import { describe, expect, it } from '@jest/globals';
 
-import type { Decision, Mode } from '../../../src/admission/decide.js';
+import type { Decision } from '../../../src/admission/decide.js';
 import { decide, messagesOf } from '../../../src/admission/decide.js';
 import type { Subject } from '../../../src/admission/subject.js';
 import type { PriorityClassInfo } from '../../../src/engine/priority.js';
 import type { Occupant, PodLike, PodSpecLike, Taint } from '../../../src/engine/types.js';
 import type { PortView } from '../../../src/engine/view.js';
+import type { DecideRow } from '../../fixtures/decisions.js';
+import { decideRow } from '../../fixtures/decisions.js';
 import type { FixtureNode } from '../../fixtures/pods.js';
 import {
   container,
@@ -67,6 +69,7 @@ function daemonPod(ds: string, node: string, overrides: Partial<PodSpecLike> = {
   };
 }
 
+/** A compact view of a decision for these cases: holders by name, and whether it reserves. */
 function summary(d: Decision) {
   return {
     kind: d.kind,
@@ -76,13 +79,7 @@ function summary(d: Decision) {
   };
 }
 
-interface Row {
-  readonly name: string;
-  readonly subject: Subject;
-  readonly mode?: Mode;
-  readonly view: PortView;
-  readonly want: ReturnType<typeof summary>;
-}
+type Row = DecideRow<ReturnType<typeof summary>>;
 
 const candidateRows: readonly Row[] = [
   {
@@ -356,14 +353,14 @@ const preemptionRows: readonly Row[] = [
 ];
 
 describe('decide over candidate nodes', () => {
-  it.each(candidateRows)('$name', ({ subject, mode, view, want }) => {
-    expect(summary(decide(subject, mode ?? 'enforce', view, DEFAULT_RULES))).toEqual(want);
+  it.each(candidateRows)('$name', (row) => {
+    expect(summary(decideRow(row))).toEqual(row.want);
   });
 });
 
 describe('decide with preemption', () => {
-  it.each(preemptionRows)('$name', ({ subject, mode, view, want }) => {
-    expect(summary(decide(subject, mode ?? 'enforce', view, DEFAULT_RULES))).toEqual(want);
+  it.each(preemptionRows)('$name', (row) => {
+    expect(summary(decideRow(row))).toEqual(row.want);
   });
 
   it('reserves the ports of a preempting pod with its priority, so a twin created at once is decided against it', () => {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 
-import type { Decision, Mode, Rules } from '../../../src/admission/decide.js';
+import type { Decision, Mode } from '../../../src/admission/decide.js';
 import { decide, messagesOf, MODES } from '../../../src/admission/decide.js';
 import { MAX_WARNING_LENGTH } from '../../../src/admission/messages.js';
 import { SURGE_WARNING } from '../../../src/admission/warnings.js';
@@ -13,7 +13,8 @@ import type { Subject } from '../../../src/admission/subject.js';
 import { MIRROR_ANNOTATION } from '../../../src/admission/subject.js';
 import { HOSTNAME_LABEL } from '../../../src/engine/target-node.js';
 import type { OwnerRef, PodLike, PodSpecLike } from '../../../src/engine/types.js';
-import type { PortView } from '../../../src/engine/view.js';
+import type { DecideRow } from '../../fixtures/decisions.js';
+import { decideRow, decisionSummary, NODES } from '../../fixtures/decisions.js';
 import {
   container,
   daemonSetTerm,
@@ -30,8 +31,6 @@ import {
   viewOf,
   workloadSubject,
 } from '../../fixtures/pods.js';
-
-const NODES = ['worker-1', 'worker-2', 'worker-3'];
 
 const AGENT: OwnerRef = { kind: 'DaemonSet', name: 'agent', uid: 'ds-agent' };
 const AGENT2: OwnerRef = { kind: 'DaemonSet', name: 'agent2', uid: 'ds-agent2' };
@@ -81,26 +80,13 @@ function surging(name: string, spec: PodSpecLike, maxSurge: string, uid?: string
   return subject.kind === 'Workload' ? { ...subject, maxSurge } : subject;
 }
 
-/** A compact, comparable view of a decision. */
+/** The fixtures' view of a decision, and whether its conflicts already exist (a mirror pod's). */
 function summary(d: Decision) {
-  return {
-    kind: d.kind,
-    node: d.node,
-    messages: messagesOf(d),
-    conflicts: d.conflicts.map((c) => `${c.node ?? '*'} ${c.kind === 'pod' ? `${c.holder.namespace}/${c.holder.name}` : `reserved/${c.held.owner}`} ${c.rule}`),
-    admitsOn: d.admits?.node ?? null,
-    existing: d.existing,
-  };
+  return { ...decisionSummary(d), existing: d.existing };
 }
 
-interface Row {
-  readonly name: string;
-  readonly subject: Subject;
-  readonly mode: Mode;
-  readonly view: PortView;
-  readonly rules?: Rules;
-  readonly want: ReturnType<typeof summary>;
-}
+/** A case of the table: each names its mode. */
+type Row = DecideRow<ReturnType<typeof summary>> & { readonly mode: Mode };
 
 const UNDECLARED_POD =
   'hostNetwork pod declares no ports: no check here or in the scheduler sees what it binds; declare containers[].ports';
@@ -606,8 +592,8 @@ const rows: readonly Row[] = [
 ];
 
 describe('decide on a real node', () => {
-  it.each(rows)('$name ($mode)', ({ subject, mode, view, rules, want }) => {
-    expect(summary(decide(subject, mode, view, rules ?? DEFAULT_RULES))).toEqual(want);
+  it.each(rows)('$name ($mode)', (row) => {
+    expect(summary(decideRow(row))).toEqual(row.want);
   });
 
   it('keeps every new warning within what kubectl prints well', () => {

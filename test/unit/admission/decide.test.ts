@@ -1,12 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 
-import type { Decision, Mode } from '../../../src/admission/decide.js';
+import type { Mode } from '../../../src/admission/decide.js';
 import { decide, messagesOf, MODES } from '../../../src/admission/decide.js';
 import { MAX_WARNINGS } from '../../../src/admission/messages.js';
-import type { Subject } from '../../../src/admission/subject.js';
 import { HOSTNAME_LABEL } from '../../../src/engine/target-node.js';
 import type { Occupant, PodLike } from '../../../src/engine/types.js';
-import type { PortView } from '../../../src/engine/view.js';
+import type { DecideRow } from '../../fixtures/decisions.js';
+import { decideRow, decisionSummary, NODES } from '../../fixtures/decisions.js';
 import {
   container,
   daemonSetTerm,
@@ -22,8 +22,6 @@ import {
   viewOf,
   workloadSubject,
 } from '../../fixtures/pods.js';
-
-const NODES = ['worker-1', 'worker-2', 'worker-3'];
 
 /** team-a/api-7d9f holds 0.0.0.0:8080/TCP on worker-1 in container `web`. */
 const API = occupant();
@@ -57,25 +55,6 @@ const EXPORTER_POD: PodLike = {
 /** A pod the scheduler will place: nothing pins it. */
 const UNPINNED_POD: PodLike = { metadata: { name: 'edge-5c6b', namespace: 'team-b', uid: 'uid-edge' }, spec: unboundSpec() };
 
-/** A compact, comparable view of a decision. */
-function summary(d: Decision) {
-  return {
-    kind: d.kind,
-    node: d.node,
-    messages: messagesOf(d),
-    conflicts: d.conflicts.map((c) => `${c.node ?? '*'} ${c.kind === 'pod' ? `${c.holder.namespace}/${c.holder.name}` : `reserved/${c.held.owner}`} ${c.rule}`),
-    admitsOn: d.admits?.node ?? null,
-  };
-}
-
-interface Row {
-  readonly name: string;
-  readonly subject: Subject;
-  readonly mode: Mode;
-  readonly view: PortView;
-  readonly want: ReturnType<typeof summary>;
-}
-
 const DENY_EDGE = 'hostNetwork port 8080/TCP on node worker-1 is already used by pod team-a/api-7d9f (container web); pick another port or node';
 const WARN_EDGE = 'hostNetwork port 8080/TCP on node worker-1 is used by pod team-a/api-7d9f (container web)';
 const API_CONFLICT = 'worker-1 team-a/api-7d9f ipv4-wildcard';
@@ -83,6 +62,9 @@ const API_CONFLICT = 'worker-1 team-a/api-7d9f ipv4-wildcard';
 const fourHolders = ['worker-1', 'worker-2', 'worker-3', 'worker-4'].map((node, i) =>
   occupant({ pod: ref(`team-a/api-${i}`), node }),
 );
+
+/** A case of the table: each names its mode. */
+type Row = DecideRow & { readonly mode: Mode };
 
 const rows: readonly Row[] = [
   // Pinned by nodeName
@@ -422,8 +404,8 @@ const rows: readonly Row[] = [
 ];
 
 describe('decide', () => {
-  it.each(rows)('$name ($mode)', ({ subject, mode, view, want }) => {
-    expect(summary(decide(subject, mode, view, DEFAULT_RULES))).toEqual(want);
+  it.each(rows)('$name ($mode)', (row) => {
+    expect(decisionSummary(decideRow(row))).toEqual(row.want);
   });
 
   it('reserves exactly what the admitted pinned pod holds', () => {

@@ -268,21 +268,28 @@ describe('what reaches kubectl and the audit log', () => {
   });
 
   it.each([
-    ['a right-to-left override', '\u202e'],
-    ['a left-to-right isolate', '\u2066'],
-    ['a zero-width space', '\u200b'],
-    ['a zero-width joiner', '\u200d'],
-    ['a byte order mark', '\ufeff'],
-    ['a line separator', '\u2028'],
-    ['a paragraph separator', '\u2029'],
-    ['a lone surrogate', '\ud83d'],
-    ['an 8-bit CSI', '\u009b'],
-    ['a tag character', '\u{e0041}'],
-  ])('shows %s in a name as an escape in denials, warnings and annotations', (_name, ch) => {
+    ['a right-to-left override', '\u202e', '\\u202e'],
+    ['a left-to-right isolate', '\u2066', '\\u2066'],
+    ['a zero-width space', '\u200b', '\\u200b'],
+    ['a zero-width joiner', '\u200d', '\\u200d'],
+    ['a byte order mark', '\ufeff', '\\ufeff'],
+    ['a line separator', '\u2028', '\\u2028'],
+    ['a paragraph separator', '\u2029', '\\u2029'],
+    ['a lone surrogate', '\ud83d', '\\ud83d'],
+    ['an 8-bit CSI', '\u009b', '\\u009b'],
+    ['a tag character, as its surrogate pair', '\u{e0041}', '\\udb40\\udc41'],
+  ])('shows %s in a name as an escape in denials, warnings and annotations', (_name, ch, escapes) => {
     const c = conflict({ holder: { namespace: 'team-a', name: `api${ch}1` }, held: hostPort({ container: `web${ch}` }) });
     for (const text of [denialMessage(true, [c]), conflictWarning(true, c), conflictsAnnotation([c]), ...everyWarningOf(c)]) {
       expect(isVisible(text)).toBe(true);
-      expect(text).toContain(`api\\u${(ch.codePointAt(0) ?? 0) > 0xffff ? `{${(ch.codePointAt(0) ?? 0).toString(16)}}` : (ch.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}1`);
+      expect(text).toContain(`api${escapes}1`);
+    }
+  });
+
+  it('keeps an emoji in a name as it is in denials, warnings and annotations', () => {
+    const c = conflict({ holder: { namespace: 'team-a', name: 'api\u{1F600}\ud800\u{e0041}1' } });
+    for (const text of [denialMessage(true, [c]), conflictWarning(true, c), conflictsAnnotation([c]), ...everyWarningOf(c)]) {
+      expect(text).toContain('api\u{1F600}\\ud800\\udb40\\udc411');
     }
   });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 
-import { clip, isVisible, MAX_SHOWN_NAME, shown, visible } from '../../../src/admission/text.js';
+import { clip, isVisible, MAX_SHOWN_NAME, shown, visible, visibleLines } from '../../../src/admission/text.js';
 
 describe('visible', () => {
   it.each([
@@ -12,9 +12,20 @@ describe('visible', () => {
     ['zero-width characters and the BOM', 'a\u200bb\u200dc\ufeffd', 'a\\u200bb\\u200dc\\ufeffd'],
     ['line and paragraph separators', 'a\u2028b\u2029c', 'a\\u2028b\\u2029c'],
     ['a lone surrogate', 'a\ud83db', 'a\\ud83db'],
-    ['a tag character past the BMP', 'a\u{e0041}b', 'a\\u{e0041}b'],
+    ['a tag character past the BMP, as its surrogate pair', 'a\u{e0041}b', 'a\\udb40\\udc41b'],
+    ['a lone high surrogate before a letter', '\ud800x', '\\ud800x'],
+    ['a lone low surrogate after a letter', 'x\udc00', 'x\\udc00'],
   ])('shows %s as escapes', (_name, text, want) => {
     expect(visible(text)).toBe(want);
+  });
+
+  it('keeps an emoji past the BMP as it is beside a lone surrogate and a tag character, which it escapes', () => {
+    expect(visible('a\u{1F600}\ud800\u{e0041}b')).toBe('a\u{1F600}\\ud800\\udb40\\udc41b');
+  });
+
+  it('writes escapes that JSON reads back as the same characters', () => {
+    const text = 'a\u001b\u202e\ud800\u{e0041}\u{1F600}b';
+    expect(JSON.parse(`"${visible(text)}"`)).toBe(text);
   });
 
   it('keeps letters, spaces, emoji and other scripts as they are', () => {
@@ -28,6 +39,20 @@ describe('visible', () => {
         const once = visible(text);
         expect(isVisible(once)).toBe(true);
         expect(visible(once)).toBe(once);
+      }),
+    );
+  });
+});
+
+describe('visibleLines', () => {
+  it('keeps newlines and shows every other invisible character as visible() does', () => {
+    expect(visibleLines('a\u001b[2K\rb\nc\u202e\u{e0041}\u{1F600}')).toBe('a\\u001b[2K\\u000db\nc\\u202e\\udb40\\udc41\u{1F600}');
+  });
+
+  it('is visible() line by line, whatever the text', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 100 }), (text) => {
+        expect(visibleLines(text)).toBe(text.split('\n').map(visible).join('\n'));
       }),
     );
   });

@@ -7,7 +7,7 @@ import { leaseName } from '../../../src/cluster/lease-store.js';
 import { ApiError } from '../../../src/cluster/list-watch.js';
 import type { Occupant } from '../../../src/engine/types.js';
 import { hostPort, occupant, ref } from '../../fixtures/pods.js';
-import { FakeLeaseStore } from './fake-lease-store.js';
+import { FakeReservationLeaseStore } from './fake-lease-store.js';
 
 const TTL_MS = 30_000;
 const LEASE_8080 = leaseName('worker-1', 'TCP', 8080);
@@ -37,7 +37,7 @@ class Recorder {
 }
 
 interface World {
-  readonly store: FakeLeaseStore;
+  readonly store: FakeReservationLeaseStore;
   readonly recorder: Recorder;
   /** Wall-clock milliseconds, moved by the test. */
   readonly clock: { now: number };
@@ -47,7 +47,7 @@ interface World {
 }
 
 function world(): World {
-  const store = new FakeLeaseStore();
+  const store = new FakeReservationLeaseStore();
   const recorder = new Recorder();
   const clock = { now: 1_000_000 };
   const indexed = new Set<string>();

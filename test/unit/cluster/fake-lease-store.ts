@@ -1,11 +1,12 @@
 /**
- * An in-memory LeaseStore with the API server's concurrency rules (a create of an
- * existing name and a write at a stale resourceVersion fail), so ClusterReservations'
- * own logic is tested without a cluster. Every call yields to the event loop first, so
- * concurrent holds interleave as they would over the network. The real store is tested
- * against a real kube-apiserver in test/integration/cluster/reservations.test.ts.
+ * An in-memory ReservationLeaseStore with the API server's concurrency rules (a create
+ * of an existing name and a write at a stale resourceVersion fail), so
+ * ClusterReservations' own logic is tested without a cluster. Every call yields to the
+ * event loop first, so concurrent holds interleave as they would over the network. The
+ * real store is tested against a real kube-apiserver in
+ * test/integration/cluster/reservations.test.ts.
  */
-import type { CallLimits, LeaseStore, PortLease, StoredLease } from '../../../src/cluster/lease-store.js';
+import type { CallLimits, PortLease, ReservationLeaseStore, StoredLease } from '../../../src/cluster/lease-store.js';
 import { ApiError } from '../../../src/cluster/list-watch.js';
 
 /** Which store operation, for injected failures and counts. */
@@ -14,7 +15,7 @@ export type StoreOp = 'get' | 'create' | 'replace' | 'remove' | 'list';
 /** What the next call of an operation does instead of its work. */
 export type Fault = { readonly kind: 'throw'; readonly error: Error } | { readonly kind: 'hang' } | { readonly kind: 'conflict' };
 
-export class FakeLeaseStore implements LeaseStore {
+export class FakeReservationLeaseStore implements ReservationLeaseStore {
   readonly leases = new Map<string, { resourceVersion: string; content: PortLease | undefined }>();
   readonly calls: StoreOp[] = [];
   readonly #faults = new Map<StoreOp, Fault[]>();
