@@ -4,7 +4,12 @@
  * number of this run goes. A placeholder without a value fails the run, so the prose
  * can never quote a number that was not measured.
  *
- * Usage: node report.js --results DIR --template FILE --out FILE --started ISO --seconds N [--command TEXT]
+ * A section whose result file is missing (it failed, or was not chosen) does not stop the
+ * report: its tables and numbers read "not measured", the run status at the top names it,
+ * and the sections that were measured are reported as usual.
+ *
+ * Usage: node report.js --results DIR --template FILE --out FILE --started ISO --seconds N
+ *        [--command TEXT] [--sections engine,memory,...]
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -382,14 +387,38 @@ function reservationsSection(res: ReservationResult, v: Map<string, string>): st
 function phasesSection(results: string, seconds: number, v: Map<string, string>): string {
   const lines = readFileSync(path.join(results, 'phases.txt'), 'utf8').trim().split('\n');
   const rows = lines.map((l) => {
-    const [name, s] = l.split(' ');
-    return [name ?? '', `${n(Number(s))} s`];
+    const [name, s, failed] = l.split(' ');
+    return [name ?? '', `${n(Number(s))} s${failed === undefined ? '' : ' (**failed**)'}`];
   });
   rows.push(['**total** (`npm ci` and `npm run build` not included)', `**${n(seconds)} s**`]);
   v.set('run.minutes', sig(seconds / 60, 2));
   const opaBuild = readFileSync(path.join(results, 'opa-build-seconds.txt'), 'utf8').trim();
   v.set('opa.buildMinutes', Number.isFinite(Number(opaBuild)) ? sig(Number(opaBuild) / 60, 2) : 'unknown');
   return table(['phase', 'time'], rows);
+}
+
+/** The sections of a run, the placeholders each one fills, and its result file. */
+const SECTIONS: readonly { readonly name: string; readonly file: string; readonly prefixes: readonly string[] }[] = [
+  { name: 'engine', file: 'engine.json', prefixes: ['engine.'] },
+  { name: 'hostile', file: 'hostile.json', prefixes: ['hostile.'] },
+  { name: 'memory', file: 'memory.json', prefixes: ['memory.'] },
+  { name: 'http', file: 'http.json', prefixes: ['http.', 'opa.', 'check.'] },
+  { name: 'apiserver', file: 'apiserver.json', prefixes: ['api.'] },
+  { name: 'reservations', file: 'reservations.json', prefixes: ['res.'] },
+  { name: 'sync', file: 'sync.json', prefixes: ['sync.', 'scan.'] },
+];
+
+/** failed.txt: one `section reason` line per section that failed (an exit status, or `cluster-up`). */
+function failures(results: string): Map<string, string> {
+  const file = path.join(results, 'failed.txt');
+  const failed = new Map<string, string>();
+  if (!existsSync(file)) return failed;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const [name, reason] = line.trim().split(' ');
+    if (name === undefined || name === '') continue;
+    failed.set(name, reason === 'cluster-up' ? 'the bench cluster did not start' : `exit status ${reason ?? '?'}`);
+  }
+  return failed;
 }
 
 function main(): void {
@@ -402,6 +431,7 @@ function main(): void {
       seconds: { type: 'string' },
       command: { type: 'string', default: 'make bench' },
       'opa-version': { type: 'string', default: 'unknown' },
+      sections: { type: 'string', default: SECTIONS.map((s) => s.name).join(',') },
     },
   });
   const { results, template, out, started, seconds } = values;
@@ -417,19 +447,52 @@ function main(): void {
   v.set('command', values.command);
   v.set('opa.version', values['opa-version']);
   v.set('caption', `_\`${values.command}\` · ${machine} · ${started.slice(0, 10)}_`);
-  v.set('engine.table', engineSection(load(results, 'engine.json') as EngineResult, v));
-  v.set('hostile.table', hostileSection(load(results, 'hostile.json') as HostileResult, v));
-  v.set('memory.table', memorySection(load(results, 'memory.json') as MemoryResult, v));
-  v.set('sync.table', syncSection(load(results, 'sync.json') as SyncResult, v));
-  v.set('scan.table', scanSection(load(results, 'sync.json') as SyncResult, v));
-  v.set('http.table', httpSection(load(results, 'http.json') as HttpResult, v));
-  v.set('api.table', apiserverSection(load(results, 'apiserver.json') as ApiResult, v));
-  v.set('res.table', reservationsSection(load(results, 'reservations.json') as ReservationResult, v));
+  const chosen = new Set(values.sections.split(','));
+  const failed = failures(results);
+  /** Why a section has no numbers in this run, by section name. */
+  const absent = new Map<string, string>();
+  const build: Record<string, (raw: unknown) => void> = {
+    engine: (raw) => v.set('engine.table', engineSection(raw as EngineResult, v)),
+    hostile: (raw) => v.set('hostile.table', hostileSection(raw as HostileResult, v)),
+    memory: (raw) => v.set('memory.table', memorySection(raw as MemoryResult, v)),
+    sync: (raw) => {
+      v.set('sync.table', syncSection(raw as SyncResult, v));
+      v.set('scan.table', scanSection(raw as SyncResult, v));
+    },
+    http: (raw) => v.set('http.table', httpSection(raw as HttpResult, v)),
+    apiserver: (raw) => v.set('api.table', apiserverSection(raw as ApiResult, v)),
+    reservations: (raw) => v.set('res.table', reservationsSection(raw as ReservationResult, v)),
+  };
+  for (const section of SECTIONS) {
+    const reason = failed.get(section.name);
+    if (!chosen.has(section.name)) absent.set(section.name, 'not run');
+    else if (reason !== undefined) absent.set(section.name, `failed (${reason})`);
+    else if (!existsSync(path.join(results, section.file))) absent.set(section.name, `failed (no ${section.file})`);
+    else {
+      try {
+        build[section.name]?.(load(results, section.file));
+      } catch (error) {
+        absent.set(section.name, `failed (its results could not be reported: ${error instanceof Error ? error.message : String(error)})`);
+      }
+    }
+  }
   v.set('phases.table', phasesSection(results, Number(seconds), v));
+  v.set(
+    'run.status',
+    absent.size === 0
+      ? `All ${SECTIONS.length} sections were measured in this run.`
+      : `**Not measured in this run:** ${[...absent].map(([name, why]) => `${name} (${why})`).join('; ')}. Their tables and numbers below read "not measured"; every other number is from this run.`,
+  );
+  /** The stand-in for a placeholder of a section this run has no numbers for. */
+  const standIn = (key: string): string | undefined => {
+    const section = SECTIONS.find((s) => s.prefixes.some((p) => key.startsWith(p)));
+    const why = section === undefined ? undefined : absent.get(section.name);
+    return why === undefined || section === undefined ? undefined : `_not measured (${section.name}: ${why})_`;
+  };
   const text = readFileSync(template, 'utf8');
   const missing = new Set<string>();
   const filled = text.replace(/\{\{([a-zA-Z0-9._-]+)\}\}/g, (_m, key: string) => {
-    const value = v.get(key);
+    const value = v.get(key) ?? standIn(key);
     if (value === undefined) missing.add(key);
     return value ?? '';
   });
