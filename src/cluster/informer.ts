@@ -4,6 +4,7 @@ import type { PodLike } from '../engine/types.js';
 import type { BackoffBounds } from './backoff.js';
 import { DEFAULT_BACKOFF } from './backoff.js';
 import type { ListWatch, Sink } from './list-watch.js';
+import { gatheringRelist } from './list-watch.js';
 import type { InformerEvents, ResourceName } from './informer-events.js';
 import { NO_EVENTS } from './informer-events.js';
 import type { Logger } from './logger.js';
@@ -108,28 +109,28 @@ export class ClusterInformer {
     this.#synced.catch(() => undefined);
     const index = deps.index;
     const pods: Sink<PodLike> = {
-      replaceAll: index.replaceAllPods.bind(index),
+      relist: index.relistPods.bind(index),
       upsert: index.upsertPod.bind(index),
       remove: (pod) => {
         index.deletePod(podRef(pod));
       },
     };
     const nodes: Sink<NodeEntry> = {
-      replaceAll: index.replaceAllNodes.bind(index),
+      relist: () => gatheringRelist(index.replaceAllNodes.bind(index)),
       upsert: index.upsertNode.bind(index),
       remove: (node) => {
         index.deleteNode(node.name);
       },
     };
     const namespaces: Sink<NamespaceEntry> = {
-      replaceAll: index.replaceAllNamespaces.bind(index),
+      relist: () => gatheringRelist(index.replaceAllNamespaces.bind(index)),
       upsert: index.upsertNamespace.bind(index),
       remove: (namespace) => {
         index.deleteNamespace(namespace.name);
       },
     };
     const priorityClasses: Sink<PriorityClassInfo> = {
-      replaceAll: index.replaceAllPriorityClasses.bind(index),
+      relist: () => gatheringRelist(index.replaceAllPriorityClasses.bind(index)),
       upsert: index.upsertPriorityClass.bind(index),
       remove: (priorityClass) => {
         index.deletePriorityClass(priorityClass.name);

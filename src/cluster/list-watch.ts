@@ -65,12 +65,44 @@ export interface ListWatch<T> {
   watch(request: WatchRequest, handlers: WatchHandlers<T>): WatchHandle;
 }
 
+/**
+ * A (re-)list on its way into a sink, chunk by chunk: once `finish` has run, the sink
+ * holds exactly what the list showed, and nothing deleted meanwhile lingers.
+ */
+export interface Relist<T> {
+  /** Records the objects of one chunk of the list. */
+  add(items: readonly T[]): void;
+  /** The chunks added so far belong to an abandoned list: the list starts over. */
+  restart(): void;
+  /** The list is complete: whatever it did not show is forgotten. */
+  finish(): void;
+}
+
 /** Where one resource's objects go: the index, seen through three operations. */
 export interface Sink<T> {
-  /** Replaces everything after a full list (atomically: one synchronous call). */
-  replaceAll(items: readonly T[]): void;
+  /** Starts replacing everything by a (re-)list that arrives in chunks. */
+  relist(): Relist<T>;
   upsert(item: T): void;
   remove(item: T): void;
+}
+
+/**
+ * A Relist that gathers every chunk and hands the whole list to `replaceAll` at the end:
+ * for small collections (nodes, namespaces), replaced in one synchronous call.
+ */
+export function gatheringRelist<T>(replaceAll: (items: readonly T[]) => void): Relist<T> {
+  const items: T[] = [];
+  return {
+    add(chunk) {
+      for (const item of chunk) items.push(item);
+    },
+    restart() {
+      items.length = 0;
+    },
+    finish() {
+      replaceAll(items);
+    },
+  };
 }
 
 /** Error code of a failed API request. */

@@ -21,8 +21,11 @@ export type OnExpiry =
 
 /** Receives a collection one page at a time. */
 export interface PageVisitor<T> {
-  /** One page, in order. The page is not kept: whatever is needed of it must be taken now. */
-  page(page: ListPage<T>): void;
+  /**
+   * One page, in order. The page is not kept: whatever is needed of it must be taken now.
+   * The next page is asked for once what this returns has settled.
+   */
+  page(page: ListPage<T>): void | Promise<void>;
   /** The pages handed over so far are void: the list starts over (an expired continue token). */
   restart(): void;
 }
@@ -64,7 +67,7 @@ export async function forEachPage<T>(
       continueToken = undefined;
       continue;
     }
-    visitor.page(page);
+    await visitor.page(page);
     if (page.continueToken === undefined) return page.resourceVersion;
     continueToken = page.continueToken;
   }

@@ -6,6 +6,7 @@ import type { PriorityClassInfo } from '../engine/priority.js';
 import { defaultOf, SYSTEM_PRIORITY_CLASSES } from '../engine/priority.js';
 import type { HeldPort, Occupant, PodLike, PodRef, PortTriple } from '../engine/types.js';
 import type { PortView } from '../engine/view.js';
+import type { Relist } from './list-watch.js';
 import { addTo, removeFrom } from './multimap.js';
 import type { NodeEntry } from './node-table.js';
 import { NodeTable } from './node-table.js';
@@ -113,6 +114,33 @@ export class PodIndex implements PortView, NamespaceModes, PodPresence {
     this.#byNode.clear();
     for (const node of before) this.#nodeChanged(node);
     for (const pod of pods) this.upsertPod(pod);
+  }
+
+  /**
+   * Starts a re-list of every pod that arrives in chunks (a page at a time): each chunk is
+   * recorded as it comes, so the list is never held whole and admission keeps being
+   * answered in between, and `finish` forgets every pod the list did not show, so nothing
+   * deleted meanwhile lingers. Meanwhile a lookup sees each pod either as it was or as the
+   * list shows it, as it would while watch events arrive.
+   */
+  relistPods(): Relist<PodLike> {
+    // Only keys of indexed pods are kept: most pods hold no port and are never indexed.
+    const shown = new Set<string>();
+    return {
+      add: (pods) => {
+        for (const pod of pods) {
+          this.upsertPod(pod);
+          const key = podKey(podRef(pod));
+          if (this.#pods.has(key)) shown.add(key);
+        }
+      },
+      restart: () => {
+        shown.clear();
+      },
+      finish: () => {
+        for (const key of [...this.#pods.keys()]) if (!shown.has(key)) this.#removeKey(key);
+      },
+    };
   }
 
   /** Records a node: its labels, taints and cordon. */

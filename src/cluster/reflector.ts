@@ -1,10 +1,12 @@
 import type { BackoffBounds } from './backoff.js';
 import { backoffDelay } from './backoff.js';
 import type { RestartReason } from './informer-events.js';
+import type { RejectedObject } from './list-watch.js';
 import { ApiError } from './list-watch.js';
-import { listAll } from './pager.js';
+import type { PageVisitor } from './pager.js';
+import { forEachPage } from './pager.js';
 import type { Timers } from './timers.js';
-import { sleep } from './timers.js';
+import { nextTurn, sleep } from './timers.js';
 import type { WatchDeps } from './watch-once.js';
 import { watchOnce } from './watch-once.js';
 
@@ -25,6 +27,13 @@ export interface ReflectorDeps<T> extends WatchDeps<T> {
   readonly onSynced: () => void;
 }
 
+/**
+ * Objects recorded between two turns of the event loop during a list, so an admission
+ * request arriving mid-list waits for one chunk, never for a whole page, or for the whole
+ * unpaginated list that follows an expired continue token (every pod of the cluster).
+ */
+export const RELIST_CHUNK = 250;
+
 /** A watch the server closes sooner than this, having sent nothing, is retried with backoff. */
 export const VERY_SHORT_WATCH_MS = 1_000;
 
@@ -41,8 +50,8 @@ export function errorFields(error: unknown): object {
 }
 
 /**
- * Keeps one resource in sync, the way client-go's reflector does: list (paginated), hand
- * the whole list to the sink at once, watch from the list's resourceVersion, resume a
+ * Keeps one resource in sync, the way client-go's reflector does: list (paginated) into
+ * the sink page by page, watch from the list's resourceVersion, resume a
  * watch the server ended normally, and re-list after 410 Gone, errors, or a silent
  * stream, with capped and jittered exponential backoff between failures.
  *
@@ -127,18 +136,42 @@ export class Reflector<T> {
     return backoffDelay(failures, this.#options.backoff, this.#options.random);
   }
 
-  /** Lists every page, then replaces the sink's contents; returns the list's resourceVersion. */
+  /**
+   * Lists every page into the sink as it arrives, a chunk at a time with a turn of the
+   * event loop after each (a page, or the unpaginated list after an expired continue
+   * token, is never indexed in one go), then lets the sink forget what the list did not
+   * show; returns the list's resourceVersion.
+   */
   async #listAll(signal: AbortSignal): Promise<string> {
     const { resource, listWatch, sink, events, logger } = this.#deps;
-    const list = await listAll(resource, listWatch, this.#options.pageSize, signal, logger);
-    for (const r of list.rejected) logger.warn({ resource, object: r.name, errors: r.errors }, 'ignoring an object that does not decode');
-    sink.replaceAll(list.items);
-    events.onListed(resource, list.items.length);
-    if (list.rejected.length > 0) events.onRejected(resource, list.rejected.length);
+    const relist = sink.relist();
+    const rejected: RejectedObject[] = [];
+    let count = 0;
+    const visitor: PageVisitor<T> = {
+      async page(page) {
+        const { items } = page;
+        rejected.push(...page.rejected);
+        count += items.length;
+        for (let start = 0; start < items.length; start += RELIST_CHUNK) {
+          relist.add(items.slice(start, start + RELIST_CHUNK));
+          await nextTurn();
+        }
+      },
+      restart() {
+        relist.restart();
+        rejected.length = 0;
+        count = 0;
+      },
+    };
+    const resourceVersion = await forEachPage(resource, listWatch, this.#options.pageSize, signal, logger, visitor);
+    for (const r of rejected) logger.warn({ resource, object: r.name, errors: r.errors }, 'ignoring an object that does not decode');
+    relist.finish();
+    events.onListed(resource, count);
+    if (rejected.length > 0) events.onRejected(resource, rejected.length);
     if (!this.#synced) {
       this.#synced = true;
       this.#deps.onSynced();
     }
-    return list.resourceVersion;
+    return resourceVersion;
   }
 }

@@ -38,3 +38,13 @@ export function sleep(timers: Timers, ms: number, signal: AbortSignal): Promise<
     signal.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/**
+ * Resolves on a later turn of the event loop, after the I/O that is waiting (an
+ * admission request, say): long synchronous work awaits it between chunks.
+ */
+export function nextTurn(): Promise<void> {
+  return new Promise((resolve) => {
+    setImmediate(resolve);
+  });
+}

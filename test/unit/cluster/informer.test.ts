@@ -146,6 +146,23 @@ describe('ClusterInformer sync', () => {
     expect(h.pods.lastWatch.request.resourceVersion).toBe('70');
   });
 
+  it('indexes each page as it arrives, and drops a pod deleted meanwhile once the re-list is complete', async () => {
+    const h = await synced([named('a'), named('b'), named('gone')], { pageSize: 2 });
+    h.pods.lastWatch.emit({ type: 'ERROR', code: 410, message: 'too old resource version' });
+    await settle();
+    h.pods.respond(page([named('a', { node: 'worker-2' }), named('b')], '300', 'token-1'));
+    await h.timers.advance(100);
+    // The first page is indexed before the second is asked for; the pod not shown yet stays.
+    expect(h.pods.listCalls).toEqual([{ limit: 2 }, { limit: 2 }, { limit: 2, continueToken: 'token-1' }]);
+    expect(h.index.occupantsOn('worker-2').map((o) => o.pod.name)).toEqual(['a']);
+    expect(podKeys(h.index)).toEqual(['team-a/a', 'team-a/b', 'team-a/gone']);
+    h.pods.respond(page([named('c')], '300'));
+    await settle();
+    expect(podKeys(h.index)).toEqual(['team-a/a', 'team-a/b', 'team-a/c']);
+    expect(h.pods.lastWatch.request.resourceVersion).toBe('300');
+    expect(h.listed.filter(([r]) => r === 'pods')).toEqual([['pods', 3], ['pods', 3]]);
+  });
+
   it('retries a failed list after a backoff, without waiting less than the backoff', async () => {
     const h = harness();
     h.pods.respond(new ApiError('GET /api/v1/pods', 503, 'unavailable'));

@@ -13,7 +13,9 @@ const gone = (): ApiError => new ApiError('GET /api/v1/pods', 410, 'The provided
 async function visit(lw: FakeListWatch<string>, onExpiry?: OnExpiry): Promise<{ calls: string[]; rv: string }> {
   const calls: string[] = [];
   const rv = await forEachPage('pods', lw, 2, new AbortController().signal, quiet, {
-    page: (p: ListPage<string>) => calls.push(`page ${p.items.join(',')}`),
+    page: (p: ListPage<string>) => {
+      calls.push(`page ${p.items.join(',')}`);
+    },
     restart: () => calls.push('restart'),
   }, onExpiry);
   return { calls, rv };

@@ -135,6 +135,56 @@ describe('PodIndex node changes', () => {
   });
 });
 
+describe('PodIndex re-list in chunks', () => {
+  const named = (name: string, node = 'worker-1'): PodLike =>
+    pod({ metadata: { name, namespace: 'team-a', uid: `uid-${name}` }, spec: { nodeName: node } });
+
+  it('records each chunk as it arrives and forgets, at the end, every pod the list did not show', () => {
+    const index = indexOf(named('a'), named('gone'));
+    const relist = index.relistPods();
+    relist.add([named('a', 'worker-2')]);
+    expect(keys(index.occupantsOn('worker-2'))).toEqual(['team-a/a']);
+    // Until the list is complete, a pod it has not shown yet may still come: it stays.
+    expect(index.occupantOf({ namespace: 'team-a', name: 'gone' })).toBeDefined();
+    relist.add([named('b')]);
+    relist.finish();
+    expect(keys(index.allOccupants())).toEqual(['team-a/a', 'team-a/b']);
+    expect(index.contains({ namespace: 'team-a', name: 'gone', uid: 'uid-gone' })).toBe(false);
+    expect(keys(index.holdersOfPort(8080))).toEqual(['team-a/a', 'team-a/b']);
+  });
+
+  it('forgets a pod shown only by a list that was abandoned and started over', () => {
+    const index = new PodIndex();
+    const relist = index.relistPods();
+    relist.add([named('a'), named('deleted-meanwhile')]);
+    relist.restart();
+    relist.add([named('a')]);
+    relist.finish();
+    expect(keys(index.allOccupants())).toEqual(['team-a/a']);
+  });
+
+  it('forgets a pod whose listed state holds no port any more', () => {
+    const index = indexOf(named('a'));
+    const relist = index.relistPods();
+    relist.add([pod({ metadata: { name: 'a', namespace: 'team-a', uid: 'uid-a' }, status: { phase: 'Succeeded' } })]);
+    relist.finish();
+    expect(index.size().pods).toBe(0);
+  });
+
+  it('ends with the same index as replaceAllPods of the whole list', () => {
+    const before = [named('a'), named('b'), named('c', 'worker-3')];
+    const listed = [named('b', 'worker-2'), named('d'), pod({ metadata: { name: 'e', namespace: 'team-a' }, spec: { hostNetwork: false, containers: [container('web', [{ containerPort: 80 }])] } })];
+    const chunked = indexOf(...before);
+    const relist = chunked.relistPods();
+    for (const item of listed) relist.add([item]);
+    relist.finish();
+    const whole = indexOf(...before);
+    whole.replaceAllPods(listed);
+    expect(keys(chunked.allOccupants())).toEqual(keys(whole.allOccupants()));
+    expect(chunked.allOccupants().map((o) => o.node).sort()).toEqual(whole.allOccupants().map((o) => o.node).sort());
+  });
+});
+
 describe('PodIndex nodes and namespaces', () => {
   it('maps a hostname label to its node and counts nodes', () => {
     const index = new PodIndex();
