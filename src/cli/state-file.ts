@@ -5,7 +5,7 @@ import { scanOfObjects } from '../cluster/scan.js';
 import type { SnapshotProblem } from '../cluster/snapshot.js';
 import { indexFromObjects } from '../cluster/snapshot.js';
 import type { Origin } from '../manifests/documents.js';
-import { originText, parseDocuments } from '../manifests/documents.js';
+import { originText, parseStateDocuments } from '../manifests/documents.js';
 import type { PortView } from '../engine/view.js';
 import { InputTooLargeError } from '../yaml/bounded.js';
 import { errorText } from './exit.js';
@@ -111,7 +111,7 @@ function problemText(p: SnapshotProblem, origins: readonly Origin[]): string {
  * for stateFromText.
  */
 export function scanFromText(text: string, file: string): { readonly ok: true; readonly scan: ClusterScan } | ReadFailure {
-  const documents = parseDocuments(text, file);
+  const documents = parseStateDocuments(text, file);
   if (documents.errors.length > 0) {
     return { ok: false, errors: documents.errors.map((e) => `${originText(e.origin)}: ${e.message}`) };
   }
@@ -124,7 +124,7 @@ export function scanFromText(text: string, file: string): { readonly ok: true; r
 /** The index behind stateFromText, for the server, which also needs its sizes. */
 export function indexFromText(text: string, file: string): { readonly ok: true; readonly index: PodIndex } | ReadFailure {
   if (Buffer.byteLength(text) > MAX_STATE_BYTES) return { ok: false, errors: [readStateError(file, new InputTooLargeError(MAX_STATE_BYTES))] };
-  const documents = parseDocuments(text, file);
+  const documents = parseStateDocuments(text, file);
   if (documents.errors.length > 0) {
     return { ok: false, errors: documents.errors.map((e) => `${originText(e.origin)}: ${e.message}`) };
   }

@@ -1,6 +1,6 @@
 import { LineCounter } from 'yaml';
 import type { YamlLimits } from '../yaml/bounded.js';
-import { DEFAULT_YAML_LIMITS, HPG_ERR_INPUT_LIMIT, parseYamlWithin } from '../yaml/bounded.js';
+import { DEFAULT_YAML_LIMITS, HPG_ERR_INPUT_LIMIT, jsonDepthProblem, parseYamlWithin } from '../yaml/bounded.js';
 
 import { describeValue, isMapping, openList } from '../admission/lists.js';
 
@@ -101,5 +101,32 @@ export function parseDocuments(text: string, file: string, limits: YamlLimits = 
     }
     objectsOf(value, origin, objects, errors);
   });
+  return { objects, errors };
+}
+
+/**
+ * parseDocuments for a cluster-state file, which `kubectl get -o json` writes as one JSON
+ * list of tens of megabytes: a text that is a JSON object is read by JSON.parse, with no
+ * YAML syntax tree built beside it (that tree took hundreds of MiB and seconds for a
+ * 14 MB state); any other text (YAML, several documents, broken JSON) goes through
+ * parseDocuments and is reported the same way. A JSON object naming one key twice keeps
+ * the last value, as JSON.parse and kubectl's own JSON decoding do. The nesting limit of
+ * parseDocuments holds here too, and is reported in its words.
+ */
+export function parseStateDocuments(text: string, file: string): Documents {
+  const start = text.search(/\S/);
+  if (start === -1 || text[start] !== '{') return parseDocuments(text, file);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return parseDocuments(text, file);
+  }
+  if (!isMapping(value)) return parseDocuments(text, file);
+  const deep = jsonDepthProblem(text);
+  if (deep !== undefined) return { objects: [], errors: [{ code: HPG_ERR_INPUT_LIMIT, origin: { file, document: 1 }, message: deep }] };
+  const objects: RawObject[] = [];
+  const errors: ManifestError[] = [];
+  objectsOf(value, { file, document: 1 }, objects, errors);
   return { objects, errors };
 }

@@ -83,6 +83,42 @@ function depthOf(token: CST.Token | undefined, stopAbove: number): number {
   return deepest;
 }
 
+/** The problem of an input nested past `maxDepth`. */
+function tooDeep(maxDepth: number): string {
+  return `nested more than ${maxDepth} levels deep, the most hostport-guard reads`;
+}
+
+/**
+ * How deep the arrays and objects of a JSON text nest, from its brackets outside strings;
+ * stops counting once past `stopAbove`. One pass, no allocation: JSON.parse itself needs
+ * no such guard, but what reads its value afterwards may recurse.
+ */
+export function jsonDepth(text: string, stopAbove: number): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // a backslash: the next character is escaped
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      depth++;
+      if (depth > deepest) {
+        deepest = depth;
+        if (deepest > stopAbove) return deepest;
+      }
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return deepest;
+}
+
+/** The depth problem of a JSON text, as parseYamlWithin words it, or undefined. */
+export function jsonDepthProblem(text: string, limits: YamlLimits = DEFAULT_YAML_LIMITS): string | undefined {
+  return jsonDepth(text, limits.maxDepth) > limits.maxDepth ? tooDeep(limits.maxDepth) : undefined;
+}
+
 /**
  * Parses every document of `text`, or says which limit it breaks first: too many
  * documents, a document too large, or nested too deep. `lineCounter` learns the lines,
@@ -104,7 +140,7 @@ export function parseYamlWithin(text: string, limits: YamlLimits = DEFAULT_YAML_
       }
     }
     if (depthOf(doc.value, limits.maxDepth) > limits.maxDepth) {
-      return { ok: false, document: i + 1, problem: `nested more than ${limits.maxDepth} levels deep, the most hostport-guard reads` };
+      return { ok: false, document: i + 1, problem: tooDeep(limits.maxDepth) };
     }
   }
   return { ok: true, documents: Array.from(new Composer().compose(tokens)) };

@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { originText, parseDocuments } from '../../../src/manifests/documents.js';
+import fc from 'fast-check';
+
+import { originText, parseDocuments, parseStateDocuments } from '../../../src/manifests/documents.js';
 
 const POD = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers: [{name: c}]\n';
 
@@ -75,5 +77,51 @@ describe('parseDocuments', () => {
   it('still reads the good documents around a broken one', () => {
     const { objects } = parseDocuments(`${POD}---\n- 1\n---\n${POD}`, 'app.yaml');
     expect(objects.map((o) => o.origin.document)).toEqual([1, 3]);
+  });
+});
+
+describe('parseStateDocuments', () => {
+  const list = JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'List',
+    items: [
+      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'team-a', uid: 'u-1' }, spec: { nodeName: 'worker-1', containers: [{ name: 'c', ports: [{ containerPort: 80, hostPort: 8080 }] }] } },
+      { apiVersion: 'v1', kind: 'Node', metadata: { name: 'worker-1', labels: { 'kubernetes.io/hostname': 'worker-1' } } },
+      'not an object',
+      { kind: 'Namespace', metadata: { name: 'team-a', labels: { 'hostport-guard.io/mode': 'warn' } }, note: 'é \\/ \u00e9' },
+    ],
+  });
+  const cases: readonly { readonly name: string; readonly text: string }[] = [
+    { name: 'a kubectl JSON list, with an item that is not an object', text: list },
+    { name: 'the same list pretty-printed, after blank lines', text: `\n\n${JSON.stringify(JSON.parse(list), null, 2)}\n` },
+    { name: 'one JSON object', text: '{"kind":"Pod","metadata":{"name":"web"}}' },
+    { name: 'broken JSON', text: '{"kind": "Pod", "metadata": {"name": "web"}' },
+    { name: 'a JSON array', text: '[{"kind":"Pod"}]' },
+    { name: 'YAML, several documents', text: `${POD}---\nkind: Node\nmetadata: {name: worker-1}\n` },
+    { name: 'an empty file', text: '' },
+    { name: 'a List whose items is not a list', text: '{"kind":"List","items":{"a":1}}' },
+    { name: 'an object nested past the depth limit', text: `{"kind":"Pod","spec":${'['.repeat(300)}${']'.repeat(300)}}` },
+    { name: 'an object nested exactly to the depth limit', text: `{"kind":"Pod","spec":${'['.repeat(255)}${']'.repeat(255)}}` },
+    { name: 'brackets and escaped quotes inside strings', text: `{"kind":"Pod","note":"\\"${'{['.repeat(300)}\\\\"}` },
+  ];
+  for (const { name, text } of cases) {
+    it(`reads ${name} as parseDocuments does`, () => {
+      expect(parseStateDocuments(text, 'state.json')).toEqual(parseDocuments(text, 'state.json'));
+    });
+  }
+
+  it('keeps the last value of a key a JSON state names twice, where YAML refuses it', () => {
+    const text = '{"kind":"Pod","metadata":{"name":"a","name":"b"}}';
+    expect(parseStateDocuments(text, 's.json').objects.map((o) => o.value)).toEqual([{ kind: 'Pod', metadata: { name: 'b' } }]);
+    expect(parseDocuments(text, 's.json').errors).toHaveLength(1);
+  });
+
+  it('reads any JSON object as parseDocuments does', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.jsonValue()), (value) => {
+        const text = JSON.stringify(value);
+        expect(parseStateDocuments(text, 's.json')).toEqual(parseDocuments(text, 's.json'));
+      }),
+    );
   });
 });
