@@ -71,7 +71,7 @@ async function timed(args: readonly string[]): Promise<{ stdout: string; code: n
 }
 
 async function probe(kubeconfig: string): Promise<Probe> {
-  const { stdout, code, maxRssMB } = await timed([process.execPath, path.join(here, 'sync-probe.js'), kubeconfig]);
+  const { stdout, code, maxRssMB } = await timed([process.execPath, '--expose-gc', path.join(here, 'sync-probe.js'), kubeconfig]);
   if (code !== 0) throw new Error(`sync-probe exited ${code}`);
   const parsed: unknown = JSON.parse(stdout.trim());
   if (!isProbe(parsed)) throw new Error(`sync-probe printed ${stdout}`);

@@ -1,0 +1,132 @@
+/**
+ * The pod list alone, in a fresh process, two ways into the real PodIndex: the paginated
+ * list the informer uses (500 a page, each page indexed as it arrives), or a streaming
+ * initial list (a watch with sendInitialEvents=true, which kube-apiserver serves as
+ * ADDED events ending with a bookmark marked k8s.io/initial-events-end). Prints one JSON
+ * line: how long it took, the longest event-loop stall, peak and steady heap.
+ *
+ * Usage: node --expose-gc list-probe.js KUBECONFIG paginated|streaming
+ */
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+
+import { decodePod } from '../src/cluster/convert.js';
+import { loadKubeConfig } from '../src/cluster/kube-config.js';
+import { kubeHttp } from '../src/cluster/kube-http.js';
+import { kubeListWatch } from '../src/cluster/kube-list-watch.js';
+import type { Logger } from '../src/cluster/logger.js';
+import { forEachPage } from '../src/cluster/pager.js';
+import { PodIndex } from '../src/cluster/pod-index.js';
+import { RELIST_CHUNK } from '../src/cluster/reflector.js';
+import { PODS } from '../src/cluster/resources.js';
+import { nextTurn } from '../src/cluster/timers.js';
+import type { PodLike } from '../src/engine/types.js';
+
+const silent: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+function initialEventsEnd(object: unknown): boolean {
+  if (typeof object !== 'object' || object === null || !('metadata' in object)) return false;
+  const meta = object.metadata;
+  if (typeof meta !== 'object' || meta === null || !('annotations' in meta)) return false;
+  const annotations = meta.annotations;
+  return typeof annotations === 'object' && annotations !== null && 'k8s.io/initial-events-end' in annotations;
+}
+
+async function paginated(kubeconfig: string, index: PodIndex): Promise<number> {
+  const api = kubeHttp(loadKubeConfig({ path: kubeconfig }));
+  const relist = index.relistPods();
+  let count = 0;
+  await forEachPage('pods', kubeListWatch(api, PODS), 500, new AbortController().signal, silent, {
+    async page({ items }) {
+      count += items.length;
+      for (let start = 0; start < items.length; start += RELIST_CHUNK) {
+        relist.add(items.slice(start, start + RELIST_CHUNK));
+        await nextTurn();
+      }
+    },
+    restart() {
+      relist.restart();
+      count = 0;
+    },
+  });
+  relist.finish();
+  return count;
+}
+
+function streaming(kubeconfig: string, index: PodIndex): Promise<number> {
+  const api = kubeHttp(loadKubeConfig({ path: kubeconfig }));
+  const relist = index.relistPods();
+  const query = new URLSearchParams({
+    watch: 'true',
+    sendInitialEvents: 'true',
+    resourceVersionMatch: 'NotOlderThan',
+    allowWatchBookmarks: 'true',
+    fieldSelector: PODS.fieldSelector ?? '',
+  });
+  let count = 0;
+  let chunk: PodLike[] = [];
+  return new Promise((resolve, reject) => {
+    const handle = api.streamLines(
+      { path: PODS.path, query, accept: 'application/json' },
+      {
+        onLine(line) {
+          const event: unknown = JSON.parse(line);
+          if (typeof event !== 'object' || event === null || !('type' in event) || !('object' in event)) throw new Error(`not a watch event: ${line.slice(0, 200)}`);
+          if (event.type === 'ADDED') {
+            const decoded = decodePod(event.object);
+            if (decoded.ok) chunk.push(decoded.value);
+            count += 1;
+            if (chunk.length >= RELIST_CHUNK) {
+              relist.add(chunk);
+              chunk = [];
+            }
+          } else if (event.type === 'BOOKMARK' && initialEventsEnd(event.object)) {
+            relist.add(chunk);
+            relist.finish();
+            handle.abort();
+            resolve(count);
+          } else if (event.type === 'ERROR') {
+            reject(new Error(`watch error: ${line.slice(0, 300)}`));
+          }
+        },
+        onEnd(error) {
+          reject(error ?? new Error('the watch ended before the initial events did'));
+        },
+      },
+    );
+  });
+}
+
+async function main(): Promise<void> {
+  const [kubeconfig, how] = process.argv.slice(2);
+  if (kubeconfig === undefined || (how !== 'paginated' && how !== 'streaming')) throw new Error('usage: list-probe.js KUBECONFIG paginated|streaming');
+  const index = new PodIndex();
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  let heapPeak = process.memoryUsage().heapUsed;
+  const sampler = setInterval(() => {
+    heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
+  }, 20);
+  delay.enable();
+  const start = performance.now();
+  const listed = how === 'paginated' ? await paginated(kubeconfig, index) : await streaming(kubeconfig, index);
+  const listMs = performance.now() - start;
+  delay.disable();
+  clearInterval(sampler);
+  heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  process.stdout.write(
+    `${JSON.stringify({
+      how,
+      listed,
+      indexedPods: index.size().pods,
+      listMs,
+      stallMaxMs: delay.max / 1e6,
+      stallP99Ms: delay.percentile(99) / 1e6,
+      heapPeakMB: heapPeak / 2 ** 20,
+      heapSteadyMB: gc === undefined ? null : process.memoryUsage().heapUsed / 2 ** 20,
+    })}\n`,
+  );
+  process.exit(0);
+}
+
+await main();
