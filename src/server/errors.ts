@@ -11,6 +11,7 @@ import { MAX_MESSAGE_LENGTH } from '../admission/messages.js';
 import { reviewOf } from '../admission/respond.js';
 import { shown } from '../admission/text.js';
 import { recordOutcome } from './outcome.js';
+import { sendJson } from './send-json.js';
 
 /** Content-Type is not `application/json` (with an optional UTF-8 charset), or the body is compressed. */
 export const HPG_ERR_UNSUPPORTED_MEDIA_TYPE = 'HPG_ERR_UNSUPPORTED_MEDIA_TYPE';
@@ -58,7 +59,7 @@ export function errorReview(httpStatus: number, code: string, message: string, u
 /** Answers a `/validate` request with an error review and records it for the log and metrics. */
 export function sendReviewError(res: Response, httpStatus: number, code: string, message: string, uid?: string): void {
   recordOutcome(res, uid === undefined ? { decision: 'error', code } : { decision: 'error', code, uid });
-  res.status(httpStatus).json(errorReview(httpStatus, code, message, uid));
+  sendJson(res, httpStatus, errorReview(httpStatus, code, message, uid));
 }
 
 /** The body of an error outside `/validate`. */

@@ -11,6 +11,11 @@ const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)/i;
 export function requireJson(): RequestHandler {
   return (req, res, next) => {
     const type = req.headers['content-type'];
+    // What the API server always sends, taken without parsing the media type.
+    if (type === 'application/json') {
+      next();
+      return;
+    }
     if (type === undefined || req.is('application/json') !== 'application/json') {
       sendReviewError(res, 415, HPG_ERR_UNSUPPORTED_MEDIA_TYPE, `Content-Type must be application/json, got ${JSON.stringify(type ?? '')}`);
       return;

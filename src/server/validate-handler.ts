@@ -7,6 +7,7 @@ import { decodeReview } from '../admission/review.js';
 import type { Occupant } from '../engine/types.js';
 import { sendReviewError } from './errors.js';
 import type { ReservationMetrics } from './metrics.js';
+import { sendJson } from './send-json.js';
 import type { Outcome } from './outcome.js';
 import { recordOutcome } from './outcome.js';
 
@@ -141,6 +142,6 @@ export function validateHandler(deps: ValidateDeps): RequestHandler {
     recordOutcome(res, answerFacts(answer));
     const held = admittedBy(review, answer);
     if (held !== undefined) deps.onAdmit(held);
-    res.status(200).json(answer.review);
+    sendJson(res, 200, answer.review);
   };
 }

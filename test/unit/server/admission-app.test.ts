@@ -205,6 +205,24 @@ describe('createAdmissionApp', () => {
     expect({ status: next.status, body: next.json }).toEqual({ status: 200, body: answer({ allowed: true }) });
   });
 
+  const headerCases: readonly [string, { headers?: Record<string, string>; body?: unknown }, number][] = [
+    ['a decision', { body: podReview() }, 200],
+    ['a refusal before the handler', { body: '' }, 400],
+    ['a refusal of the content type', { headers: { 'content-type': 'text/plain' }, body: '{}' }, 415],
+  ];
+  for (const [name, init, status] of headerCases) {
+    it(`sends ${name} as express's res.json did: JSON with a charset, its exact length, no ETag`, async () => {
+      const reply = await send(url, init);
+      expect({
+        status: reply.status,
+        type: reply.headers.get('content-type'),
+        length: reply.headers.get('content-length'),
+        etag: reply.headers.get('etag'),
+        poweredBy: reply.headers.get('x-powered-by'),
+      }).toEqual({ status, type: 'application/json; charset=utf-8', length: String(Buffer.byteLength(reply.text)), etag: null, poweredBy: null });
+    });
+  }
+
   it('answers 404 as JSON on an unknown path', async () => {
     const reply = await send(`${url}/extra`, { body: podReview() });
     expect({ status: reply.status, body: reply.json }).toEqual({
