@@ -18,16 +18,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-import { parseAllDocuments } from 'yaml';
-
 import type { Kube } from './lib/kube.js';
 import { createNamespace, deleteNamespace, isKubernetesObject, kubeClient, pool, unlessGone, withRetry } from './lib/kube.js';
 import type { Server } from './lib/proc.js';
-import { call, freePort, output, startServer, waitUntil } from './lib/proc.js';
+import { call, startServer, waitUntil } from './lib/proc.js';
 import type { ApiCell, ApiResult } from './lib/results.js';
 import { percentiles } from './lib/stats.js';
 import { apiPod } from './lib/api-pod.js';
 import type { Json } from './lib/wire.js';
+import { freePorts } from '../test/support/ports.js';
+import { configurationName, renderWebhookConfiguration, withoutMatchConditions } from './lib/webhook-config.js';
 import type { V1Pod } from '@kubernetes/client-node';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -36,8 +36,9 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 type Setup = 'none' | 'all-pods-sent' | 'match-conditions';
 const SETUPS: readonly Setup[] = ['none', 'all-pods-sent', 'match-conditions'];
 
-/** The configuration's name for helm release `hpg-bench` (the chart's fullname). */
-const CONFIGURATION = 'hpg-bench-hostport-guard';
+/** The helm release the configuration is rendered as. */
+const RELEASE = 'hpg-bench';
+const CONFIGURATION = configurationName(RELEASE);
 
 /** The webhook's Prometheus counters we read: decisions made, and time spent deciding. */
 interface WebhookCounters {
@@ -54,41 +55,6 @@ async function counters(healthPort: number): Promise<WebhookCounters> {
     if (line.startsWith('hostport_guard_admission_duration_seconds_sum')) seconds = Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return { decisions, seconds };
-}
-
-/** The chart's webhook.yaml rendered for a webhook at `url`, scoped to `namespace`. */
-async function renderConfiguration(helm: string, repo: string, url: string, caBundle: string, namespace: string): Promise<Json> {
-  const rendered = await output(helm, [
-    'template', 'hpg-bench', path.join(repo, 'charts/hostport-guard'),
-    '--namespace', 'hostport-guard',
-    '--show-only', 'templates/webhook.yaml',
-    '--set', `webhook.url=${url}`,
-    '--set', 'webhook.failurePolicy=Fail',
-    '--set', 'webhook.timeoutSeconds=5',
-    '--set', 'webhook.checkWorkloads=false',
-    '--set', 'tls.mode=secret',
-    '--set', 'tls.secret.name=hpg-bench-tls',
-    '--set-string', `tls.secret.caBundle=${caBundle}`,
-    // Only the bench's namespace: a cluster that others use is not touched.
-    '--set', 'namespaceSelectorExpressions[0].key=kubernetes.io/metadata.name',
-    '--set', 'namespaceSelectorExpressions[0].operator=In',
-    '--set', `namespaceSelectorExpressions[0].values[0]=${namespace}`,
-  ]);
-  const objects = parseAllDocuments(rendered).map((d) => d.toJS() as unknown);
-  const configuration = objects.find((o): o is Json => typeof o === 'object' && o !== null && 'kind' in o && o.kind === 'ValidatingWebhookConfiguration');
-  if (configuration === undefined) throw new Error(`helm rendered no ValidatingWebhookConfiguration:\n${rendered}`);
-  return configuration;
-}
-
-/** The same configuration without matchConditions: the API server sends every pod. */
-function withoutMatchConditions(configuration: Json): Json {
-  const copy = structuredClone(configuration);
-  const webhooks = copy['webhooks'];
-  if (!Array.isArray(webhooks)) throw new Error('the configuration has no webhooks');
-  for (const webhook of webhooks as unknown[]) {
-    if (typeof webhook === 'object' && webhook !== null) Reflect.deleteProperty(webhook, 'matchConditions');
-  }
-  return copy;
 }
 
 async function unregister(kube: Kube): Promise<void> {
@@ -126,8 +92,7 @@ async function main(): Promise<void> {
   const levels = values.concurrency.split(',').map(Number);
   const nodes = values.nodes.split(',');
   const kube = kubeClient(kubeconfig);
-  const port = await freePort();
-  const healthPort = await freePort();
+  const [port = 0, healthPort = 0] = await freePorts(2);
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('HOSTPORT_GUARD_')) env[name] = value;
   let webhook: Server | undefined;
@@ -148,7 +113,7 @@ async function main(): Promise<void> {
     const running = webhook;
     await waitUntil('the webhook is ready', async () => (await call(healthPort, 'GET', '/readyz', undefined, undefined)).status === 200, 120_000, running);
     const caBundle = readFileSync(path.join(certs, 'ca.crt')).toString('base64');
-    const chart = await renderConfiguration(helm, repo, `https://127.0.0.1:${port}/validate`, caBundle, namespace);
+    const chart = await renderWebhookConfiguration({ helm, repo, release: RELEASE, url: `https://127.0.0.1:${port}/validate`, caBundle, namespace, timeoutSeconds: 5 });
     const configurations: Record<Setup, Json | undefined> = { none: undefined, 'all-pods-sent': withoutMatchConditions(chart), 'match-conditions': chart };
 
     const create = async (pod: V1Pod): Promise<number> => {

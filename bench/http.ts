@@ -25,7 +25,7 @@ import { subjectOf } from '../src/admission/subject.js';
 import { PodIndex } from '../src/cluster/pod-index.js';
 import { DEFAULTS } from '../src/config/settings.js';
 import type { Server } from './lib/proc.js';
-import { call, CLIENT_CPU, cpuSeconds, freePort, output, pinned, SERVER_CPU, startServer, waitUntil } from './lib/proc.js';
+import { call, CLIENT_CPU, cpuSeconds, output, pinned, SERVER_CPU, startServer, waitUntil } from './lib/proc.js';
 import type { HttpResult, HttpTarget } from './lib/results.js';
 import { median } from './lib/stats.js';
 import { hostPortPods, inventory, podsByNode, stateFile } from './lib/state.js';
@@ -33,6 +33,7 @@ import type { Subject } from './lib/subjects.js';
 import { subjects } from './lib/subjects.js';
 import { clusterNodes } from './lib/synthetic.js';
 import { admissionRequest, admissionReview, opaInput, reviewPod } from './lib/wire.js';
+import { freePorts } from '../test/support/ports.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -136,7 +137,7 @@ async function main(): Promise<void> {
   writeFileSync(reviewsFile, JSON.stringify(reviewBodies));
   writeFileSync(opaFile, JSON.stringify(load.map(opaBody)));
 
-  const [p1, h1, p2, h2, p3, p4] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const [p1 = 0, h1 = 0, p2 = 0, h2 = 0, p3 = 0, p4 = 0] = await freePorts(6);
   const bin = path.join(repo, 'bin/hostport-guard.js');
   const serveArgs = (port: number, health: number, level: string): string[] => [
     bin, 'serve', '--cluster-state', statePath, '--tls-cert', tlsCert, '--tls-key', tlsKey,

@@ -21,16 +21,17 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import type { V1Pod } from '@kubernetes/client-node';
-import { parseAllDocuments } from 'yaml';
 
 import { apiPod } from './lib/api-pod.js';
 import type { Kube } from './lib/kube.js';
 import { createNamespace, deleteNamespace, isKubernetesObject, kubeClient, pool, unlessGone, withRetry } from './lib/kube.js';
 import type { Server } from './lib/proc.js';
-import { call, freePort, output, startServer, waitUntil } from './lib/proc.js';
+import { call, output, startServer, waitUntil } from './lib/proc.js';
 import type { ReservationResult } from './lib/results.js';
 import { percentiles } from './lib/stats.js';
 import type { Json } from './lib/wire.js';
+import { freePorts } from '../test/support/ports.js';
+import { configurationName, renderWebhookConfiguration, withoutMatchConditions } from './lib/webhook-config.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -40,7 +41,8 @@ const SETUPS: readonly Setup[] = ['local', 'leases'];
 /** Which pods are created. */
 type Kind = 'pinned' | 'plain';
 
-const CONFIGURATION = 'hpg-bench-res-hostport-guard';
+const RELEASE = 'hpg-bench-res';
+const CONFIGURATION = configurationName(RELEASE);
 const VERBS = ['create', 'get', 'replace', 'delete', 'list'] as const;
 /** The calls only a reservation (or a dry run's look) makes; sweeps list and delete. */
 const TAKING = ['create', 'get', 'replace'] as const;
@@ -86,33 +88,6 @@ async function snapshot(healthPort: number): Promise<Snapshot> {
     ended: Object.fromEntries([...ended]),
     leases: one('hostport_guard_reservation_leases'),
   };
-}
-
-/** The chart's webhook.yaml for a webhook at `url`, scoped to `namespace`, with or without its matchConditions. */
-async function renderConfiguration(helm: string, repo: string, url: string, caBundle: string, namespace: string, matchConditions: boolean): Promise<Json> {
-  const rendered = await output(helm, [
-    'template', 'hpg-bench-res', path.join(repo, 'charts/hostport-guard'),
-    '--namespace', 'hostport-guard',
-    '--show-only', 'templates/webhook.yaml',
-    '--set', `webhook.url=${url}`,
-    '--set', 'webhook.failurePolicy=Fail',
-    '--set', 'webhook.timeoutSeconds=10',
-    '--set', 'webhook.checkWorkloads=false',
-    '--set', 'tls.mode=secret',
-    '--set', 'tls.secret.name=hpg-bench-tls',
-    '--set-string', `tls.secret.caBundle=${caBundle}`,
-    '--set', 'namespaceSelectorExpressions[0].key=kubernetes.io/metadata.name',
-    '--set', 'namespaceSelectorExpressions[0].operator=In',
-    '--set', `namespaceSelectorExpressions[0].values[0]=${namespace}`,
-  ]);
-  const objects = parseAllDocuments(rendered).map((d) => d.toJS() as unknown);
-  const configuration = objects.find((o): o is Json => typeof o === 'object' && o !== null && 'kind' in o && o.kind === 'ValidatingWebhookConfiguration');
-  if (configuration === undefined) throw new Error(`helm rendered no ValidatingWebhookConfiguration:\n${rendered}`);
-  if (matchConditions) return configuration;
-  const copy = structuredClone(configuration);
-  const webhooks = copy['webhooks'];
-  if (Array.isArray(webhooks)) for (const w of webhooks as unknown[]) if (typeof w === 'object' && w !== null) Reflect.deleteProperty(w, 'matchConditions');
-  return copy;
 }
 
 async function unregister(kube: Kube): Promise<void> {
@@ -162,9 +137,10 @@ async function main(): Promise<void> {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('HOSTPORT_GUARD_')) env[name] = value;
   const servers: Server[] = [];
+  const [localPort = 0, localHealth = 0, leasesPort = 0, leasesHealth = 0] = await freePorts(4);
   const ports: Record<Setup, { port: number; health: number }> = {
-    local: { port: await freePort(), health: await freePort() },
-    leases: { port: await freePort(), health: await freePort() },
+    local: { port: localPort, health: localHealth },
+    leases: { port: leasesPort, health: leasesHealth },
   };
   const samples = new Map<string, number[]>();
   const webhookTime = new Map<string, { reviews: number; reviewSeconds: number; reservations: number; reservationSeconds: number }>();
@@ -194,8 +170,10 @@ async function main(): Promise<void> {
       if (setup === 'leases') leaseWebhookStarted = performance.now();
     }
     const caBundle = readFileSync(path.join(certs, 'ca.crt')).toString('base64');
-    const configuration = async (setup: Setup, kind: Kind): Promise<Json> =>
-      renderConfiguration(helm, repo, `https://127.0.0.1:${ports[setup].port}/validate`, caBundle, namespace, kind === 'pinned');
+    const configuration = async (setup: Setup, kind: Kind): Promise<Json> => {
+      const rendered = await renderWebhookConfiguration({ helm, repo, release: RELEASE, url: `https://127.0.0.1:${ports[setup].port}/validate`, caBundle, namespace, timeoutSeconds: 10 });
+      return kind === 'pinned' ? rendered : withoutMatchConditions(rendered);
+    };
 
     /**
      * Creates `pod` and returns how long the create took as the client saw it. A denial

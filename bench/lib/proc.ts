@@ -9,7 +9,6 @@ import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import http from 'node:http';
 import https from 'node:https';
-import net from 'node:net';
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -23,21 +22,6 @@ export const CLIENT_CPU = SERVER_CPU === undefined ? undefined : '1';
 /** `command args` run on `cpu` (through taskset, which execs: the pid stays the command's). */
 export function pinned(cpu: string | undefined, command: string, args: readonly string[]): [string, string[]] {
   return cpu === undefined ? [command, [...args]] : ['/usr/bin/taskset', ['-c', cpu, command, ...args]];
-}
-
-/** A TCP port on 127.0.0.1 that nothing listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => {
-        resolve(port);
-      });
-    });
-  });
 }
 
 /** A started server. */
