@@ -2,10 +2,13 @@
  * Requests to the API server, through client-node's own request machinery: every request
  * is a client-node RequestContext, authenticated by `KubeConfig.applySecurityAuthentication`
  * (client certificates, bearer and exec-plugin tokens, the in-cluster token file,
- * proxies) and sent by client-node's HTTP library. Lists use the generated typed APIs
- * (CoreV1Api, SchedulingV1Api, CoordinationV1Api for Leases); a watch needs the response as a stream of lines, which no client-node API
- * hands over in a form the informer can use (reflector.ts says why), so `streamLines`
- * reads the body of the same kind of request itself. Every failure becomes an ApiError
+ * proxies) and sent by client-node's HTTP library. Single objects (Leases, Events) go
+ * through the generated typed APIs. Lists and watches read the answer themselves:
+ * `getJson` parses a list page with JSON.parse and nothing else, because the typed API's
+ * deserializer builds a class instance for every nested object of every item, which took
+ * three times as long as the parse and blocked the event loop for it (docs/benchmarks.md),
+ * and `streamLines` hands a watch over line by line, which no client-node API does in a
+ * form the informer can use (reflector.ts says why). Every failure becomes an ApiError
  * naming the request and, when the server answered, its status and message.
  */
 import { STATUS_CODES } from 'node:http';
@@ -43,7 +46,7 @@ export interface LineHandlers {
   onEnd(error?: Error): void;
 }
 
-/** How one typed call is sent. */
+/** How one request is sent. */
 export interface CallOptions {
   /** The media types asked for (metadata-only lists ask for PartialObjectMetadataList). */
   readonly accept: string;
@@ -65,6 +68,8 @@ export interface KubeHttp {
   call<R>(what: string, call: (apis: TypedApis) => Promise<R>, options: CallOptions): Promise<R>;
   /** GETs `request` and hands its body over line by line (a watch); `abort` ends it silently. */
   streamLines(request: KubeRequest, handlers: LineHandlers): { abort(): void };
+  /** GETs `request` (its own `accept`, not the options') and parses the answer, which must be 200 and JSON. */
+  getJson(request: KubeRequest, options: Omit<CallOptions, 'accept'>): Promise<unknown>;
 }
 
 /** What client-node sends a request with: an undici dispatcher (a connection pool). */
@@ -123,6 +128,24 @@ function apiErrorOf(what: string, error: unknown, ended: { readonly timedOutAfte
   return new ApiError(what, undefined, detailOf(error), { cause: error });
 }
 
+/**
+ * Runs `run` with a signal that aborts at `options.signal` or after `options.timeoutMs`,
+ * whichever comes first; any failure becomes the ApiError of `what`, saying which ended it.
+ */
+async function withinDeadline<R>(what: string, options: Omit<CallOptions, 'accept'>, run: (signal: AbortSignal) => Promise<R>): Promise<R> {
+  const deadline = AbortSignal.timeout(options.timeoutMs);
+  const signal = AbortSignal.any([options.signal, deadline]);
+  try {
+    if (signal.aborted) throw signal.reason;
+    return await run(signal);
+  } catch (error) {
+    throw apiErrorOf(what, error, {
+      ...(deadline.aborted && !options.signal.aborted ? { timedOutAfterMs: options.timeoutMs } : {}),
+      aborted: options.signal.aborted,
+    });
+  }
+}
+
 /** Talks to the current cluster of `kubeConfig`. */
 export function kubeHttp(kubeConfig: KubeConfig): KubeHttp {
   const server = kubeConfig.getCurrentCluster()?.server;
@@ -151,40 +174,59 @@ export function kubeHttp(kubeConfig: KubeConfig): KubeHttp {
     context.setDispatcher(pool.dispatcher);
   };
 
+  /** A GET of `request`, authenticated as the kubeconfig says. */
+  const getContext = async (request: KubeRequest): Promise<RequestContext> => {
+    const url = new URL(`${base}${request.path}`);
+    url.search = request.query.toString();
+    const context = new RequestContext(url.toString(), HttpMethod.GET);
+    context.setHeaderParam('Accept', request.accept);
+    await kubeConfig.applySecurityAuthentication(context);
+    return context;
+  };
+
   return {
-    async call(what, call, options) {
-      const deadline = AbortSignal.timeout(options.timeoutMs);
-      const signal = AbortSignal.any([options.signal, deadline]);
-      // A configuration per call: the generated API takes the Accept header and the abort
-      // signal only from middleware, and per-call middleware is typed for the wrong flavour.
-      const configuration = createConfiguration({
-        baseServer: new ServerConfiguration(base, {}),
-        authMethods: { default: kubeConfig },
-        promiseMiddleware: [
-          {
-            pre: (context) => {
-              context.setHeaderParam('Accept', options.accept);
-              context.setSignal(signal);
-              shareConnections(context);
-              return Promise.resolve(context);
-            },
-            post: (context) => Promise.resolve(context),
-          },
-        ],
+    getJson(request, options) {
+      const what = `GET ${request.path}`;
+      return withinDeadline(what, options, async (signal) => {
+        const context = await getContext(request);
+        context.setSignal(signal);
+        shareConnections(context);
+        const response = await send.send(context).toPromise();
+        const text = await response.body.text();
+        if (response.httpStatusCode !== 200) throw new ApiError(what, response.httpStatusCode, statusMessage(response.httpStatusCode, text));
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          throw new ApiError(what, 200, 'the answer is not JSON');
+        }
       });
-      try {
-        if (signal.aborted) throw signal.reason;
-        return await call({
+    },
+
+    call(what, call, options) {
+      return withinDeadline(what, options, (signal) => {
+        // A configuration per call: the generated API takes the Accept header and the abort
+        // signal only from middleware, and per-call middleware is typed for the wrong flavour.
+        const configuration = createConfiguration({
+          baseServer: new ServerConfiguration(base, {}),
+          authMethods: { default: kubeConfig },
+          promiseMiddleware: [
+            {
+              pre: (context) => {
+                context.setHeaderParam('Accept', options.accept);
+                context.setSignal(signal);
+                shareConnections(context);
+                return Promise.resolve(context);
+              },
+              post: (context) => Promise.resolve(context),
+            },
+          ],
+        });
+        return call({
           core: new CoreV1Api(configuration),
           scheduling: new SchedulingV1Api(configuration),
           coordination: new CoordinationV1Api(configuration),
         });
-      } catch (error) {
-        throw apiErrorOf(what, error, {
-          ...(deadline.aborted && !options.signal.aborted ? { timedOutAfterMs: options.timeoutMs } : {}),
-          aborted: options.signal.aborted,
-        });
-      }
+      });
     },
 
     streamLines(request, handlers) {
@@ -198,11 +240,7 @@ export function kubeHttp(kubeConfig: KubeConfig): KubeHttp {
         handlers.onEnd(error);
       };
       const run = async (): Promise<void> => {
-        const url = new URL(`${base}${request.path}`);
-        url.search = request.query.toString();
-        const context = new RequestContext(url.toString(), HttpMethod.GET);
-        context.setHeaderParam('Accept', request.accept);
-        await kubeConfig.applySecurityAuthentication(context);
+        const context = await getContext(request);
         context.setSignal(controller.signal);
         const response = await send.send(context).toPromise();
         if (response.httpStatusCode !== 200) {

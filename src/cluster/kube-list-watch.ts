@@ -5,7 +5,7 @@ import type { ListPage, ListWatch, RejectedObject, WatchEvent } from './list-wat
 import { ApiError } from './list-watch.js';
 import type { WireStatus } from './object-schema.js';
 import { isWireBookmark, isWireStatus, isWireWatchEvent } from './object-schema.js';
-import type { PageQuery, ResourceSpec } from './resources.js';
+import type { ResourceSpec } from './resources.js';
 
 /**
  * Per-page timeout of a list, the answer included: the API server's own limit for a
@@ -26,18 +26,14 @@ function selectors<T>(spec: ResourceSpec<T>, query: URLSearchParams): URLSearchP
   return query;
 }
 
-/**
- * The typed API hands timestamps over as Date objects, while decoding reads objects as
- * the API server spells them; deletionTimestamp is the only timestamp read.
- */
-function asSpelled(item: unknown): unknown {
-  if (typeof item !== 'object' || item === null || !('metadata' in item)) return item;
-  const metadata = item.metadata;
-  if (typeof metadata !== 'object' || metadata === null || !('deletionTimestamp' in metadata)) return item;
-  const stamp = metadata.deletionTimestamp;
-  if (!(stamp instanceof Date)) return item;
-  const spelled = Number.isNaN(stamp.getTime()) ? String(stamp) : stamp.toISOString();
-  return { ...item, metadata: { ...metadata, deletionTimestamp: spelled } };
+/** A list page's items and list metadata as the API server spells them, or undefined when the answer is no list. */
+function listOf(body: unknown): { readonly items: readonly unknown[]; readonly metadata: Readonly<Record<string, unknown>> } | undefined {
+  if (typeof body !== 'object' || body === null || !('items' in body)) return undefined;
+  const { items } = body;
+  const metadata = 'metadata' in body && typeof body.metadata === 'object' && body.metadata !== null ? (body.metadata as Readonly<Record<string, unknown>>) : {};
+  // Go encodes an empty slice as null.
+  if (items === null) return { items: [], metadata };
+  return Array.isArray(items) ? { items, metadata } : undefined;
 }
 
 /** Decodes one watch stream line, or says how the line breaks the watch protocol. */
@@ -82,31 +78,27 @@ export function kubeListWatch<T>(api: KubeHttp, spec: ResourceSpec<T>, options: 
   const timeoutMs = options.pageTimeoutMs ?? LIST_PAGE_TIMEOUT_MS;
   return {
     async list(request, signal) {
-      const query: PageQuery = {
-        ...(spec.fieldSelector === undefined ? {} : { fieldSelector: spec.fieldSelector }),
-        ...(spec.labelSelector === undefined ? {} : { labelSelector: spec.labelSelector }),
-        ...(request.limit === undefined ? {} : { limit: request.limit }),
-        ...(request.continueToken === undefined ? {} : { _continue: request.continueToken }),
-      };
+      const query = selectors(spec, new URLSearchParams());
+      if (request.limit !== undefined) query.set('limit', String(request.limit));
+      if (request.continueToken !== undefined) query.set('continue', request.continueToken);
       const accept = spec.metadataOnly ? METADATA_LIST : JSON_ONLY;
-      const body = await api.call(`GET ${spec.path}`, (apis) => spec.list(apis, query), { accept, signal, timeoutMs });
-      if (body.items === undefined) throw new ApiError(`GET ${spec.path}`, 200, 'the answer is not a list');
+      const list = listOf(await api.getJson({ path: spec.path, query, accept }, { signal, timeoutMs }));
+      if (list === undefined) throw new ApiError(`GET ${spec.path}`, 200, 'the answer is not a list');
       const items: T[] = [];
       const rejected: RejectedObject[] = [];
-      for (const item of body.items ?? []) {
-        const decoded = spec.decode(asSpelled(item));
+      for (const item of list.items) {
+        const decoded = spec.decode(item);
         if (decoded.ok) items.push(decoded.value);
         else rejected.push({ name: nameOf(item), errors: decoded.errors });
       }
-      const next = body.metadata?._continue;
-      const remaining = body.metadata?.remainingItemCount;
+      const { resourceVersion, continue: next, remainingItemCount: remaining } = list.metadata;
       const page: ListPage<T> = {
         items,
         rejected,
-        resourceVersion: body.metadata?.resourceVersion ?? '',
+        resourceVersion: typeof resourceVersion === 'string' ? resourceVersion : '',
         ...(typeof remaining === 'number' && Number.isFinite(remaining) ? { remainingItemCount: remaining } : {}),
       };
-      return next === undefined || next === '' ? page : { ...page, continueToken: next };
+      return typeof next !== 'string' || next === '' ? page : { ...page, continueToken: next };
     },
 
     watch(request, handlers) {

@@ -1,30 +1,9 @@
-import type { V1ListMeta } from '@kubernetes/client-node';
-
 import { MODE_LABEL } from '../admission/policy.js';
 import type { PriorityClassInfo } from '../engine/priority.js';
 import type { PodLike } from '../engine/types.js';
 import type { Decoded } from './convert.js';
 import { decodeNamespace, decodeNode, decodePod, decodePodWithStatus, decodePriorityClass } from './convert.js';
-import type { TypedApis } from './kube-http.js';
 import type { NamespaceEntry, NodeEntry } from './pod-index.js';
-
-/** One page of a list, as the typed API returns it (its items still to be decoded). */
-export interface TypedList {
-  readonly metadata?: V1ListMeta;
-  /**
-   * The typed API does not check what it deserializes: Go encodes an empty slice as
-   * null, and a body that is no list at all leaves the items undefined.
-   */
-  readonly items: readonly unknown[] | null | undefined;
-}
-
-/** The query of one list page. */
-export interface PageQuery {
-  readonly fieldSelector?: string;
-  readonly labelSelector?: string;
-  readonly limit?: number;
-  readonly _continue?: string;
-}
 
 /** One kind of object to list and watch. */
 export interface ResourceSpec<T> {
@@ -34,8 +13,6 @@ export interface ResourceSpec<T> {
   readonly labelSelector?: string;
   /** Ask for PartialObjectMetadata: enough when only names and labels are read. */
   readonly metadataOnly: boolean;
-  /** Lists one page through the typed API. */
-  readonly list: (apis: TypedApis, query: PageQuery) => Promise<TypedList>;
   readonly decode: (value: unknown) => Decoded<T>;
 }
 
@@ -48,7 +25,6 @@ export const PODS: ResourceSpec<PodLike> = {
   path: '/api/v1/pods',
   fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed',
   metadataOnly: false,
-  list: (apis, query) => apis.core.listPodForAllNamespaces(query),
   decode: decodePod,
 };
 
@@ -61,7 +37,6 @@ export const SCAN_PODS: ResourceSpec<PodLike> = {
   path: '/api/v1/pods',
   fieldSelector: 'status.phase!=Succeeded',
   metadataOnly: false,
-  list: (apis, query) => apis.core.listPodForAllNamespaces(query),
   decode: decodePodWithStatus,
 };
 
@@ -74,7 +49,6 @@ export const SCAN_PODS: ResourceSpec<PodLike> = {
 export const NODES: ResourceSpec<NodeEntry> = {
   path: '/api/v1/nodes',
   metadataOnly: false,
-  list: (apis, query) => apis.core.listNode(query),
   decode: decodeNode,
 };
 
@@ -86,7 +60,6 @@ export const NAMESPACES: ResourceSpec<NamespaceEntry> = {
   path: '/api/v1/namespaces',
   labelSelector: MODE_LABEL,
   metadataOnly: true,
-  list: (apis, query) => apis.core.listNamespace(query),
   decode: decodeNamespace,
 };
 
@@ -94,6 +67,5 @@ export const NAMESPACES: ResourceSpec<NamespaceEntry> = {
 export const PRIORITY_CLASSES: ResourceSpec<PriorityClassInfo> = {
   path: '/apis/scheduling.k8s.io/v1/priorityclasses',
   metadataOnly: false,
-  list: (apis, query) => apis.scheduling.listPriorityClass(query),
   decode: decodePriorityClass,
 };

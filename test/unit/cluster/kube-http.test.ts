@@ -56,7 +56,7 @@ beforeEach(() => {
   server.handler = () => undefined;
 });
 
-describe('lists through the typed API', () => {
+describe('lists', () => {
   it('asks for one page of unfinished pods with the kubeconfig token, and decodes it', async () => {
     server.handler = (_req, res) => {
       json(res, 200, { kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '9', continue: 'next' }, items: [wirePod] });
@@ -74,7 +74,8 @@ describe('lists through the typed API', () => {
       rejected: [],
       items: [
         {
-          metadata: { name: 'api', namespace: 'team-a', uid: 'u1', deletionTimestamp: '2026-01-02T03:04:05.000Z' },
+          // As the API server spells it, as a watch event hands it over too.
+          metadata: { name: 'api', namespace: 'team-a', uid: 'u1', deletionTimestamp: '2026-01-02T03:04:05Z' },
           spec: { nodeName: 'worker-1', containers: [{ name: 'web', ports: [{ containerPort: 80, hostPort: 80 }] }] },
           status: { phase: 'Running' },
         },
@@ -111,6 +112,27 @@ describe('lists through the typed API', () => {
       json(res, 200, { metadata: { resourceVersion: '3' }, items: null });
     };
     expect(await kubeListWatch(kubeHttp(kubeConfigFor(port)), NODES).list({}, signal())).toEqual({ resourceVersion: '3', rejected: [], items: [] });
+  });
+
+  it('fails on an answer that is not JSON', async () => {
+    server.handler = (_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end('{"items": [');
+    };
+    expect(await failureOf(kubeListWatch(kubeHttp(kubeConfigFor(port)), NODES).list({}, signal()))).toEqual({
+      status: 200,
+      message: 'GET /api/v1/nodes failed with HTTP 200: the answer is not JSON',
+    });
+  });
+
+  it('fails on an answer whose items are not a list', async () => {
+    server.handler = (_req, res) => {
+      json(res, 200, { metadata: { resourceVersion: '3' }, items: { a: 1 } });
+    };
+    expect(await failureOf(kubeListWatch(kubeHttp(kubeConfigFor(port)), NODES).list({}, signal()))).toEqual({
+      status: 200,
+      message: 'GET /api/v1/nodes failed with HTTP 200: the answer is not a list',
+    });
   });
 
   it('fails on an answer that is not a list', async () => {
@@ -150,7 +172,7 @@ describe('lists through the typed API', () => {
       `<html>${'x'.repeat(194)}`,
     ],
     [
-      'the status name where client-node keeps no body (401)',
+      'the message of a 401',
       (_req, res) => {
         json(res, 401, status(401, 'Unauthorized', 'Unauthorized'));
       },

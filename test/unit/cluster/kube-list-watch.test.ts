@@ -10,8 +10,7 @@ import type { PodLike } from '../../../src/engine/types.js';
 
 /**
  * A KubeHttp whose streams the test drives line by line, to check how watch lines are
- * decoded. Lists go through the typed API and are tested against a local server in
- * kube-http.test.ts.
+ * decoded. Lists are tested against a local server in kube-http.test.ts.
  */
 class FakeHttp implements KubeHttp {
   readonly requests: KubeRequest[] = [];
@@ -19,6 +18,10 @@ class FakeHttp implements KubeHttp {
 
   call(): Promise<never> {
     return Promise.reject(new Error('the watch tests make no typed calls'));
+  }
+
+  getJson(): Promise<never> {
+    return Promise.reject(new Error('the watch tests list nothing'));
   }
 
   streamLines(request: KubeRequest, handlers: LineHandlers): { abort(): void } {
