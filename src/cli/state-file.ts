@@ -1,11 +1,11 @@
 import type { NamespaceModes } from '../admission/policy.js';
 import type { PodIndex, PodPresence } from '../cluster/pod-index.js';
 import type { ClusterScan } from '../cluster/scan.js';
-import { scanOfObjects } from '../cluster/scan.js';
+import { scanOfEach } from '../cluster/scan.js';
 import type { SnapshotProblem } from '../cluster/snapshot.js';
-import { indexFromObjects } from '../cluster/snapshot.js';
-import type { Origin } from '../manifests/documents.js';
-import { originText, parseStateDocuments } from '../manifests/documents.js';
+import { indexFromEach } from '../cluster/snapshot.js';
+import type { ManifestError, Origin, RawObject } from '../manifests/documents.js';
+import { originText, stateObjects } from '../manifests/documents.js';
 import type { PortView } from '../engine/view.js';
 import { InputTooLargeError } from '../yaml/bounded.js';
 import { errorText } from './exit.js';
@@ -111,25 +111,33 @@ function problemText(p: SnapshotProblem, origins: readonly Origin[]): string {
  * for stateFromText.
  */
 export function scanFromText(text: string, file: string): { readonly ok: true; readonly scan: ClusterScan } | ReadFailure {
-  const documents = parseStateDocuments(text, file);
-  if (documents.errors.length > 0) {
-    return { ok: false, errors: documents.errors.map((e) => `${originText(e.origin)}: ${e.message}`) };
-  }
-  const origins = documents.objects.map((o) => o.origin);
-  const result = scanOfObjects(documents.objects.map((o) => o.value));
+  const documents = stateObjects(text, file);
+  if (documents.errors.length > 0) return { ok: false, errors: documents.errors.map(errorLine) };
+  const origins: Origin[] = [];
+  const result = scanOfEach(valuesOf(documents.objects, origins));
   if (result.ok) return result;
   return { ok: false, errors: result.error.problems.map((p) => problemText(p, origins)) };
+}
+
+function errorLine(e: ManifestError): string {
+  return `${originText(e.origin)}: ${e.message}`;
+}
+
+/** The objects' values, one at a time, noting each one's origin in `origins` as it passes. */
+function* valuesOf(objects: Iterable<RawObject>, origins: Origin[]): Generator {
+  for (const o of objects) {
+    origins.push(o.origin);
+    yield o.value;
+  }
 }
 
 /** The index behind stateFromText, for the server, which also needs its sizes. */
 export function indexFromText(text: string, file: string): { readonly ok: true; readonly index: PodIndex } | ReadFailure {
   if (Buffer.byteLength(text) > MAX_STATE_BYTES) return { ok: false, errors: [readStateError(file, new InputTooLargeError(MAX_STATE_BYTES))] };
-  const documents = parseStateDocuments(text, file);
-  if (documents.errors.length > 0) {
-    return { ok: false, errors: documents.errors.map((e) => `${originText(e.origin)}: ${e.message}`) };
-  }
-  const origins = documents.objects.map((o) => o.origin);
-  const result = indexFromObjects(documents.objects.map((o) => o.value));
+  const documents = stateObjects(text, file);
+  if (documents.errors.length > 0) return { ok: false, errors: documents.errors.map(errorLine) };
+  const origins: Origin[] = [];
+  const result = indexFromEach(valuesOf(documents.objects, origins));
   if (result.ok) return { ok: true, index: result.index };
   return {
     ok: false,

@@ -11,7 +11,7 @@ import type { RejectedObject } from './list-watch.js';
 import type { NodeEntry } from './pod-index.js';
 import { PodIndex } from './pod-index.js';
 import type { SnapshotResult } from './snapshot.js';
-import { indexFromObjects } from './snapshot.js';
+import { indexFromEach, indexFromObjects } from './snapshot.js';
 
 /** What a scan found. */
 export interface ClusterScan {
@@ -80,8 +80,19 @@ export class ScanBuilder {
  * A ClusterScan of parsed cluster-state objects (`kubectl get pods,nodes -A -o yaml`);
  * unusable items fail it with every problem, as for `check --state`.
  */
-export function scanOfObjects(input: unknown): { readonly ok: true; readonly scan: ClusterScan } | Extract<SnapshotResult, { ok: false }> {
-  const result = indexFromObjects(input, decodePodWithStatus);
+export function scanOfObjects(input: unknown): ScanResult {
+  return scanOfSnapshot(indexFromObjects(input, decodePodWithStatus));
+}
+
+/** scanOfObjects of an array of values read one at a time (indexFromEach). */
+export function scanOfEach(values: Iterable<unknown>): ScanResult {
+  return scanOfSnapshot(indexFromEach(values, decodePodWithStatus));
+}
+
+/** A scan, or the problems of the state it would be made from. */
+export type ScanResult = { readonly ok: true; readonly scan: ClusterScan } | Extract<SnapshotResult, { ok: false }>;
+
+function scanOfSnapshot(result: SnapshotResult): ScanResult {
   if (!result.ok) return result;
   const builder = new ScanBuilder(result.nodes);
   builder.addPods(result.pods);

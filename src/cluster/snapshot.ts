@@ -67,22 +67,24 @@ function stringField(value: object, field: string): string | undefined {
   return typeof found === 'string' ? found : undefined;
 }
 
-/** Every object in `input`, with arrays and `List`s (and `PodList`, ...) opened up, however nested. */
-function flatten(input: unknown): Located[] {
-  const out: Located[] = [];
-  const visit = (value: unknown, at: string): void => {
-    if (Array.isArray(value)) {
-      value.forEach((item: unknown, i) => {
-        visit(item, `${at}[${i}]`);
-      });
-      return;
-    }
-    const list = openList(value);
-    if (list.kind === 'list') visit(list.items, at === '' ? 'items' : `${at}.items`);
-    else out.push({ at: at === '' ? 'object' : at, value, ...(list.kind === 'broken' ? { problem: list.problem } : {}) });
-  };
-  visit(input, '');
-  return out;
+/** Every object in `value`, with arrays and `List`s (and `PodList`, ...) opened up, however nested; `at` locates `value`. */
+function* flatten(value: unknown, at: string): Generator<Located> {
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) yield* flatten(item, `${at}[${i}]`);
+    return;
+  }
+  const list = openList(value);
+  if (list.kind === 'list') yield* flatten(list.items, at === '' ? 'items' : `${at}.items`);
+  else yield { at: at === '' ? 'object' : at, value, ...(list.kind === 'broken' ? { problem: list.problem } : {}) };
+}
+
+/** flatten of a sequence read one value at a time: the values are located as an array's items. */
+function* flattenEach(values: Iterable<unknown>): Generator<Located> {
+  let i = 0;
+  for (const value of values) {
+    yield* flatten(value, `[${i}]`);
+    i++;
+  }
 }
 
 /**
@@ -92,6 +94,18 @@ function flatten(input: unknown): Located[] {
  * `decode` (decodePodWithStatus when their status details are wanted), and returned too.
  */
 export function indexFromObjects(input: unknown, decode: (value: unknown) => Decoded<PodLike> = decodePod): SnapshotResult {
+  return indexOfLocated(flatten(input, ''), decode);
+}
+
+/**
+ * indexFromObjects of the array `values` would be, its values read one at a time (and
+ * located alike, `[i]`): nothing of a value is kept but what the index keeps of it.
+ */
+export function indexFromEach(values: Iterable<unknown>, decode: (value: unknown) => Decoded<PodLike> = decodePod): SnapshotResult {
+  return indexOfLocated(flattenEach(values), decode);
+}
+
+function indexOfLocated(located: Iterable<Located>, decode: (value: unknown) => Decoded<PodLike>): SnapshotResult {
   const pods: PodLike[] = [];
   const nodes: NodeEntry[] = [];
   const namespaces: NamespaceEntry[] = [];
@@ -114,7 +128,7 @@ export function indexFromObjects(input: unknown, decode: (value: unknown) => Dec
     into.push(decoded.value);
   };
 
-  for (const item of flatten(input)) {
+  for (const item of located) {
     if (typeof item.value !== 'object' || item.value === null || Array.isArray(item.value)) {
       problems.push({ at: item.at, kind: undefined, name: '(unnamed)', errors: ['is not an object'] });
       continue;

@@ -3,6 +3,7 @@ import type { YamlLimits } from '../yaml/bounded.js';
 import { DEFAULT_YAML_LIMITS, HPG_ERR_INPUT_LIMIT, jsonDepthProblem, parseYamlWithin } from '../yaml/bounded.js';
 
 import { describeValue, isMapping, openList } from '../admission/lists.js';
+import { splitJsonList } from './json-list.js';
 
 /**
  * Multi-document YAML or JSON (JSON is YAML) into plain objects, as `kubectl apply -f`
@@ -129,4 +130,62 @@ export function parseStateDocuments(text: string, file: string): Documents {
   const errors: ManifestError[] = [];
   objectsOf(value, { file, document: 1 }, objects, errors);
   return { objects, errors };
+}
+
+/** The objects of a cluster-state text, possibly read one at a time as they are iterated. */
+export interface StateObjects {
+  /** Iterate once: a large JSON list is parsed item by item as the iteration goes. */
+  readonly objects: Iterable<RawObject>;
+  readonly errors: readonly ManifestError[];
+}
+
+/**
+ * parseStateDocuments, for a JSON list (what `kubectl get -o json` writes) without ever
+ * holding every item's parse tree at once: each item is parsed when the iteration reaches
+ * it, after one pass that checked them all, so what a caller keeps of an item is all that
+ * stays of it. For the 14 MB state of the benchmarks that is the difference between a
+ * start-up that holds the whole tree and one that holds the index (docs/benchmarks.md).
+ * Any other text, and a list this reading does not take apart, is read by
+ * parseStateDocuments; either way the objects, errors and origins are the same.
+ */
+export function stateObjects(text: string, file: string): StateObjects {
+  return itemByItem(text, file) ?? parseStateDocuments(text, file);
+}
+
+function itemByItem(text: string, file: string): StateObjects | undefined {
+  const split = splitJsonList(text);
+  if (split === undefined || jsonDepthProblem(text) !== undefined) return undefined;
+  let head: unknown;
+  try {
+    head = JSON.parse(split.head);
+  } catch {
+    return undefined;
+  }
+  if (!isMapping(head) || openList(head).kind !== 'list') return undefined;
+  const list = head;
+  /** An item as openList hands it over: a typed list's items get the kind and apiVersion they lack. */
+  const itemOf = (value: unknown): unknown => {
+    const opened = openList({ ...list, items: [value] });
+    return opened.kind === 'list' ? opened.items[0] : value;
+  };
+  const errors: ManifestError[] = [];
+  for (const [i, [start, end]] of split.items.entries()) {
+    let value: unknown;
+    try {
+      value = JSON.parse(text.slice(start, end));
+    } catch {
+      return undefined;
+    }
+    if (!isMapping(value)) {
+      errors.push({ code: HPG_ERR_MANIFEST_NOT_OBJECT, origin: { file, document: 1, item: i + 1 }, message: `expected a Kubernetes object, not ${describeValue(value)}` });
+    }
+  }
+  const spans = split.items;
+  function* objects(): Generator<RawObject> {
+    for (const [i, [start, end]] of spans.entries()) {
+      const value = itemOf(JSON.parse(text.slice(start, end)));
+      if (isMapping(value)) yield { origin: { file, document: 1, item: i + 1 }, value };
+    }
+  }
+  return { objects: objects(), errors };
 }

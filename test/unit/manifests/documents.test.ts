@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 
-import { originText, parseDocuments, parseStateDocuments } from '../../../src/manifests/documents.js';
+import type { Documents } from '../../../src/manifests/documents.js';
+import { originText, parseDocuments, parseStateDocuments, stateObjects } from '../../../src/manifests/documents.js';
 
 const POD = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers: [{name: c}]\n';
 
@@ -121,6 +122,39 @@ describe('parseStateDocuments', () => {
       fc.property(fc.dictionary(fc.string(), fc.jsonValue()), (value) => {
         const text = JSON.stringify(value);
         expect(parseStateDocuments(text, 's.json')).toEqual(parseDocuments(text, 's.json'));
+      }),
+    );
+  });
+});
+
+describe('stateObjects', () => {
+  /** stateObjects with its objects read out, to compare with parseStateDocuments. */
+  const read = (text: string): Documents => {
+    const { objects, errors } = stateObjects(text, 's.json');
+    return { objects: [...objects], errors };
+  };
+  const pod = (name: string): object => ({ kind: 'Pod', metadata: { name, namespace: 'a' }, spec: { containers: [{ name: 'c' }] } });
+  const cases: readonly [string, string][] = [
+    ['a kubectl JSON list', JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [pod('a'), pod('b')], metadata: { resourceVersion: '' } })],
+    ['a typed list, whose items lack their kind', JSON.stringify({ apiVersion: 'v1', kind: 'PodList', items: [{ metadata: { name: 'a' } }, { kind: 'Pod', metadata: { name: 'b' } }] })],
+    ['a list with items that are not objects', JSON.stringify({ kind: 'List', items: [pod('a'), 'text', 3, null, [pod('b')]] })],
+    ['a list inside a list', JSON.stringify({ kind: 'List', items: [{ kind: 'List', items: [pod('a')] }, pod('b')] })],
+    ['a list broken off', JSON.stringify({ kind: 'List', items: [pod('a')] }).slice(0, -3)],
+    ['an item that is not JSON', '{"kind":"List","items":[{"kind":"Pod"}, {"kind": Pod}]}'],
+    ['a list nested past the depth limit', `{"kind":"List","items":[${'['.repeat(300)}${']'.repeat(300)}]}`],
+    ['an object with items that is no list', '{"kind":"Pod","items":[{"kind":"Pod"}]}'],
+    ['a List whose items are named twice', '{"kind":"List","items":[{"kind":"Pod"}],"items":[{"kind":"Node"}]}'],
+    ['YAML', 'kind: List\nitems:\n- kind: Pod\n'],
+  ];
+  it.each(cases)('reads %s as parseStateDocuments does', (_name, text) => {
+    expect(read(text)).toEqual(parseStateDocuments(text, 's.json'));
+  });
+
+  it('reads any JSON list as parseStateDocuments does', () => {
+    fc.assert(
+      fc.property(fc.constantFrom('List', 'PodList', 'Pod'), fc.array(fc.oneof(fc.jsonValue(), fc.dictionary(fc.string(), fc.jsonValue()))), (kind, items) => {
+        const text = JSON.stringify({ apiVersion: 'v1', kind, items });
+        expect(read(text)).toEqual(parseStateDocuments(text, 's.json'));
       }),
     );
   });
