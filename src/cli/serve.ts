@@ -10,9 +10,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 
 import type { NamespaceModes, Policy } from '../admission/policy.js';
 import { responderFor } from '../admission/respond.js';
-import { loadKubeConfig } from '../cluster/kube-config.js';
 import type { EventsApi } from '../cluster/live-cluster.js';
-import { eventsApiOf, liveCluster } from '../cluster/live-cluster.js';
 import type { ClusterReservations, ReservationEvents } from '../cluster/cluster-reservations.js';
 import type { InformerEvents } from '../cluster/informer-events.js';
 import type { PodIndex } from '../cluster/pod-index.js';
@@ -93,7 +91,14 @@ function snapshotSide(config: Config & { clusterState: string }, logger: Logger)
   return { index, view, synced: () => true, start: () => undefined, stop: () => Promise.resolve() };
 }
 
-function liveSide(config: Config, events: InformerEvents, reservationEvents: ReservationEvents, logger: Logger): ClusterSide {
+/**
+ * The side that watches the cluster. Its modules, and client-node with them (about 85 MiB
+ * of resident memory once loaded), are loaded only here: a server on a static cluster
+ * state never talks to an API server.
+ */
+async function liveSide(config: Config, events: InformerEvents, reservationEvents: ReservationEvents, logger: Logger): Promise<ClusterSide> {
+  const { loadKubeConfig } = await import('../cluster/kube-config.js');
+  const { eventsApiOf, liveCluster } = await import('../cluster/live-cluster.js');
   const kubeConfig = loadKubeConfig(config.kubeconfig === undefined ? {} : { path: config.kubeconfig });
   const { namespace, timeoutMilliseconds } = config.reservations;
   const cluster = liveCluster(
@@ -183,7 +188,7 @@ export async function runServe(config: Config): Promise<void> {
   };
   const cluster =
     config.clusterState === undefined
-      ? liveSide(config, events, reservationEvents, logger)
+      ? await liveSide(config, events, reservationEvents, logger)
       : snapshotSide({ ...config, clusterState: config.clusterState }, logger);
   const metrics = createMetrics(registry, {
     pods: () => cluster.index.size().pods,
