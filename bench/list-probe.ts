@@ -1,6 +1,6 @@
 /**
  * The pod list alone, in a fresh process, two ways into the real PodIndex: the paginated
- * list the informer uses (500 a page, each page indexed as it arrives), or a streaming
+ * list the informer uses (INFORMER_PAGE_SIZE a page, each page indexed as it arrives), or a streaming
  * initial list (a watch with sendInitialEvents=true, which kube-apiserver serves as
  * ADDED events ending with a bookmark marked k8s.io/initial-events-end). Prints one JSON
  * line: how long it took, the longest event-loop stall, peak and steady heap.
@@ -10,6 +10,7 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 
 import { decodePod } from '../src/cluster/convert.js';
+import { INFORMER_PAGE_SIZE } from '../src/cluster/informer.js';
 import { loadKubeConfig } from '../src/cluster/kube-config.js';
 import { kubeHttp } from '../src/cluster/kube-http.js';
 import { kubeListWatch } from '../src/cluster/kube-list-watch.js';
@@ -35,7 +36,7 @@ async function paginated(kubeconfig: string, index: PodIndex): Promise<number> {
   const api = kubeHttp(loadKubeConfig({ path: kubeconfig }));
   const relist = index.relistPods();
   let count = 0;
-  await forEachPage('pods', kubeListWatch(api, PODS), 500, new AbortController().signal, silent, {
+  await forEachPage('pods', kubeListWatch(api, PODS), INFORMER_PAGE_SIZE, new AbortController().signal, silent, {
     async page({ items }) {
       count += items.length;
       for (let start = 0; start < items.length; start += RELIST_CHUNK) {

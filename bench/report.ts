@@ -17,7 +17,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { median } from './lib/stats.js';
-import type { ApiCell, ApiResult, EngineResult, HostileResult, HttpResult, HttpTarget, MemoryResult, ReservationCell, ReservationResult, SyncResult } from './lib/results.js';
+import { INFORMER_PAGE_SIZE } from '../src/cluster/informer.js';
+import type { ApiCell, ApiResult, EngineResult, HostileResult, HttpResult, HttpTarget, ListWay, MemoryResult, ReservationCell, ReservationResult, SyncResult } from './lib/results.js';
 
 /** A result file of this run, written moments ago by the benchmark's own programs (results.ts types them). */
 function load(dir: string, name: string): unknown {
@@ -164,6 +165,8 @@ function syncSection(sync: SyncResult, v: Map<string, string>): string {
     `${sig(r.stallMaxMs, 3)} ms (worst ${sig(r.stallMaxWorstMs, 3)} ms)`,
     `${sig(r.stallP99Ms, 3)} ms`,
     `${n(r.heapPeakMB)} MiB`,
+    `${n(r.heapSteadyMB)} MiB`,
+    `${sig(r.heapPeakMB / r.heapSteadyMB, 2)}×`,
     `${n(r.createdPerSecond)}/s`,
   ]);
   for (const r of sync.results) {
@@ -177,6 +180,8 @@ function syncSection(sync: SyncResult, v: Map<string, string>): string {
   v.set('sync.largest.stall', sig(last?.stallMaxMs ?? Number.NaN, 3));
   v.set('sync.largest.stallWorst', sig(last?.stallMaxWorstMs ?? Number.NaN, 3));
   v.set('sync.largest.heap', n(last?.heapPeakMB ?? Number.NaN));
+  v.set('sync.largest.steady', n(last?.heapSteadyMB ?? Number.NaN));
+  v.set('sync.largest.peakToSteady', sig((last?.heapPeakMB ?? Number.NaN) / (last?.heapSteadyMB ?? Number.NaN), 2));
   v.set('sync.largest.stallP99', sig(last?.stallP99Ms ?? Number.NaN, 2));
   const lowered = sync.lowered;
   const note =
@@ -187,9 +192,33 @@ function syncSection(sync: SyncResult, v: Map<string, string>): string {
   v.set('sync.largest.rss', n(last?.syncMaxRssMB ?? Number.NaN));
   return (
     table(
-      ['pods in the cluster (1 in 10 with a hostPort)', 'pods indexed', 'initial sync (median)', 'longest event-loop stall during sync (median)', 'event-loop delay p99', 'peak heap', 'pods created at'],
+      ['pods in the cluster (1 in 10 with a hostPort)', 'pods indexed', 'initial sync (median)', 'longest event-loop stall during sync (median)', 'event-loop delay p99', 'peak heap', 'steady heap', 'peak / steady', 'pods created at'],
       rows,
     ) + note
+  );
+}
+
+/** The paginated list against a streaming initial list (section 2a). */
+function listsSection(sync: SyncResult, v: Map<string, string>): string {
+  const lists = sync.lists;
+  if (lists === null) throw new Error('sync.json has no list comparison');
+  const row = (name: string, w: ListWay): string[] => [
+    name,
+    `${sig(w.listMs / 1000, 3)} s`,
+    `${sig(w.stallMaxMs, 3)} ms`,
+    `${sig(w.stallP99Ms, 3)} ms`,
+    `${n(w.heapPeakMB)} MiB`,
+    `${n(w.heapSteadyMB)} MiB`,
+  ];
+  const { paginated: p, streaming: s } = lists;
+  v.set('lists.pods', n(lists.pods));
+  v.set('lists.runs', String(lists.runs));
+  v.set('lists.timeRatio', `${sig(s.listMs / p.listMs, 2)}×`);
+  v.set('lists.stallRatio', `${sig(s.stallMaxMs / p.stallMaxMs, 2)}×`);
+  v.set('lists.heapRatio', `${sig(s.heapPeakMB / p.heapPeakMB, 2)}×`);
+  return table(
+    ['the pod list, into the index', 'time (median)', 'longest stall', 'event-loop delay p99', 'peak heap', 'steady heap'],
+    [row(`paginated, ${INFORMER_PAGE_SIZE} a page (what the informer does)`, p), row('streaming initial list (`sendInitialEvents=true`)', s)],
   );
 }
 
@@ -405,7 +434,7 @@ const SECTIONS: readonly { readonly name: string; readonly file: string; readonl
   { name: 'http', file: 'http.json', prefixes: ['http.', 'opa.', 'check.'] },
   { name: 'apiserver', file: 'apiserver.json', prefixes: ['api.'] },
   { name: 'reservations', file: 'reservations.json', prefixes: ['res.'] },
-  { name: 'sync', file: 'sync.json', prefixes: ['sync.', 'scan.'] },
+  { name: 'sync', file: 'sync.json', prefixes: ['sync.', 'scan.', 'lists.'] },
 ];
 
 /** failed.txt: one `section reason` line per section that failed (an exit status, or `cluster-up`). */
@@ -458,6 +487,7 @@ function main(): void {
     sync: (raw) => {
       v.set('sync.table', syncSection(raw as SyncResult, v));
       v.set('scan.table', scanSection(raw as SyncResult, v));
+      v.set('lists.table', listsSection(raw as SyncResult, v));
     },
     http: (raw) => v.set('http.table', httpSection(raw as HttpResult, v)),
     apiserver: (raw) => v.set('api.table', apiserverSection(raw as ApiResult, v)),

@@ -25,7 +25,7 @@ import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
 
 import { createNamespace, deleteNamespace, kubeClient, pool, unlessGone, withRetry } from './lib/kube.js';
-import type { SyncResult, SyncRow } from './lib/results.js';
+import type { ListComparison, ListWay, SyncResult, SyncRow } from './lib/results.js';
 import { median } from './lib/stats.js';
 import { apiPod } from './lib/api-pod.js';
 
@@ -42,6 +42,7 @@ interface Probe {
   readonly indexedPods: number;
   readonly nodes: number;
   readonly heapPeakMB: number;
+  readonly heapSteadyMB: number;
   readonly rssMB: number;
   /** The process's peak resident set, from GNU time. */
   readonly maxRssMB: number;
@@ -76,6 +77,46 @@ async function probe(kubeconfig: string): Promise<Probe> {
   const parsed: unknown = JSON.parse(stdout.trim());
   if (!isProbe(parsed)) throw new Error(`sync-probe printed ${stdout}`);
   return { ...parsed, maxRssMB };
+}
+
+/** What list-probe.ts prints for one way of listing. */
+interface ListRun extends ListWay {
+  readonly how: 'paginated' | 'streaming';
+  readonly indexedPods: number;
+}
+
+function isListRun(value: unknown): value is ListRun {
+  return typeof value === 'object' && value !== null && 'listMs' in value && typeof value.listMs === 'number' && 'how' in value;
+}
+
+async function listRun(kubeconfig: string, how: 'paginated' | 'streaming'): Promise<ListRun> {
+  const { stdout } = await run(process.execPath, ['--expose-gc', path.join(here, 'list-probe.js'), kubeconfig, how], { maxBuffer: 1 << 20 });
+  const parsed: unknown = JSON.parse(stdout.trim());
+  if (!isListRun(parsed)) throw new Error(`list-probe printed ${stdout}`);
+  return parsed;
+}
+
+/**
+ * The pod list alone, paginated as the informer lists it and as a streaming initial list
+ * (a watch with sendInitialEvents=true), `reps` times each, alternated on one cluster.
+ */
+async function compareLists(kubeconfig: string, pods: number, reps: number): Promise<ListComparison> {
+  const runs: ListRun[] = [];
+  for (let r = 0; r < reps; r++) {
+    for (const how of ['paginated', 'streaming'] as const) runs.push(await listRun(kubeconfig, how));
+  }
+  const way = (how: 'paginated' | 'streaming'): ListWay => {
+    const mine = runs.filter((x) => x.how === how);
+    if (mine.some((x) => x.indexedPods !== mine[0]?.indexedPods)) throw new Error(`the ${how} lists indexed different numbers of pods: ${JSON.stringify(mine)}`);
+    return {
+      listMs: median(mine.map((x) => x.listMs)),
+      stallMaxMs: median(mine.map((x) => x.stallMaxMs)),
+      stallP99Ms: median(mine.map((x) => x.stallP99Ms)),
+      heapPeakMB: median(mine.map((x) => x.heapPeakMB)),
+      heapSteadyMB: median(mine.map((x) => x.heapSteadyMB)),
+    };
+  };
+  return { pods, runs: reps, paginated: way('paginated'), streaming: way('streaming'), samples: runs };
 }
 
 /** What scan-probe.ts prints: one scan measured from the inside. */
@@ -147,6 +188,7 @@ async function main(): Promise<void> {
   let createMs = 0;
   let rate = Number.NaN;
   const lowered: { from: number; to: number; createdPerSecond: number }[] = [];
+  let lists: ListComparison | null = null;
   await createNamespace(kube, namespace);
   try {
     for (const requested of sizes) {
@@ -189,6 +231,7 @@ async function main(): Promise<void> {
         stallMaxWorstMs: Math.max(...probes.map((p) => p.stallMaxMs)),
         stallP99Ms: median(probes.map((p) => p.stallP99Ms)),
         heapPeakMB: median(probes.map((p) => p.heapPeakMB)),
+        heapSteadyMB: median(probes.map((p) => p.heapSteadyMB)),
         syncMaxRssMB: median(probes.map((p) => p.maxRssMB)),
         indexedPods: probes[0]?.indexedPods ?? 0,
         scanMs: median(scans.map((sc) => sc.ms)),
@@ -205,6 +248,8 @@ async function main(): Promise<void> {
         scanProbes,
       });
     }
+    process.stderr.write(`[sync] ${created} pods: the paginated list against a streaming initial list, ${reps} times each\n`);
+    lists = await compareLists(kubeconfig, created, reps);
   } finally {
     const start = performance.now();
     if (values.cleanup === 'none') {
@@ -220,7 +265,7 @@ async function main(): Promise<void> {
       await kube.close();
     }
   }
-  const result: SyncResult = { reps, requestedSizes: sizes, lowered, results, deleteSeconds: Number.isNaN(deleteSeconds) ? null : deleteSeconds };
+  const result: SyncResult = { reps, requestedSizes: sizes, lowered, results, deleteSeconds: Number.isNaN(deleteSeconds) ? null : deleteSeconds, lists };
   writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
 }
 

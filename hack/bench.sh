@@ -14,7 +14,8 @@
 #   6. reservations pinned host-port pods and pods without host ports through kube-apiserver,
 #                  reserved in the process vs. as Leases every replica sees; Lease calls
 #                  per pod, and the time until the sweeps have removed every Lease
-#   2b. sync       initial sync of 10,000 and 50,000 pods from kube-apiserver, and
+#   2b. sync       initial sync of 10,000, 50,000 and 150,000 pods from kube-apiserver, the
+#                  paginated list against a streaming initial list, and
 #                  `hostport-guard scan` of the same cluster (time and peak RSS)
 #
 # The API-server parts run on a control plane of their own (hack/cluster-up.sh with its
@@ -29,7 +30,10 @@
 #                             BASE+257, scheduler BASE+259 (default 16000); a port that is taken
 #                             is replaced by a free one, chosen before the first section runs
 #   HPG_BENCH_REAL_NODES      real nodes in the bench cluster (default 0: no section needs them)
-#   HPG_BENCH_SYNC_SIZES      pods for the sync benchmark (default 10000,50000)
+#   HPG_BENCH_SYNC_SIZES      pods for the sync benchmark (default 10000,50000,150000; 150,000
+#                             is the cluster the engine benchmark models)
+#   HPG_BENCH_SYNC_BUDGET     seconds all pod creates of the sync benchmark may take (default
+#                             600); a size that would not fit is lowered, and the report says so
 #   HPG_BENCH_SECTIONS        the sections to run (default: all of engine, hostile, memory,
 #                             http, apiserver, reservations, sync); with fewer, docs/benchmarks.md is left alone and the report, with the
 #                             other sections marked as not run, goes to the results dir
@@ -169,7 +173,7 @@ else
   HTTP_ARGS=()
   API_ARGS=()
   RES_ARGS=()
-  SYNC_ARGS=(--sizes "${HPG_BENCH_SYNC_SIZES:-10000,50000}")
+  SYNC_ARGS=(--sizes "${HPG_BENCH_SYNC_SIZES:-10000,50000,150000}" --create-budget "${HPG_BENCH_SYNC_BUDGET:-600}")
 fi
 
 # --------------------------------------------------- without a cluster

@@ -46,6 +46,8 @@ export interface SyncRow {
   readonly stallMaxWorstMs: number;
   readonly stallP99Ms: number;
   readonly heapPeakMB: number;
+  /** heapUsed once the sync is done and a forced collection ran (what the index keeps), median. */
+  readonly heapSteadyMB: number;
   /** Peak RSS of the syncing process (GNU time), median. */
   readonly syncMaxRssMB: number;
   readonly indexedPods: number;
@@ -79,6 +81,26 @@ export interface SyncResult {
   readonly lowered: readonly { readonly from: number; readonly to: number; readonly createdPerSecond: number }[];
   readonly results: readonly SyncRow[];
   readonly deleteSeconds: number | null;
+  /** The pod list alone at the largest size, paginated as the informer lists and as a streaming initial list. */
+  readonly lists: ListComparison | null;
+}
+
+/** One way of listing the pods into the index (list-probe.ts): medians over the runs. */
+export interface ListWay {
+  readonly listMs: number;
+  readonly stallMaxMs: number;
+  readonly stallP99Ms: number;
+  readonly heapPeakMB: number;
+  readonly heapSteadyMB: number;
+}
+
+/** The paginated list against a streaming initial list, alternated on one cluster. */
+export interface ListComparison {
+  readonly pods: number;
+  readonly runs: number;
+  readonly paginated: ListWay;
+  readonly streaming: ListWay;
+  readonly samples: readonly unknown[];
 }
 
 /** One target's medians in http.json. */
