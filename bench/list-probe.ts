@@ -7,8 +7,6 @@
  *
  * Usage: node --expose-gc list-probe.js KUBECONFIG paginated|streaming
  */
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-
 import { decodePod } from '../src/cluster/convert.js';
 import { INFORMER_PAGE_SIZE } from '../src/cluster/informer.js';
 import { loadKubeConfig } from '../src/cluster/kube-config.js';
@@ -21,6 +19,7 @@ import { RELIST_CHUNK } from '../src/cluster/reflector.js';
 import { PODS } from '../src/cluster/resources.js';
 import { nextTurn } from '../src/cluster/timers.js';
 import type { PodLike } from '../src/engine/types.js';
+import { watched } from './lib/watched.js';
 
 const silent: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -101,30 +100,17 @@ async function main(): Promise<void> {
   const [kubeconfig, how] = process.argv.slice(2);
   if (kubeconfig === undefined || (how !== 'paginated' && how !== 'streaming')) throw new Error('usage: list-probe.js KUBECONFIG paginated|streaming');
   const index = new PodIndex();
-  const delay = monitorEventLoopDelay({ resolution: 1 });
-  let heapPeak = process.memoryUsage().heapUsed;
-  const sampler = setInterval(() => {
-    heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
-  }, 20);
-  delay.enable();
-  const start = performance.now();
-  const listed = how === 'paginated' ? await paginated(kubeconfig, index) : await streaming(kubeconfig, index);
-  const listMs = performance.now() - start;
-  delay.disable();
-  clearInterval(sampler);
-  heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
-  const gc = (globalThis as { gc?: () => void }).gc;
-  gc?.();
+  const run = await watched(() => (how === 'paginated' ? paginated(kubeconfig, index) : streaming(kubeconfig, index)));
   process.stdout.write(
     `${JSON.stringify({
       how,
-      listed,
+      listed: run.value,
       indexedPods: index.size().pods,
-      listMs,
-      stallMaxMs: delay.max / 1e6,
-      stallP99Ms: delay.percentile(99) / 1e6,
-      heapPeakMB: heapPeak / 2 ** 20,
-      heapSteadyMB: gc === undefined ? null : process.memoryUsage().heapUsed / 2 ** 20,
+      listMs: run.ms,
+      stallMaxMs: run.stallMaxMs,
+      stallP99Ms: run.stallP99Ms,
+      heapPeakMB: run.heapPeakMB,
+      heapSteadyMB: run.heapSteadyMB,
     })}\n`,
   );
   process.exit(0);

@@ -6,12 +6,11 @@
  *
  * Usage: node sync-probe.js KUBECONFIG
  */
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-
 import { loadKubeConfig } from '../src/cluster/kube-config.js';
 import { liveCluster } from '../src/cluster/live-cluster.js';
 import type { Logger } from '../src/cluster/logger.js';
 import { DEFAULTS } from '../src/config/settings.js';
+import { watched } from './lib/watched.js';
 
 const silent: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -23,34 +22,22 @@ async function main(): Promise<void> {
     { logger: silent },
     { reservationTtlMs: DEFAULTS.reservationTtlSeconds * 1000, watchdogMs: DEFAULTS.watch.staleAfterSeconds * 1000 },
   );
-  const delay = monitorEventLoopDelay({ resolution: 1 });
-  let heapPeak = process.memoryUsage().heapUsed;
-  const sampler = setInterval(() => {
-    heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
-  }, 20);
-  delay.enable();
-  const start = performance.now();
-  cluster.informer.start();
-  await cluster.informer.whenSynced();
-  const syncMs = performance.now() - start;
-  delay.disable();
-  clearInterval(sampler);
-  heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
+  const run = await watched(async () => {
+    cluster.informer.start();
+    await cluster.informer.whenSynced();
+  });
   const size = cluster.index.size();
-  // The heap the index settles at, once the list's garbage is collected (with --expose-gc).
-  const gc = (globalThis as { gc?: () => void }).gc;
-  gc?.();
-  const heapSteadyMB = gc === undefined ? null : process.memoryUsage().heapUsed / 2 ** 20;
   await cluster.informer.stop();
   process.stdout.write(
     `${JSON.stringify({
-      syncMs,
-      stallMaxMs: delay.max / 1e6,
-      stallP99Ms: delay.percentile(99) / 1e6,
+      syncMs: run.ms,
+      stallMaxMs: run.stallMaxMs,
+      stallP99Ms: run.stallP99Ms,
       indexedPods: size.pods,
       nodes: size.nodes,
-      heapPeakMB: heapPeak / 2 ** 20,
-      heapSteadyMB,
+      heapPeakMB: run.heapPeakMB,
+      // The heap the index settles at, once the list's garbage is collected (with --expose-gc).
+      heapSteadyMB: run.heapSteadyMB,
       rssMB: process.memoryUsage().rss / 2 ** 20,
     })}\n`,
   );
