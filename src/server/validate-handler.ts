@@ -1,4 +1,4 @@
-import type { RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { HoldOutcome, OnApiError } from '../admission/hold.js';
 import { admittedBy, letIn, settle } from '../admission/hold.js';
 import type { Answer, Responder } from '../admission/respond.js';
@@ -101,10 +101,12 @@ async function heldAnswer(deps: ValidateDeps, cluster: ClusterHold, review: Deco
 
 /**
  * Whether the API server has gone away from this request (its own timeout passed, or it
- * restarted): no answer will reach it, so the pod will not be created.
+ * restarted): no answer will reach it, so the pod will not be created. Asked of the
+ * request's connection: a response has no socket yet while an earlier answer on the same
+ * kept-alive connection is still being sent, and its client is very much waiting.
  */
-function clientGone(res: Response): boolean {
-  return res.destroyed || res.socket === null || res.socket.destroyed;
+function clientGone(req: Request, res: Response): boolean {
+  return res.destroyed || req.socket.destroyed;
 }
 
 /**
@@ -127,13 +129,13 @@ export function validateHandler(deps: ValidateDeps): RequestHandler {
     const admits = letIn(answer);
     const cluster = deps.cluster;
     if (admits !== undefined && cluster !== undefined) {
-      if (clientGone(res)) {
+      if (clientGone(req, res)) {
         // Nobody waits for this answer: holding ports for it would only block them.
         recordOutcome(res, { ...answerFacts(answer), reservation: 'abandoned' });
         return;
       }
       answer = await heldAnswer(deps, cluster, review, answer, admits, res);
-      if (clientGone(res)) {
+      if (clientGone(req, res)) {
         if (admittedBy(review, answer) !== undefined) cluster.release(admits);
         recordOutcome(res, { ...answerFacts(answer), reservation: 'abandoned' });
         return;

@@ -1,5 +1,6 @@
 import { viewWith } from '../../../src/engine/view-with.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import net from 'node:net';
 import { gzipSync } from 'node:zlib';
 import type { HoldOutcome } from '../../../src/admission/hold.js';
 import type { Policy } from '../../../src/admission/policy.js';
@@ -411,6 +412,35 @@ describe('createAdmissionApp with reservations every replica sees', () => {
     open();
     await eventually('the ports to be given back', () => (released.length === 1 ? done(undefined) : notYet('not released')));
     expect([released.map((o) => o.node), admitted]).toEqual([['worker-2'], []]);
+  });
+
+  it('answers a review that arrived on a kept-alive connection while the one before it was still being held', async () => {
+    // Node.js gives such a request a response without a socket until the answer before it
+    // is sent: that is a client still waiting, not one that went away.
+    let open: () => void = () => undefined;
+    gate = new Promise((resolve) => {
+      open = resolve;
+    });
+    const body = JSON.stringify(podIn('team-a', 'worker-2'));
+    const request = `POST /validate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    const socket = net.connect(Number(new URL(url).port), '127.0.0.1');
+    let received = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      received += chunk;
+    });
+    try {
+      socket.write(request + request);
+      await eventually('both reviews to be held', () => (held.length === 2 ? done(undefined) : notYet(`${held.length} held`)), { timeoutMs: 3_000, intervalMs: 10 });
+      open();
+      const answers = await eventually('both answers', () => {
+        const count = received.split('HTTP/1.1 200 OK').length - 1;
+        return count === 2 && received.endsWith('}') ? done(count) : notYet(received);
+      }, { timeoutMs: 3_000, intervalMs: 10 });
+      expect([answers, admitted.length, released]).toEqual([2, 2, []]);
+    } finally {
+      socket.destroy();
+    }
   });
 
   it('denies when the reservation failed, logging why', async () => {
