@@ -153,8 +153,9 @@ export function stateObjects(text: string, file: string): StateObjects {
 }
 
 function itemByItem(text: string, file: string): StateObjects | undefined {
-  const split = splitJsonList(text);
-  if (split === undefined || jsonDepthProblem(text) !== undefined) return undefined;
+  // Nested too deep, it is not split: parseStateDocuments reports that.
+  const split = splitJsonList(text, DEFAULT_YAML_LIMITS.maxDepth);
+  if (split === undefined) return undefined;
   let head: unknown;
   try {
     head = JSON.parse(split.head);

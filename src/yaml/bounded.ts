@@ -11,6 +11,7 @@
  */
 import type { Document, LineCounter } from 'yaml';
 import { Composer, CST, Parser } from 'yaml';
+import { jsonDepth } from './json-text.js';
 
 /** An input breaks a limit on its size, its number of documents or its nesting. */
 export const HPG_ERR_INPUT_LIMIT = 'HPG_ERR_INPUT_LIMIT';
@@ -86,32 +87,6 @@ function depthOf(token: CST.Token | undefined, stopAbove: number): number {
 /** The problem of an input nested past `maxDepth`. */
 function tooDeep(maxDepth: number): string {
   return `nested more than ${maxDepth} levels deep, the most hostport-guard reads`;
-}
-
-/**
- * How deep the arrays and objects of a JSON text nest, from its brackets outside strings;
- * stops counting once past `stopAbove`. One pass, no allocation: JSON.parse itself needs
- * no such guard, but what reads its value afterwards may recurse.
- */
-export function jsonDepth(text: string, stopAbove: number): number {
-  let depth = 0;
-  let deepest = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++; // a backslash: the next character is escaped
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) {
-      depth++;
-      if (depth > deepest) {
-        deepest = depth;
-        if (deepest > stopAbove) return deepest;
-      }
-    } else if (c === 0x7d || c === 0x5d) depth--;
-  }
-  return deepest;
 }
 
 /** The depth problem of a JSON text, as parseYamlWithin words it, or undefined. */

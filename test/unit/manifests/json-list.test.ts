@@ -4,8 +4,8 @@ import fc from 'fast-check';
 import { splitJsonList } from '../../../src/manifests/json-list.js';
 
 /** What a split says the text holds: the head parsed, and each item parsed. */
-function parsedParts(text: string): { head: unknown; items: unknown[] } | undefined {
-  const split = splitJsonList(text);
+function parsedParts(text: string, maxDepth = 256): { head: unknown; items: unknown[] } | undefined {
+  const split = splitJsonList(text, maxDepth);
   if (split === undefined) return undefined;
   return { head: JSON.parse(split.head), items: split.items.map(([start, end]) => JSON.parse(text.slice(start, end)) as unknown) };
 }
@@ -43,11 +43,27 @@ describe('splitJsonList', () => {
     ['a key without a colon', '{"kind" "List","items":[]}'],
   ];
   it.each(refused)('leaves %s to a whole parse', (_name, text) => {
-    expect(splitJsonList(text)).toBeUndefined();
+    expect(splitJsonList(text, 256)).toBeUndefined();
+  });
+
+  /** `levels` arrays nested in one another. */
+  const nested = (levels: number): string => `${'['.repeat(levels)}${']'.repeat(levels)}`;
+
+  it('splits a list nested exactly maxDepth levels deep, counting the object and its items array', () => {
+    // Object (1), items (2), an item of 3 levels: 5.
+    expect(parsedParts(`{"kind":"List","items":[${nested(3)}],"x":${nested(4)}}`, 5)).toEqual({ head: { kind: 'List', items: [], x: [[[[]]]] }, items: [[[[]]]] });
+  });
+
+  it.each([
+    ['an item', `{"kind":"List","items":[${nested(4)}]}`],
+    ['a value beside the items', `{"kind":"List","items":[],"x":${nested(5)}}`],
+    ['brackets inside a string, which do not count, beside an item that does', `{"kind":"List","items":["[[[[[[",${nested(4)}]}`],
+  ])('refuses a list nested one level past maxDepth in %s, in the same pass', (_name, text) => {
+    expect(splitJsonList(text, 5)).toBeUndefined();
   });
 
   it('keeps what follows the object in the head, so a parse of the head refuses it', () => {
-    const split = splitJsonList('{"kind":"List","items":[{"a":1}]} trailing');
+    const split = splitJsonList('{"kind":"List","items":[{"a":1}]} trailing', 256);
     expect(split?.head).toBe('{"kind":"List","items":[]} trailing');
     expect(() => {
       JSON.parse(split?.head ?? '');
