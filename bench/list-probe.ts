@@ -15,9 +15,8 @@ import { kubeListWatch } from '../src/cluster/kube-list-watch.js';
 import type { Logger } from '../src/cluster/logger.js';
 import { forEachPage } from '../src/cluster/pager.js';
 import { PodIndex } from '../src/cluster/pod-index.js';
-import { RELIST_CHUNK } from '../src/cluster/reflector.js';
+import { listInto, RELIST_CHUNK } from '../src/cluster/reflector.js';
 import { PODS } from '../src/cluster/resources.js';
-import { nextTurn } from '../src/cluster/timers.js';
 import type { PodLike } from '../src/engine/types.js';
 import { watched } from './lib/watched.js';
 
@@ -33,23 +32,11 @@ function initialEventsEnd(object: unknown): boolean {
 
 async function paginated(kubeconfig: string, index: PodIndex): Promise<number> {
   const api = kubeHttp(loadKubeConfig({ path: kubeconfig }));
-  const relist = index.relistPods();
-  let count = 0;
-  await forEachPage('pods', kubeListWatch(api, PODS), INFORMER_PAGE_SIZE, new AbortController().signal, silent, {
-    async page({ items }) {
-      count += items.length;
-      for (let start = 0; start < items.length; start += RELIST_CHUNK) {
-        relist.add(items.slice(start, start + RELIST_CHUNK));
-        await nextTurn();
-      }
-    },
-    restart() {
-      relist.restart();
-      count = 0;
-    },
-  });
-  relist.finish();
-  return count;
+  // The informer's own way from pages to the index, without an informer around it.
+  const list = listInto(index.relistPods());
+  await forEachPage('pods', kubeListWatch(api, PODS), INFORMER_PAGE_SIZE, new AbortController().signal, silent, list.visitor);
+  list.relist.finish();
+  return list.count();
 }
 
 function streaming(kubeconfig: string, index: PodIndex): Promise<number> {

@@ -1,7 +1,7 @@
 import type { BackoffBounds } from './backoff.js';
 import { backoffDelay } from './backoff.js';
 import type { RestartReason } from './informer-events.js';
-import type { RejectedObject } from './list-watch.js';
+import type { RejectedObject, Relist } from './list-watch.js';
 import { ApiError } from './list-watch.js';
 import type { PageVisitor } from './pager.js';
 import { forEachPage } from './pager.js';
@@ -33,6 +33,45 @@ export interface ReflectorDeps<T> extends WatchDeps<T> {
  * unpaginated list that follows an expired continue token (every pod of the cluster).
  */
 export const RELIST_CHUNK = 250;
+
+/** A full list on its way into a Relist (listInto). */
+export interface ListInto<T> {
+  /** Hands each page to the relist; give it to forEachPage. */
+  readonly visitor: PageVisitor<T>;
+  /** Where the pages go; finish() it once the list is complete. */
+  readonly relist: Relist<T>;
+  /** Objects listed so far (since the last restart). */
+  count(): number;
+  /** Objects that did not decode so far (since the last restart). */
+  readonly rejected: readonly RejectedObject[];
+}
+
+/**
+ * How a full list reaches its Relist: each page a chunk of RELIST_CHUNK objects at a
+ * time, with a turn of the event loop after each, and a restart (an expired continue
+ * token) starts the relist over.
+ */
+export function listInto<T>(relist: Relist<T>): ListInto<T> {
+  const rejected: RejectedObject[] = [];
+  let count = 0;
+  const visitor: PageVisitor<T> = {
+    async page(page) {
+      const { items } = page;
+      rejected.push(...page.rejected);
+      count += items.length;
+      for (let start = 0; start < items.length; start += RELIST_CHUNK) {
+        relist.add(items.slice(start, start + RELIST_CHUNK));
+        await nextTurn();
+      }
+    },
+    restart() {
+      relist.restart();
+      rejected.length = 0;
+      count = 0;
+    },
+  };
+  return { visitor, relist, count: () => count, rejected };
+}
 
 /** A watch the server closes sooner than this, having sent nothing, is retried with backoff. */
 export const VERY_SHORT_WATCH_MS = 1_000;
@@ -144,30 +183,12 @@ export class Reflector<T> {
    */
   async #listAll(signal: AbortSignal): Promise<string> {
     const { resource, listWatch, sink, events, logger } = this.#deps;
-    const relist = sink.relist();
-    const rejected: RejectedObject[] = [];
-    let count = 0;
-    const visitor: PageVisitor<T> = {
-      async page(page) {
-        const { items } = page;
-        rejected.push(...page.rejected);
-        count += items.length;
-        for (let start = 0; start < items.length; start += RELIST_CHUNK) {
-          relist.add(items.slice(start, start + RELIST_CHUNK));
-          await nextTurn();
-        }
-      },
-      restart() {
-        relist.restart();
-        rejected.length = 0;
-        count = 0;
-      },
-    };
-    const resourceVersion = await forEachPage(resource, listWatch, this.#options.pageSize, signal, logger, visitor);
-    for (const r of rejected) logger.warn({ resource, object: r.name, errors: r.errors }, 'ignoring an object that does not decode');
-    relist.finish();
-    events.onListed(resource, count);
-    if (rejected.length > 0) events.onRejected(resource, rejected.length);
+    const list = listInto(sink.relist());
+    const resourceVersion = await forEachPage(resource, listWatch, this.#options.pageSize, signal, logger, list.visitor);
+    for (const r of list.rejected) logger.warn({ resource, object: r.name, errors: r.errors }, 'ignoring an object that does not decode');
+    list.relist.finish();
+    events.onListed(resource, list.count());
+    if (list.rejected.length > 0) events.onRejected(resource, list.rejected.length);
     if (!this.#synced) {
       this.#synced = true;
       this.#deps.onSynced();
