@@ -129,15 +129,34 @@ function apiErrorOf(what: string, error: unknown, ended: { readonly timedOutAfte
 }
 
 /**
+ * Settles as `work` does, or rejects with the signal's reason the moment it aborts,
+ * whichever comes first: the bound holds even where a library (client-node's request
+ * building, its authentication, undici) does not answer an abort at once.
+ */
+function untilAborted<R>(work: Promise<R>, signal: AbortSignal): Promise<R> {
+  return new Promise<R>((resolve, reject) => {
+    const abandon = (): void => {
+      const reason: unknown = signal.reason;
+      reject(reason instanceof Error ? reason : new Error(String(reason)));
+    };
+    signal.addEventListener('abort', abandon, { once: true });
+    work.then(resolve, reject).finally(() => {
+      signal.removeEventListener('abort', abandon);
+    });
+  });
+}
+
+/**
  * Runs `run` with a signal that aborts at `options.signal` or after `options.timeoutMs`,
- * whichever comes first; any failure becomes the ApiError of `what`, saying which ended it.
+ * whichever comes first, and never waits for it past that; any failure becomes the
+ * ApiError of `what`, saying which ended it.
  */
 async function withinDeadline<R>(what: string, options: Omit<CallOptions, 'accept'>, run: (signal: AbortSignal) => Promise<R>): Promise<R> {
   const deadline = AbortSignal.timeout(options.timeoutMs);
   const signal = AbortSignal.any([options.signal, deadline]);
   try {
     if (signal.aborted) throw signal.reason;
-    return await run(signal);
+    return await untilAborted(run(signal), signal);
   } catch (error) {
     throw apiErrorOf(what, error, {
       ...(deadline.aborted && !options.signal.aborted ? { timedOutAfterMs: options.timeoutMs } : {}),

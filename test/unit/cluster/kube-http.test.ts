@@ -221,6 +221,31 @@ describe('lists', () => {
   });
 });
 
+describe('call', () => {
+  /** Work that never settles, and ignores the signal it is given. */
+  const deaf = (): Promise<never> => new Promise<never>(() => undefined);
+
+  it('gives up at its deadline even when the work does not answer the abort', async () => {
+    const call = kubeHttp(kubeConfigFor(port)).call('PUT /apis/coordination.k8s.io/v1/namespaces/ns/leases/l', deaf, { accept: 'application/json', signal: signal(), timeoutMs: 100 });
+    expect(await failureOf(call)).toEqual({ status: undefined, message: 'PUT /apis/coordination.k8s.io/v1/namespaces/ns/leases/l failed: no answer within 100 ms' });
+  });
+
+  it("stops at once at the caller's abort even when the work does not answer it", async () => {
+    const controller = new AbortController();
+    const call = kubeHttp(kubeConfigFor(port)).call('GET /x', deaf, { accept: 'application/json', signal: controller.signal, timeoutMs: 60_000 });
+    await sleep(20);
+    controller.abort();
+    expect(await failureOf(call)).toEqual({ status: undefined, message: 'GET /x failed: aborted' });
+  });
+
+  it('hands over what the work answered, and its failure as an ApiError', async () => {
+    const api = kubeHttp(kubeConfigFor(port));
+    const options = { accept: 'application/json', signal: signal(), timeoutMs: 1_000 };
+    expect(await api.call('GET /ok', () => Promise.resolve('answer'), options)).toBe('answer');
+    expect(await failureOf(api.call('GET /broken', () => Promise.reject(new Error('socket hang up')), options))).toEqual({ status: undefined, message: 'GET /broken failed: socket hang up' });
+  });
+});
+
 /** Streams `request` and records what the handlers were given. */
 function stream(handlers: Partial<LineHandlers> = {}): { lines: string[]; ends: (Error | undefined)[]; abort(): void; ended: Promise<void> } {
   const lines: string[] = [];
