@@ -57,7 +57,6 @@ export function podKey(ref: Pick<PodRef, 'namespace' | 'name'> & Partial<Pick<Po
  */
 export class PodIndex implements PortView, NamespaceModes, PodPresence {
   readonly #pods = new Map<string, Occupant>();
-  readonly #keyByUid = new Map<string, string>();
   #held = new HeldPorts();
   /** Pods holding host ports, by node: for snapshots, the conflicts kept in step by node, and their listeners. */
   readonly #byNode = new Map<string, Set<Occupant>>();
@@ -110,7 +109,6 @@ export class PodIndex implements PortView, NamespaceModes, PodPresence {
     const before = [...this.#byNode.keys()];
     this.#held = new HeldPorts();
     this.#pods.clear();
-    this.#keyByUid.clear();
     this.#byNode.clear();
     for (const node of before) this.#nodeChanged(node);
     for (const pod of pods) this.upsertPod(pod);
@@ -211,8 +209,9 @@ export class PodIndex implements PortView, NamespaceModes, PodPresence {
 
   /** True when the pod is indexed: by uid when `ref` has one, else by namespace/name. */
   contains(ref: PodRef): boolean {
-    if (ref.uid !== undefined && ref.uid !== '') return this.#keyByUid.has(ref.uid);
-    return this.#pods.has(podKey(ref));
+    const indexed = this.#pods.get(podKey(ref));
+    if (ref.uid !== undefined && ref.uid !== '') return indexed?.pod.uid === ref.uid;
+    return indexed !== undefined;
   }
 
   /** The nodes where an indexed pod holds a host port. */
@@ -283,7 +282,6 @@ export class PodIndex implements PortView, NamespaceModes, PodPresence {
   #add(occupant: Occupant): void {
     const key = podKey(occupant.pod);
     this.#pods.set(key, occupant);
-    if (occupant.pod.uid !== undefined && occupant.pod.uid !== '') this.#keyByUid.set(occupant.pod.uid, key);
     addTo(this.#byNode, occupant.node, occupant);
     this.#held.add(occupant);
     this.#nodeChanged(occupant.node);
@@ -301,8 +299,6 @@ export class PodIndex implements PortView, NamespaceModes, PodPresence {
     const occupant = this.#pods.get(key);
     if (occupant === undefined) return;
     this.#pods.delete(key);
-    const uid = occupant.pod.uid;
-    if (uid !== undefined && this.#keyByUid.get(uid) === key) this.#keyByUid.delete(uid);
     removeFrom(this.#byNode, occupant.node, occupant);
     this.#held.remove(occupant);
     this.#nodeChanged(occupant.node);

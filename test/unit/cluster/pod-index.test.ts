@@ -89,9 +89,9 @@ describe('PodIndex pods', () => {
     expect(index.size().pods).toBe(1);
   });
 
-  it('finds pods by uid when the reference has one, else by namespace/name', () => {
+  it('finds pods by namespace/name, and only that incarnation when the reference has a uid', () => {
     const index = indexOf(api);
-    expect(index.contains({ namespace: 'x', name: 'y', uid: 'uid-api-7d9f' })).toBe(true);
+    expect(index.contains({ namespace: 'team-a', name: 'api-7d9f', uid: 'uid-api-7d9f' })).toBe(true);
     expect(index.contains({ namespace: 'team-a', name: 'api-7d9f', uid: 'uid-other' })).toBe(false);
     expect(index.contains({ namespace: 'team-a', name: 'api-7d9f' })).toBe(true);
   });
