@@ -13,7 +13,7 @@
  */
 import { protocolOf } from './host-ports.js';
 import { canonicalIP, IPV4_ANY } from './ip.js';
-import type { HeldPort, Occupant, PortTriple } from './types.js';
+import type { HeldPort, HostPort, Occupant, PortTriple } from './types.js';
 
 /** An entry with its insertion number, so lookups answer in the order ports were added. */
 interface Entry extends HeldPort {
@@ -74,9 +74,14 @@ class PortBucket {
   #wild: Set<Entry> | undefined;
   /** Specific addresses by canonical text; made with the first one. */
   #byAddress: Map<string, Set<Entry>> | undefined;
+  /** The entries of each held port (one, unless two occupants share a port object), for removals in O(1). */
+  readonly #byHeld = new Map<HostPort, Entry[]>();
 
   add(entry: Entry): void {
     this.all.add(entry);
+    const same = this.#byHeld.get(entry.held);
+    if (same === undefined) this.#byHeld.set(entry.held, [entry]);
+    else same.push(entry);
     const cls = classOf(entry.held.hostIP);
     if (cls.kind === 'address') {
       this.#byAddress ??= new Map();
@@ -91,6 +96,9 @@ class PortBucket {
 
   remove(entry: Entry): void {
     this.all.delete(entry);
+    const rest = (this.#byHeld.get(entry.held) ?? []).filter((e) => e !== entry);
+    if (rest.length > 0) this.#byHeld.set(entry.held, rest);
+    else this.#byHeld.delete(entry.held);
     const cls = classOf(entry.held.hostIP);
     if (cls.kind !== 'address') {
       this.#wild?.delete(entry);
@@ -99,6 +107,11 @@ class PortBucket {
     const group = this.#byAddress?.get(cls.text);
     group?.delete(entry);
     if (group?.size === 0) this.#byAddress?.delete(cls.text);
+  }
+
+  /** The entry of `occupant` for its held port `held`, if the bucket has it. */
+  entryOf(occupant: Occupant, held: HostPort): Entry | undefined {
+    return this.#byHeld.get(held)?.find((e) => e.occupant === occupant);
   }
 
   /**
@@ -131,72 +144,66 @@ function portKey(port: PortTriple): string {
  */
 export class HeldPorts {
   #seq = 0;
-  readonly #entries = new Map<Occupant, readonly Entry[]>();
-  readonly #onNode = new Map<string, Map<string, Slot>>();
-  /** The same slots by key, then node (in the order each node first held the key), for lookups on every node. */
+  /**
+   * The slots by key, then node (in the order each node first held the key): one map
+   * serves lookups on one node and on every node. Nothing is kept per occupant: removing
+   * one finds its entries from its own ports.
+   */
   readonly #byKey = new Map<string, Map<string, Slot>>();
   /** Protocols seen per port number, so holdersOfPort need not guess them. */
   readonly #protocols = new Map<number, Map<string, number>>();
 
   /** Adds every port of `occupant` (which must not be added twice). */
   add(occupant: Occupant): void {
-    const entries = occupant.ports.map((held): Entry => ({ occupant, held, seq: this.#seq++ }));
-    this.#entries.set(occupant, entries);
-    let slots = this.#onNode.get(occupant.node);
-    if (slots === undefined) {
-      slots = new Map();
-      this.#onNode.set(occupant.node, slots);
-    }
-    for (const entry of entries) {
-      const key = portKey(entry.held);
-      const slot = slots.get(key);
+    for (const held of occupant.ports) {
+      const entry: Entry = { occupant, held, seq: this.#seq++ };
+      const key = portKey(held);
+      let nodes = this.#byKey.get(key);
+      if (nodes === undefined) {
+        nodes = new Map();
+        this.#byKey.set(key, nodes);
+      }
+      const slot = nodes.get(occupant.node);
       if (slot instanceof PortBucket) {
         slot.add(entry);
       } else if (slot === undefined) {
-        this.#setSlot(occupant.node, slots, key, entry);
+        nodes.set(occupant.node, entry);
       } else {
         const bucket = new PortBucket();
         bucket.add(slot);
         bucket.add(entry);
-        this.#setSlot(occupant.node, slots, key, bucket);
+        nodes.set(occupant.node, bucket);
       }
-      this.#countProtocol(entry.held, 1);
+      this.#countProtocol(held, 1);
     }
   }
 
   /** Removes every port of `occupant`, if it was added. */
   remove(occupant: Occupant): void {
-    const entries = this.#entries.get(occupant);
-    if (entries === undefined) return;
-    this.#entries.delete(occupant);
-    const slots = this.#onNode.get(occupant.node);
-    for (const entry of entries) {
-      this.#countProtocol(entry.held, -1);
-      const key = portKey(entry.held);
-      const slot = slots?.get(key);
-      if (slot === undefined) continue;
+    for (const held of occupant.ports) {
+      const key = portKey(held);
+      const nodes = this.#byKey.get(key);
+      const slot = nodes?.get(occupant.node);
+      if (nodes === undefined || slot === undefined) continue;
       if (slot instanceof PortBucket) {
+        const entry = slot.entryOf(occupant, held);
+        if (entry === undefined) continue;
         slot.remove(entry);
+        this.#countProtocol(held, -1);
         if (slot.all.size > 0) continue;
-      } else if (slot !== entry) {
+      } else if (slot.occupant === occupant && slot.held === held) {
+        this.#countProtocol(held, -1);
+      } else {
         continue;
       }
-      slots?.delete(key);
-      const nodes = this.#byKey.get(key);
-      nodes?.delete(occupant.node);
-      if (nodes?.size === 0) this.#byKey.delete(key);
+      nodes.delete(occupant.node);
+      if (nodes.size === 0) this.#byKey.delete(key);
     }
-    if (slots?.size === 0) this.#onNode.delete(occupant.node);
-  }
-
-  /** Whether `occupant` was added and not removed. */
-  has(occupant: Occupant): boolean {
-    return this.#entries.has(occupant);
   }
 
   /** Held ports on `node` that collide with `port` (same protocol and number, overlapping hostIP), in the order they were added. */
   collidingOn(node: string, port: PortTriple): Iterable<HeldPort> {
-    const slot = this.#onNode.get(node)?.get(portKey(port));
+    const slot = this.#byKey.get(portKey(port))?.get(node);
     return slot === undefined ? [] : candidatesIn(slot, classOf(port.hostIP));
   }
 
@@ -214,15 +221,6 @@ export class HeldPorts {
     return found;
   }
 
-  /** The occupants holding some port on `node`, each once. */
-  occupantsOn(node: string): Occupant[] {
-    const found = new Set<Occupant>();
-    for (const slot of this.#onNode.get(node)?.values() ?? []) {
-      for (const entry of slot instanceof PortBucket ? slot.all : [slot]) found.add(entry.occupant);
-    }
-    return [...found];
-  }
-
   /** The occupants holding port number `port` in any protocol, on any node, each once. */
   holdersOfPort(port: number): Occupant[] {
     const found = new Set<Occupant>();
@@ -230,14 +228,6 @@ export class HeldPorts {
       for (const entry of this.collidingAnywhere({ protocol, hostIP: IPV4_ANY, port })) found.add(entry.occupant);
     }
     return [...found];
-  }
-
-  /** Puts `slot` under `key` on `node`, in both maps. */
-  #setSlot(node: string, slots: Map<string, Slot>, key: string, slot: Slot): void {
-    slots.set(key, slot);
-    const nodes = this.#byKey.get(key);
-    if (nodes === undefined) this.#byKey.set(key, new Map([[node, slot]]));
-    else nodes.set(node, slot);
   }
 
   #countProtocol(held: PortTriple, delta: number): void {

@@ -329,8 +329,11 @@ describe('the held-port index', () => {
         if (removed !== undefined) index.remove(removed);
         const kept = occupants.filter((o) => o !== removed);
         expect(sorted(colliding(index.collidingAnywhere(port), port))).toEqual(sorted(scanned(kept, port)));
-        const names = (list: readonly Occupant[]): string[] => list.map((o) => o.pod.name).sort();
-        expect(names(index.occupantsOn('n1'))).toEqual(names(kept.filter((o) => o.node === 'n1')));
+        expect(colliding(index.collidingOn('n1', port), port)).toEqual(scanned(kept, port, 'n1'));
+        // Every port of the removed occupant is gone from its node, wherever it sat.
+        for (const held of removed?.ports ?? []) {
+          expect([...index.collidingOn(removed?.node ?? '', held)].filter((h) => h.occupant === removed)).toEqual([]);
+        }
       }),
     );
   });
