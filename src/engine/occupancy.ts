@@ -14,8 +14,15 @@ export function podRef(pod: PodLike, defaultNamespace = 'default'): PodRef {
   const namespace = meta.namespace ?? defaultNamespace;
   const named = meta.name !== undefined && meta.name !== '';
   const generated = !named && meta.generateName !== undefined && meta.generateName !== '';
-  const ref: PodRef = generated ? { namespace, name: meta.generateName ?? '', generated: true } : { namespace, name: meta.name ?? '' };
-  return meta.uid === undefined ? ref : { ...ref, uid: meta.uid };
+  const { uid } = meta;
+  // Literals, never one spread into a copy with a uid added: the index keeps a ref per pod,
+  // and such a copy keeps its properties outside the object (250 bytes against 50).
+  if (generated) {
+    const name = meta.generateName ?? '';
+    return uid === undefined ? { namespace, name, generated: true } : { namespace, name, generated: true, uid };
+  }
+  const name = meta.name ?? '';
+  return uid === undefined ? { namespace, name } : { namespace, name, uid };
 }
 
 /** The controlling owner of a pod, if any. */
@@ -46,7 +53,9 @@ export function occupantWithPorts(pod: PodLike, ports: readonly HostPort[]): Occ
     node,
     hostNetwork: pod.spec.hostNetwork === true,
     terminating: pod.metadata.deletionTimestamp !== undefined,
-    ports,
+    // Kept as long as the pod is indexed: an exact-size copy, where an array grown by push
+    // holds room for 16 more ports.
+    ports: ports.slice(),
     ...(owner === undefined ? {} : { owner }),
     // The class name is kept only to resolve a missing priority (a hand-written state file).
     ...(priority !== undefined ? { priority } : priorityClassName !== undefined && priorityClassName !== '' ? { priorityClassName } : {}),
