@@ -1,10 +1,12 @@
 import type { NamespaceModes } from '../admission/policy.js';
 import { HeldPorts } from '../engine/held-ports.js';
 import type { NodeFilter, NodeInfo } from '../engine/node-filter.js';
-import { occupantOf, podRef } from '../engine/occupancy.js';
+import type { Sharing } from '../engine/occupancy.js';
+import { occupantWithPorts, podRef } from '../engine/occupancy.js';
+import { hostPortsOf } from '../engine/host-ports.js';
 import type { PriorityClassInfo } from '../engine/priority.js';
 import { defaultOf, SYSTEM_PRIORITY_CLASSES } from '../engine/priority.js';
-import type { HeldPort, Occupant, PodLike, PodRef, PortTriple } from '../engine/types.js';
+import type { HeldPort, HostPort, Occupant, OwnerRef, PodLike, PodRef, PortTriple } from '../engine/types.js';
 import type { PortView } from '../engine/view.js';
 import type { Relist } from './list-watch.js';
 import { addTo, removeFrom } from './multimap.js';
@@ -46,6 +48,108 @@ export function podKey(ref: Pick<PodRef, 'namespace' | 'name'> & Partial<Pick<Po
 }
 
 /**
+ * One copy of a value that many indexed pods repeat, counted, so that it goes with the
+ * last pod that uses it: owners change with every rollout, and nothing may accumulate.
+ */
+class Repeated<T> {
+  readonly #copies = new Map<string, { readonly value: T; uses: number }>();
+
+  /** The copy kept under `key` (made by `make` the first time), counting one more use. */
+  use(key: string, make: () => T): T {
+    const copy = this.#copies.get(key);
+    if (copy === undefined) {
+      const value = make();
+      this.#copies.set(key, { value, uses: 1 });
+      return value;
+    }
+    copy.uses += 1;
+    return copy.value;
+  }
+
+  /** Counts one use of `key` less; the last one forgets it. */
+  release(key: string): void {
+    const copy = this.#copies.get(key);
+    if (copy === undefined) return;
+    copy.uses -= 1;
+    if (copy.uses === 0) this.#copies.delete(key);
+  }
+
+  clear(): void {
+    this.#copies.clear();
+  }
+
+  /** How many distinct values are kept. */
+  size(): number {
+    return this.#copies.size;
+  }
+}
+
+/** The key of an owner among the shared ones: a uid names one object, but a state file may reuse one. */
+function ownerKey(owner: OwnerRef): string {
+  return `${owner.uid}/${owner.kind}/${owner.name}`;
+}
+
+/** The key of a pod's host ports among the shared ones: every field of every port, in order. */
+function portsKey(ports: readonly HostPort[]): string {
+  return ports.map((p) => `${p.protocol}/${p.hostIP}/${p.port}/${p.container}`).join(',');
+}
+
+/** A pod's key within its namespace: its name, with the uid for a generated one (see podKey). */
+function nameKey(ref: Pick<PodRef, 'name'> & Partial<Pick<PodRef, 'uid' | 'generated'>>): string {
+  return ref.generated === true ? `${ref.name}*${ref.uid ?? ''}` : ref.name;
+}
+
+/**
+ * Indexed pods by namespace, then name. The keys are the strings the pods' refs already
+ * hold, where one map keyed by namespace/name would keep a new string per pod.
+ */
+class PodsByName {
+  readonly #byNamespace = new Map<string, Map<string, Occupant>>();
+  #size = 0;
+
+  get(ref: Pick<PodRef, 'namespace' | 'name'> & Partial<Pick<PodRef, 'uid' | 'generated'>>): Occupant | undefined {
+    return this.#byNamespace.get(ref.namespace)?.get(nameKey(ref));
+  }
+
+  /** Records `occupant` under its pod's namespace and name, which must be free. */
+  add(occupant: Occupant): void {
+    const { pod } = occupant;
+    let names = this.#byNamespace.get(pod.namespace);
+    if (names === undefined) {
+      names = new Map();
+      this.#byNamespace.set(pod.namespace, names);
+    }
+    names.set(nameKey(pod), occupant);
+    this.#size += 1;
+  }
+
+  /** Forgets the pod under `ref`'s namespace and name; returns it. */
+  delete(ref: PodRef): Occupant | undefined {
+    const names = this.#byNamespace.get(ref.namespace);
+    const key = nameKey(ref);
+    const occupant = names?.get(key);
+    if (names === undefined || occupant === undefined) return undefined;
+    names.delete(key);
+    if (names.size === 0) this.#byNamespace.delete(ref.namespace);
+    this.#size -= 1;
+    return occupant;
+  }
+
+  *values(): Generator<Occupant> {
+    for (const names of this.#byNamespace.values()) yield* names.values();
+  }
+
+  clear(): void {
+    this.#byNamespace.clear();
+    this.#size = 0;
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+}
+
+/**
  * The in-memory picture of the cluster that decisions read: for each pod only its
  * Occupant (what it holds where), the nodes as the scheduler's filters read them
  * (node-table.ts), PriorityClasses, and namespace mode labels.
@@ -56,7 +160,7 @@ export function podKey(ref: Pick<PodRef, 'namespace' | 'name'> & Partial<Pick<Po
  * the admission path.
  */
 export class PodIndex implements PortView, NamespaceModes, PodPresence {
-  readonly #pods = new Map<string, Occupant>();
+  readonly #pods = new PodsByName();
   #held = new HeldPorts();
   /** Pods holding host ports, by node: for snapshots, the conflicts kept in step by node, and their listeners. */
   readonly #byNode = new Map<string, Set<Occupant>>();
@@ -64,6 +168,19 @@ export class PodIndex implements PortView, NamespaceModes, PodPresence {
   readonly #priorityClasses = new Map<string, PriorityClassInfo>();
   #defaultClass: PriorityClassInfo | undefined;
   readonly #modes = new Map<string, string>();
+  /**
+   * The owners, namespaces and host ports of indexed pods, one copy of each: the pods of
+   * a DaemonSet on 5,000 nodes share one owner and one array of ports.
+   */
+  readonly #owners = new Repeated<OwnerRef>();
+  readonly #namespaces = new Repeated<string>();
+  readonly #ports = new Repeated<readonly HostPort[]>();
+  readonly #sharing: Sharing = {
+    namespace: (namespace) => this.#namespaces.use(namespace, () => namespace),
+    owner: (owner) => this.#owners.use(ownerKey(owner), () => owner),
+    // An exact-size copy: the array hostPortsOf grew by push holds room for 16 more.
+    ports: (ports) => this.#ports.use(portsKey(ports), () => ports.slice()),
+  };
   readonly #seenListeners: ((ref: PodRef) => void)[] = [];
   readonly #nodeListeners: ((node: string) => void)[] = [];
 
@@ -88,8 +205,9 @@ export class PodIndex implements PortView, NamespaceModes, PodPresence {
   /** Records a pod's current state; a pod that holds nothing (finished, unbound, no host port) is removed. */
   upsertPod(pod: PodLike): void {
     const ref = podRef(pod);
-    this.#removeKey(podKey(ref));
-    const occupant = occupantOf(pod);
+    this.#remove(ref);
+    // The owner, namespace and ports it takes from the shared ones count as used until it is removed.
+    const occupant = occupantWithPorts(pod, hostPortsOf(pod.spec), this.#sharing);
     if (occupant !== undefined) this.#add(occupant);
     this.#seen(ref);
   }
@@ -97,11 +215,10 @@ export class PodIndex implements PortView, NamespaceModes, PodPresence {
   /** Forgets a pod. With a uid, only that incarnation is forgotten, never a newer pod of the same name. */
   deletePod(ref: PodRef): void {
     this.#seen(ref);
-    const key = podKey(ref);
-    const current = this.#pods.get(key);
+    const current = this.#pods.get(ref);
     if (current === undefined) return;
     if (ref.uid !== undefined && current.pod.uid !== undefined && ref.uid !== current.pod.uid) return;
-    this.#removeKey(key);
+    this.#remove(ref);
   }
 
   /** Replaces every pod at once, after a (re-)list: nothing deleted meanwhile can linger. */
@@ -109,6 +226,9 @@ export class PodIndex implements PortView, NamespaceModes, PodPresence {
     const before = [...this.#byNode.keys()];
     this.#held = new HeldPorts();
     this.#pods.clear();
+    this.#owners.clear();
+    this.#namespaces.clear();
+    this.#ports.clear();
     this.#byNode.clear();
     for (const node of before) this.#nodeChanged(node);
     for (const pod of pods) this.upsertPod(pod);
@@ -122,21 +242,21 @@ export class PodIndex implements PortView, NamespaceModes, PodPresence {
    * list shows it, as it would while watch events arrive.
    */
   relistPods(): Relist<PodLike> {
-    // Only keys of indexed pods are kept: most pods hold no port and are never indexed.
-    const shown = new Set<string>();
+    // Only indexed pods are kept: most pods hold no port and are never indexed.
+    const shown = new Set<Occupant>();
     return {
       add: (pods) => {
         for (const pod of pods) {
           this.upsertPod(pod);
-          const key = podKey(podRef(pod));
-          if (this.#pods.has(key)) shown.add(key);
+          const occupant = this.#pods.get(podRef(pod));
+          if (occupant !== undefined) shown.add(occupant);
         }
       },
       restart: () => {
         shown.clear();
       },
       finish: () => {
-        for (const key of [...this.#pods.keys()]) if (!shown.has(key)) this.#removeKey(key);
+        for (const occupant of [...this.#pods.values()]) if (!shown.has(occupant)) this.#remove(occupant.pod);
       },
     };
   }
@@ -197,9 +317,14 @@ export class PodIndex implements PortView, NamespaceModes, PodPresence {
     return { pods: this.#pods.size, nodes: this.#nodes.size(), namespaces: this.#modes.size, priorityClasses: this.#priorityClasses.size };
   }
 
+  /** How many owners, namespaces and lists of ports the indexed pods share (one copy of each is kept). */
+  sharedValues(): number {
+    return this.#owners.size() + this.#namespaces.size() + this.#ports.size();
+  }
+
   /** The indexed state of a pod, by namespace/name. */
   occupantOf(ref: Pick<PodRef, 'namespace' | 'name'>): Occupant | undefined {
-    return this.#pods.get(podKey(ref));
+    return this.#pods.get(ref);
   }
 
   /** Every indexed occupant (a scan: for snapshots and tests, never the admission path). */
@@ -209,7 +334,7 @@ export class PodIndex implements PortView, NamespaceModes, PodPresence {
 
   /** True when the pod is indexed: by uid when `ref` has one, else by namespace/name. */
   contains(ref: PodRef): boolean {
-    const indexed = this.#pods.get(podKey(ref));
+    const indexed = this.#pods.get(ref);
     if (ref.uid !== undefined && ref.uid !== '') return indexed?.pod.uid === ref.uid;
     return indexed !== undefined;
   }
@@ -280,8 +405,7 @@ export class PodIndex implements PortView, NamespaceModes, PodPresence {
   }
 
   #add(occupant: Occupant): void {
-    const key = podKey(occupant.pod);
-    this.#pods.set(key, occupant);
+    this.#pods.add(occupant);
     addTo(this.#byNode, occupant.node, occupant);
     this.#held.add(occupant);
     this.#nodeChanged(occupant.node);
@@ -295,12 +419,15 @@ export class PodIndex implements PortView, NamespaceModes, PodPresence {
     for (const listener of this.#seenListeners) listener(ref);
   }
 
-  #removeKey(key: string): void {
-    const occupant = this.#pods.get(key);
+  /** Forgets the pod indexed under `ref`'s namespace and name, whatever its uid. */
+  #remove(ref: PodRef): void {
+    const occupant = this.#pods.delete(ref);
     if (occupant === undefined) return;
-    this.#pods.delete(key);
     removeFrom(this.#byNode, occupant.node, occupant);
     this.#held.remove(occupant);
+    if (occupant.owner !== undefined) this.#owners.release(ownerKey(occupant.owner));
+    this.#namespaces.release(occupant.pod.namespace);
+    this.#ports.release(portsKey(occupant.ports));
     this.#nodeChanged(occupant.node);
   }
 }

@@ -10,8 +10,12 @@ const TERMINAL_PHASES: ReadonlySet<string> = new Set(['Succeeded', 'Failed']);
  * the API server picks the rest of the name when it creates the pod.
  */
 export function podRef(pod: PodLike, defaultNamespace = 'default'): PodRef {
+  return refIn(pod, pod.metadata.namespace ?? defaultNamespace);
+}
+
+/** podRef with the namespace given. */
+function refIn(pod: PodLike, namespace: string): PodRef {
   const meta = pod.metadata;
-  const namespace = meta.namespace ?? defaultNamespace;
   const named = meta.name !== undefined && meta.name !== '';
   const generated = !named && meta.generateName !== undefined && meta.generateName !== '';
   const { uid } = meta;
@@ -32,6 +36,24 @@ export function controllerOf(pod: PodLike): OwnerRef | undefined {
 }
 
 /**
+ * Where an occupant takes the values that many pods repeat, instead of keeping copies of
+ * its own: the index hands out one namespace string and one owner per owner to all its
+ * pods (pod-index.ts). Called only for an occupant that is made.
+ */
+export interface Sharing {
+  readonly namespace: (namespace: string) => string;
+  readonly owner: (owner: OwnerRef) => OwnerRef;
+  /** The pod's host ports, to be kept as they are: never changed afterwards. */
+  readonly ports: (ports: readonly HostPort[]) => readonly HostPort[];
+}
+
+/**
+ * Every occupant keeps its own copies. Its ports are an exact-size copy: an array grown
+ * by push (hostPortsOf) holds room for 16 more elements.
+ */
+const OWN_COPIES: Sharing = { namespace: (namespace) => namespace, owner: (owner) => owner, ports: (ports) => ports.slice() };
+
+/**
  * What a pod holds on its node, or undefined when it holds nothing: it is not bound to a
  * node yet, it has finished (Succeeded or Failed), or it declares no host port. Pods
  * being deleted still hold their ports until they are gone.
@@ -41,21 +63,20 @@ export function occupantOf(pod: PodLike): Occupant | undefined {
 }
 
 /** occupantOf for a caller that already has the pod's host ports (the admission path). */
-export function occupantWithPorts(pod: PodLike, ports: readonly HostPort[]): Occupant | undefined {
+export function occupantWithPorts(pod: PodLike, ports: readonly HostPort[], sharing: Sharing = OWN_COPIES): Occupant | undefined {
   const node = pod.spec.nodeName;
   if (node === undefined || node === '') return undefined;
   if (TERMINAL_PHASES.has(pod.status?.phase ?? '')) return undefined;
   if (ports.length === 0) return undefined;
-  const owner = controllerOf(pod);
+  const controller = controllerOf(pod);
+  const owner = controller === undefined ? undefined : sharing.owner(controller);
   const { priority, priorityClassName } = pod.spec;
   return {
-    pod: podRef(pod),
+    pod: refIn(pod, sharing.namespace(pod.metadata.namespace ?? 'default')),
     node,
     hostNetwork: pod.spec.hostNetwork === true,
     terminating: pod.metadata.deletionTimestamp !== undefined,
-    // Kept as long as the pod is indexed: an exact-size copy, where an array grown by push
-    // holds room for 16 more ports.
-    ports: ports.slice(),
+    ports: sharing.ports(ports),
     ...(owner === undefined ? {} : { owner }),
     // The class name is kept only to resolve a missing priority (a hand-written state file).
     ...(priority !== undefined ? { priority } : priorityClassName !== undefined && priorityClassName !== '' ? { priorityClassName } : {}),

@@ -105,6 +105,47 @@ describe('PodIndex pods', () => {
   });
 });
 
+describe('PodIndex shared values', () => {
+  /** A pod of DaemonSet `agent` on `node`, holding 9100 there. */
+  const agent = (node: string): PodLike =>
+    pod({
+      metadata: { name: `agent-${node}`, namespace: 'monitoring', uid: `uid-agent-${node}`, ownerReferences: [{ kind: 'DaemonSet', name: 'agent', uid: 'uid-agent', controller: true }] },
+      spec: { nodeName: node, containers: [container('agent', [portSpec(9100)])] },
+    });
+
+  it("keeps one copy of a DaemonSet's owner, namespace and ports for all its pods", () => {
+    const index = indexOf(agent('n1'), agent('n2'), agent('n3'));
+    const [first, ...rest] = ['n1', 'n2', 'n3'].map((node) => index.occupantOf({ namespace: 'monitoring', name: `agent-${node}` }));
+    for (const other of rest) {
+      expect(other?.owner).toBe(first?.owner);
+      expect(other?.ports).toBe(first?.ports);
+      expect(other?.pod.namespace).toBe(first?.pod.namespace);
+    }
+    expect(first?.owner).toEqual({ kind: 'DaemonSet', name: 'agent', uid: 'uid-agent' });
+    expect(index.sharedValues()).toBe(3);
+  });
+
+  it('lets a value go with the last pod that used it, however the pods leave', () => {
+    const index = indexOf(agent('n1'), agent('n2'), agent('n3'));
+    index.deletePod({ namespace: 'monitoring', name: 'agent-n1' });
+    expect(index.sharedValues()).toBe(3);
+    // Changed ports: a second list, while agent-n3 keeps the first.
+    index.upsertPod({ ...agent('n2'), spec: { ...agent('n2').spec, containers: [container('agent', [portSpec(9101)])] } });
+    expect(index.sharedValues()).toBe(4);
+    // No owner any more: agent-n3 still has it.
+    index.upsertPod({ ...agent('n2'), metadata: { ...agent('n2').metadata, ownerReferences: [] } });
+    expect(index.sharedValues()).toBe(3);
+    const relist = index.relistPods();
+    relist.add([]);
+    relist.finish();
+    expect([index.size().pods, index.sharedValues()]).toEqual([0, 0]);
+    index.replaceAllPods([agent('n1')]);
+    expect(index.sharedValues()).toBe(3);
+    index.replaceAllPods([]);
+    expect(index.sharedValues()).toBe(0);
+  });
+});
+
 describe('PodIndex node changes', () => {
   function watched(...pods: PodLike[]): { index: PodIndex; changed: string[] } {
     const index = indexOf(...pods);
@@ -254,10 +295,16 @@ const podArb: fc.Arbitrary<PodLike> = fc
     phase: fc.constantFrom('Pending', 'Running', 'Succeeded', 'Failed'),
     hostNetwork: fc.boolean(),
     ports: fc.array(fc.record({ port: fc.constantFrom(...PORTS), udp: fc.boolean(), host: fc.boolean() }), { maxLength: 3 }),
+    owner: fc.constantFrom<string | undefined>('ds-a', 'ds-b', undefined),
   })
-  .map(({ name, uid, node, phase, hostNetwork, ports }) =>
+  .map(({ name, uid, node, phase, hostNetwork, ports, owner }) =>
     pod({
-      metadata: { name, namespace: 'ns', uid: `${name}-${uid}` },
+      metadata: {
+        name,
+        namespace: 'ns',
+        uid: `${name}-${uid}`,
+        ...(owner === undefined ? {} : { ownerReferences: [{ kind: 'DaemonSet', name: owner, uid: `uid-${owner}`, controller: true }] }),
+      },
       spec: {
         ...(node === undefined ? {} : { nodeName: node }),
         hostNetwork,
@@ -323,6 +370,11 @@ describe('PodIndex against a naive model', () => {
         for (const port of PORTS) {
           expect(keys(index.holdersOfPort(port))).toEqual(keys(expected.filter((o) => o.ports.some((p) => p.port === port))));
         }
+        // One copy of each owner, namespace and list of ports still in use, and no more.
+        const distinct = (values: readonly unknown[]): number => new Set(values.map((v) => JSON.stringify(v))).size;
+        expect(index.sharedValues()).toBe(
+          distinct(expected.flatMap((o) => (o.owner === undefined ? [] : [o.owner]))) + distinct(expected.map((o) => o.pod.namespace)) + distinct(expected.map((o) => o.ports)),
+        );
         for (const name of NAMES) {
           const occupant = expected.find((o) => o.pod.name === name);
           expect(index.occupantOf({ namespace: 'ns', name })).toEqual(occupant);
