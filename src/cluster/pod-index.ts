@@ -34,7 +34,7 @@ const SYSTEM_CLASSES: ReadonlyMap<string, PriorityClassInfo> = new Map(SYSTEM_PR
 
 /** Whether the index shows a pod: reservations use it to know when to let go. */
 export interface PodPresence {
-  /** True when the pod is indexed: by uid when `ref` has one, else by namespace/name. */
+  /** True when a pod is indexed under `ref`'s namespace/name and, when `ref` has a uid, it is that incarnation. */
   contains(ref: PodRef): boolean;
 }
 
@@ -332,7 +332,7 @@ export class PodIndex implements PortView, NamespaceModes, PodPresence {
     return [...this.#pods.values()];
   }
 
-  /** True when the pod is indexed: by uid when `ref` has one, else by namespace/name. */
+  /** True when a pod is indexed under `ref`'s namespace/name and, when `ref` has a uid, it is that incarnation. */
   contains(ref: PodRef): boolean {
     const indexed = this.#pods.get(ref);
     if (ref.uid !== undefined && ref.uid !== '') return indexed?.pod.uid === ref.uid;
