@@ -38,13 +38,18 @@ export interface PodPresence {
   contains(ref: PodRef): boolean;
 }
 
+/** A pod's key within its namespace: its name, with the uid for a generated one (podKey says why). */
+function nameKey(ref: Pick<PodRef, 'name'> & Partial<Pick<PodRef, 'uid' | 'generated'>>): string {
+  return ref.generated === true ? `${ref.name}*${ref.uid ?? ''}` : ref.name;
+}
+
 /**
  * The index key of a pod: namespace/name (names are unique among live pods). A pod that
  * names only a generateName (a manifest checked offline) shares its prefix with others,
  * so its uid is part of its key.
  */
 export function podKey(ref: Pick<PodRef, 'namespace' | 'name'> & Partial<Pick<PodRef, 'uid' | 'generated'>>): string {
-  return ref.generated === true ? `${ref.namespace}/${ref.name}*${ref.uid ?? ''}` : `${ref.namespace}/${ref.name}`;
+  return `${ref.namespace}/${nameKey(ref)}`;
 }
 
 /**
@@ -92,11 +97,6 @@ function ownerKey(owner: OwnerRef): string {
 /** The key of a pod's host ports among the shared ones: every field of every port, in order. */
 function portsKey(ports: readonly HostPort[]): string {
   return ports.map((p) => `${p.protocol}/${p.hostIP}/${p.port}/${p.container}`).join(',');
-}
-
-/** A pod's key within its namespace: its name, with the uid for a generated one (see podKey). */
-function nameKey(ref: Pick<PodRef, 'name'> & Partial<Pick<PodRef, 'uid' | 'generated'>>): string {
-  return ref.generated === true ? `${ref.name}*${ref.uid ?? ''}` : ref.name;
 }
 
 /**

@@ -89,7 +89,7 @@ function tooDeep(maxDepth: number): string {
   return `nested more than ${maxDepth} levels deep, the most hostport-guard reads`;
 }
 
-/** The depth problem of a JSON text, as parseYamlWithin words it, or undefined. */
+/** The depth problem of a text JSON.parse took, as parseYamlWithin words it, or undefined. */
 export function jsonDepthProblem(text: string, limits: YamlLimits = DEFAULT_YAML_LIMITS): string | undefined {
   return jsonDepth(text, limits.maxDepth) > limits.maxDepth ? tooDeep(limits.maxDepth) : undefined;
 }

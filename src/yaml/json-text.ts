@@ -95,26 +95,10 @@ export function valueExtent(text: string, at: number, stopAbove: number): ValueE
 }
 
 /**
- * How deep the arrays and objects of a whole JSON text nest, from its brackets outside
- * strings; stops counting once past `stopAbove`. JSON.parse itself needs no such guard,
- * but what reads its value afterwards may recurse.
+ * How deep the arrays and objects of a JSON text's value nest (a text JSON.parse took:
+ * one value, whitespace around it); stops counting once past `stopAbove`. JSON.parse
+ * itself needs no such guard, but what reads its value afterwards may recurse.
  */
 export function jsonDepth(text: string, stopAbove: number): number {
-  let depth = 0;
-  let deepest = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === QUOTE) {
-      i = endOfString(text, i);
-      if (i === -1) break;
-      i--;
-    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-      depth++;
-      if (depth > deepest) {
-        deepest = depth;
-        if (deepest > stopAbove) return deepest;
-      }
-    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) depth--;
-  }
-  return deepest;
+  return valueExtent(text, skipSpace(text, 0), stopAbove).depth;
 }
