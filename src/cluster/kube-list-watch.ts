@@ -20,6 +20,9 @@ const METADATA_LIST = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.
 const METADATA_WATCH = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
 const JSON_ONLY = 'application/json';
 
+/** The annotation of the BOOKMARK that ends a streaming list's initial events. */
+export const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
+
 function selectors<T>(spec: ResourceSpec<T>, query: URLSearchParams): URLSearchParams {
   if (spec.fieldSelector !== undefined) query.set('fieldSelector', spec.fieldSelector);
   if (spec.labelSelector !== undefined) query.set('labelSelector', spec.labelSelector);
@@ -55,9 +58,11 @@ function decodeEvent<T>(spec: ResourceSpec<T>, line: string): WatchEvent<T> | st
       const resourceVersion = isWireBookmark(object) ? object.metadata.resourceVersion : '';
       return { type, object: decoded.value, resourceVersion };
     }
-    case 'BOOKMARK':
+    case 'BOOKMARK': {
       if (!isWireBookmark(object)) return 'a BOOKMARK event has no resourceVersion';
-      return { type, resourceVersion: object.metadata.resourceVersion };
+      const { resourceVersion, annotations } = object.metadata;
+      return annotations?.[INITIAL_EVENTS_END] === 'true' ? { type, resourceVersion, initialEventsEnd: true } : { type, resourceVersion };
+    }
     case 'ERROR': {
       const status: WireStatus = isWireStatus(object) ? object : {};
       return { type, code: status.code, message: status.message ?? status.reason ?? 'unknown error' };
@@ -104,7 +109,14 @@ export function kubeListWatch<T>(api: KubeHttp, spec: ResourceSpec<T>, options: 
     watch(request, handlers) {
       const query = selectors(spec, new URLSearchParams());
       query.set('watch', 'true');
-      query.set('resourceVersion', request.resourceVersion);
+      if (request.initialEvents === true) {
+        // A streaming list (KEP-3157), from a consistent read of the present: the
+        // resourceVersion is left out, as client-go's reflector leaves it out.
+        query.set('sendInitialEvents', 'true');
+        query.set('resourceVersionMatch', 'NotOlderThan');
+      } else {
+        query.set('resourceVersion', request.resourceVersion);
+      }
       // Bookmarks move the resourceVersion on while events for other objects pass by,
       // so a resumed watch is not refused with 410 for an aged-out resourceVersion.
       query.set('allowWatchBookmarks', 'true');

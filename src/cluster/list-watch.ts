@@ -31,15 +31,22 @@ export interface ListRequest {
 
 /** What to watch from. */
 export interface WatchRequest {
+  /** Where the watch starts; ignored for a streaming list, which starts from the present. */
   readonly resourceVersion: string;
   /** The server ends the watch after this long, so it is re-established periodically. */
   readonly timeoutSeconds: number;
+  /**
+   * A streaming list: the server first sends every object as an ADDED event, then a
+   * BOOKMARK with `initialEventsEnd`, then goes on as a watch (`sendInitialEvents=true`).
+   */
+  readonly initialEvents?: true;
 }
 
 /** One decoded watch event. */
 export type WatchEvent<T> =
   | { readonly type: 'ADDED' | 'MODIFIED' | 'DELETED'; readonly object: T; readonly resourceVersion: string }
-  | { readonly type: 'BOOKMARK'; readonly resourceVersion: string }
+  /** `initialEventsEnd`: the last of a streaming list's initial events has been sent. */
+  | { readonly type: 'BOOKMARK'; readonly resourceVersion: string; readonly initialEventsEnd?: true }
   /** The server reports a problem in-band; code 410 means the resourceVersion is too old. */
   | { readonly type: 'ERROR'; readonly code: number | undefined; readonly message: string }
   /** An object that did not decode; the watch goes on. */

@@ -65,9 +65,12 @@ export interface WireWatchEvent {
   readonly object: Readonly<Record<string, unknown>>;
 }
 
-/** The object of a BOOKMARK event: only its resourceVersion matters. */
+/**
+ * The object of a BOOKMARK event: its resourceVersion, and the annotation that ends a
+ * streaming list's initial events.
+ */
 export interface WireBookmark {
-  readonly metadata: { readonly resourceVersion: string };
+  readonly metadata: { readonly resourceVersion: string; readonly annotations?: Readonly<Record<string, string>> };
 }
 
 /** A metav1.Status, as sent in ERROR events and error responses. */
@@ -147,7 +150,9 @@ const watchEventSchema: SchemaObject = {
 const bookmarkSchema: SchemaObject = {
   type: 'object',
   required: ['metadata'],
-  properties: { metadata: { type: 'object', required: ['resourceVersion'], properties: { resourceVersion: str } } },
+  properties: {
+    metadata: { type: 'object', required: ['resourceVersion'], properties: { resourceVersion: str, annotations: { type: 'object', additionalProperties: str } } },
+  },
 };
 
 const statusSchema: SchemaObject = {

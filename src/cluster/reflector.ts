@@ -2,12 +2,12 @@ import type { BackoffBounds } from './backoff.js';
 import { backoffDelay } from './backoff.js';
 import type { RestartReason } from './informer-events.js';
 import type { RejectedObject, Relist } from './list-watch.js';
-import { ApiError } from './list-watch.js';
+import { ApiError, HTTP_GONE } from './list-watch.js';
 import type { PageVisitor } from './pager.js';
 import { forEachPage } from './pager.js';
 import type { Timers } from './timers.js';
 import { nextTurn, sleep } from './timers.js';
-import type { WatchDeps } from './watch-once.js';
+import type { InitialList, WatchDeps, WatchEnd } from './watch-once.js';
 import { watchOnce } from './watch-once.js';
 
 /** Tuning of a reflector; informer.ts holds the defaults and why. */
@@ -19,6 +19,12 @@ export interface ReflectorOptions {
   readonly timers: Timers;
   /** A number in [0, 1), for backoff and watch-timeout jitter. */
   readonly random: () => number;
+  /**
+   * List by streaming (a watch with sendInitialEvents) where the API server serves it,
+   * in pages where it does not. Only for a sink whose relist records as it goes (pods):
+   * a streaming list that breaks off is not restarted, but replaced by the next list.
+   */
+  readonly streamingList?: boolean;
 }
 
 /** Collaborators of a reflector: those of its watches, and who to tell when it first synced. */
@@ -76,6 +82,21 @@ export function listInto<T>(relist: Relist<T>): ListInto<T> {
 /** A watch the server closes sooner than this, having sent nothing, is retried with backoff. */
 export const VERY_SHORT_WATCH_MS = 1_000;
 
+/** HTTP status of "429 Too Many Requests": the API server's priority and fairness says later. */
+const HTTP_TOO_MANY = 429;
+
+/**
+ * Whether a streaming list failed because the API server does not serve one: it answered
+ * the request itself with a client error (kube-apiserver before 1.27 refuses
+ * resourceVersionMatch on a watch, later ones sendInitialEvents without the WatchList
+ * feature), as opposed to a stream that broke or a server that is busy.
+ */
+export function notServed(end: WatchEnd): boolean {
+  const { error } = end;
+  if (end.received || !(error instanceof ApiError) || error.status === undefined) return false;
+  return error.status >= 400 && error.status < 500 && error.status !== HTTP_GONE && error.status !== HTTP_TOO_MANY;
+}
+
 /** Read through a call so the compiler does not assume an awaited abort cannot have happened. */
 function stopped(signal: AbortSignal): boolean {
   return signal.aborted;
@@ -89,10 +110,12 @@ export function errorFields(error: unknown): object {
 }
 
 /**
- * Keeps one resource in sync, the way client-go's reflector does: list (paginated) into
- * the sink page by page, watch from the list's resourceVersion, resume a
- * watch the server ended normally, and re-list after 410 Gone, errors, or a silent
- * stream, with capped and jittered exponential backoff between failures.
+ * Keeps one resource in sync, the way client-go's reflector does: list into the sink
+ * as the objects arrive (streaming where asked for and served, else page by page), watch
+ * from the list's resourceVersion, resume a watch the server ended normally, and re-list
+ * after 410 Gone, errors, or a silent stream, with capped and jittered exponential
+ * backoff between failures. A streaming list is itself a watch: once its initial events
+ * have ended, it goes on as the watch.
  *
  * Why this loop is ours and not client-node's `ListWatch` over its `Watch` (as read in
  * @kubernetes/client-node 2.0.1, cache.js and watch.js):
@@ -118,11 +141,16 @@ export class Reflector<T> {
   readonly #deps: ReflectorDeps<T>;
   readonly #options: ReflectorOptions;
   #synced = false;
+  /** Lists stream: asked for, and the API server has not refused one. */
+  #streaming: boolean;
+  /** The next list is paginated, after a streaming one broke off. */
+  #pagesNext = false;
 
   /** Wires a reflector; nothing happens until `run`. */
   constructor(deps: ReflectorDeps<T>, options: ReflectorOptions) {
     this.#deps = deps;
     this.#options = options;
+    this.#streaming = options.streamingList === true;
   }
 
   /** Whether a full list has reached the sink. */
@@ -136,20 +164,40 @@ export class Reflector<T> {
     let resourceVersion: string | undefined;
     let failures = 0;
     while (!signal.aborted) {
-      if (resourceVersion === undefined) {
-        try {
-          resourceVersion = await this.#listAll(signal);
-        } catch (error) {
-          if (stopped(signal)) break;
-          logger.warn({ resource, ...errorFields(error) }, 'list failed; retrying');
+      let end: WatchEnd;
+      if (resourceVersion === undefined && this.#streaming && !this.#pagesNext) {
+        end = await watchOnce(this.#deps, this.#options, '', signal, this.#initialList());
+        if (end.reason === 'stopped') break;
+        if (!end.listed) {
+          if (notServed(end)) {
+            this.#streaming = false;
+            logger.info({ resource, ...errorFields(end.error) }, 'the API server does not serve streaming lists; listing in pages');
+            continue;
+          }
+          // The next list is paginated, the way every API server serves; the one after streams again.
+          this.#pagesNext = true;
+          logger.warn({ resource, reason: end.reason, ...(end.error === undefined ? {} : errorFields(end.error)) }, 'streaming list broke off; retrying');
           events.onRestart(resource, 'list-failed');
           await sleep(this.#options.timers, this.#delay(failures), signal);
           failures += 1;
           continue;
         }
+      } else {
+        if (resourceVersion === undefined) {
+          try {
+            resourceVersion = await this.#listAll(signal);
+          } catch (error) {
+            if (stopped(signal)) break;
+            logger.warn({ resource, ...errorFields(error) }, 'list failed; retrying');
+            events.onRestart(resource, 'list-failed');
+            await sleep(this.#options.timers, this.#delay(failures), signal);
+            failures += 1;
+            continue;
+          }
+        }
+        end = await watchOnce(this.#deps, this.#options, resourceVersion, signal);
+        if (end.reason === 'stopped') break;
       }
-      const end = await watchOnce(this.#deps, this.#options, resourceVersion, signal);
-      if (end.reason === 'stopped') break;
       resourceVersion = end.resourceVersion;
       if (end.received) failures = 0;
       // A quiet resource can legitimately see nothing for minutes (the watch cache only
@@ -182,17 +230,34 @@ export class Reflector<T> {
    * show; returns the list's resourceVersion.
    */
   async #listAll(signal: AbortSignal): Promise<string> {
-    const { resource, listWatch, sink, events, logger } = this.#deps;
+    const { resource, listWatch, sink, logger } = this.#deps;
     const list = listInto(sink.relist());
     const resourceVersion = await forEachPage(resource, listWatch, this.#options.pageSize, signal, logger, list.visitor);
     for (const r of list.rejected) logger.warn({ resource, object: r.name, errors: r.errors }, 'ignoring an object that does not decode');
     list.relist.finish();
-    events.onListed(resource, list.count());
-    if (list.rejected.length > 0) events.onRejected(resource, list.rejected.length);
+    this.#listed(list.count(), list.rejected.length);
+    this.#pagesNext = false;
+    return resourceVersion;
+  }
+
+  /** A streaming list into the sink; its rejected objects are logged and counted as watch events are. */
+  #initialList(): InitialList<T> {
+    return {
+      relist: this.#deps.sink.relist(),
+      onListed: (count) => {
+        this.#listed(count, 0);
+      },
+    };
+  }
+
+  /** A full list has reached the sink. */
+  #listed(count: number, rejected: number): void {
+    const { resource, events } = this.#deps;
+    events.onListed(resource, count);
+    if (rejected > 0) events.onRejected(resource, rejected);
     if (!this.#synced) {
       this.#synced = true;
       this.#deps.onSynced();
     }
-    return resourceVersion;
   }
 }

@@ -1,4 +1,4 @@
-import type { ListWatch, Sink, WatchEvent, WatchHandle } from './list-watch.js';
+import type { ListWatch, Relist, Sink, WatchEvent, WatchHandle } from './list-watch.js';
 import { HTTP_GONE, isGone } from './list-watch.js';
 import type { InformerEvents, ResourceName } from './informer-events.js';
 import type { Logger } from './logger.js';
@@ -16,7 +16,19 @@ export interface WatchEnd {
   readonly received: boolean;
   /** How long the watch lasted, in milliseconds. */
   readonly lastedMs: number;
+  /** False only for a streaming list whose initial events did not all arrive: no list came of it. */
+  readonly listed: boolean;
   readonly error?: unknown;
+}
+
+/**
+ * A streaming list on its way into a Relist: each initial ADDED event goes to `relist` as
+ * it arrives; at the bookmark that ends them the relist is finished and `onListed` told
+ * how many there were. Later events reach the sink as in any watch.
+ */
+export interface InitialList<T> {
+  readonly relist: Relist<T>;
+  readonly onListed: (count: number) => void;
 }
 
 /** Collaborators of one watch. */
@@ -47,14 +59,17 @@ class WatchRun<T> {
   #lastActivity: number;
   #received = false;
   #finished = false;
+  /** Set while a streaming list's initial events are still arriving. */
+  #initial: { readonly list: InitialList<T>; count: number } | undefined;
   #handle: WatchHandle | undefined;
   #cancelWatchdog: Cancel = () => undefined;
   readonly #onAbort = (): void => {
     this.finish('stopped');
   };
 
-  constructor(deps: WatchDeps<T>, timing: WatchTiming, resourceVersion: string, signal: AbortSignal, resolve: (end: WatchEnd) => void) {
+  constructor(deps: WatchDeps<T>, timing: WatchTiming, resourceVersion: string, signal: AbortSignal, resolve: (end: WatchEnd) => void, initial?: InitialList<T>) {
     this.#deps = deps;
+    this.#initial = initial === undefined ? undefined : { list: initial, count: 0 };
     this.#timing = timing;
     this.#signal = signal;
     this.#resolve = resolve;
@@ -72,8 +87,9 @@ class WatchRun<T> {
     this.#armWatchdog(this.#timing.watchdogMs);
     const { min, max } = this.#timing.watchTimeoutSeconds;
     const timeoutSeconds = min + Math.floor(this.#timing.random() * (max - min + 1));
+    const request = { resourceVersion: this.#lastVersion, timeoutSeconds };
     const handle = this.#deps.listWatch.watch(
-      { resourceVersion: this.#lastVersion, timeoutSeconds },
+      this.#initial === undefined ? request : { ...request, initialEvents: true },
       {
         onEvent: (event) => {
           this.#onEvent(event);
@@ -100,6 +116,7 @@ class WatchRun<T> {
       resourceVersion: this.#lastVersion,
       received: this.#received,
       lastedMs: this.#timing.timers.now() - this.#startedAt,
+      listed: this.#initial === undefined,
       ...(error === undefined ? {} : { error }),
     });
   }
@@ -135,6 +152,25 @@ class WatchRun<T> {
 
   #apply(event: Exclude<WatchEvent<T>, { type: 'ERROR' }>): void {
     const { resource, sink, events, logger } = this.#deps;
+    const initial = this.#initial;
+    if (initial !== undefined) {
+      switch (event.type) {
+        case 'ADDED':
+        case 'MODIFIED':
+          initial.count += 1;
+          initial.list.relist.add([event.object]);
+          return;
+        case 'BOOKMARK':
+          if (event.initialEventsEnd !== true) break;
+          this.#initial = undefined;
+          initial.list.relist.finish();
+          initial.list.onListed(initial.count);
+          return;
+        case 'DELETED':
+        case 'REJECTED':
+          break;
+      }
+    }
     switch (event.type) {
       case 'ADDED':
       case 'MODIFIED':
@@ -154,11 +190,12 @@ class WatchRun<T> {
 }
 
 /**
- * Watches from `resourceVersion` until the server ends the stream, it fails, it stays
- * silent for the watchdog period, or `signal` aborts; never rejects.
+ * Watches from `resourceVersion` (or, with `initial`, lists by streaming first) until the
+ * server ends the stream, it fails, it stays silent for the watchdog period, or `signal`
+ * aborts; never rejects.
  */
-export function watchOnce<T>(deps: WatchDeps<T>, timing: WatchTiming, resourceVersion: string, signal: AbortSignal): Promise<WatchEnd> {
+export function watchOnce<T>(deps: WatchDeps<T>, timing: WatchTiming, resourceVersion: string, signal: AbortSignal, initial?: InitialList<T>): Promise<WatchEnd> {
   return new Promise((resolve) => {
-    new WatchRun(deps, timing, resourceVersion, signal, resolve).start();
+    new WatchRun(deps, timing, resourceVersion, signal, resolve, initial).start();
   });
 }

@@ -16,6 +16,7 @@ import type { ListWatch } from '../../../src/cluster/list-watch.js';
 import type { Logger } from '../../../src/cluster/logger.js';
 import type { NamespaceEntry } from '../../../src/cluster/pod-index.js';
 import { PodIndex, podKey } from '../../../src/cluster/pod-index.js';
+import type { PodLike } from '../../../src/engine/types.js';
 import { asserted, eventually } from '../../support/wait.js';
 import { coreApi, createNamespace, removed, testKubeConfig } from './admin.js';
 
@@ -140,6 +141,38 @@ describe('ClusterInformer against a real API server', () => {
     expect(informer.isSynced()).toBe(true);
     expect(index.nodeForHostname(hostname)).toBe(nodeName);
   });
+
+  it('lists pods by streaming (sendInitialEvents), which kube-apiserver serves, not in pages', async () => {
+    await createPod('before', PORT + 10);
+    const sources = kubeClusterSources(kubeConfig);
+    const asked = { pages: 0, streams: 0 };
+    const pods: ListWatch<PodLike> = {
+      list: (request, signal) => {
+        asked.pages += 1;
+        return sources.pods.list(request, signal);
+      },
+      watch: (request, handlers) => {
+        if (request.initialEvents === true) asked.streams += 1;
+        return sources.pods.watch(request, handlers);
+      },
+    };
+    const events = new Recorder();
+    const streamed = new PodIndex();
+    const streaming = new ClusterInformer({ index: streamed, sources: { ...sources, pods }, logger: events, events }, { watchdogMs: WATCHDOG_MS });
+    informers.push(streaming);
+    streaming.start();
+    await streaming.whenSynced();
+    expect(asked).toEqual({ pages: 0, streams: 1 });
+    expect(events.restarts).toEqual([]);
+    expect(events.logs.filter((line) => line.includes('streaming'))).toEqual([]);
+    expect(holders(streamed, PORT + 10)).toEqual([`${namespace}/before@${nodeName}`]);
+    // Then it goes on as the watch: a pod created afterwards shows up too.
+    await createPod('after', PORT + 11);
+    await eventually('the streamed index to show after', asserted(() => {
+      expect(holders(streamed, PORT + 11)).toEqual([`${namespace}/after@${nodeName}`]);
+    }), SEEN_WITHIN);
+    expect(asked).toEqual({ pages: 0, streams: 1 });
+  }, TEST_TIMEOUT_MS);
 
   it('sees a hostNetwork pod pinned to a node, with the port the API server defaulted', async () => {
     await createPod('api', PORT);

@@ -70,7 +70,8 @@ function harness(options: Partial<InformerOptions> = {}): Harness {
   };
   const informer = new ClusterInformer(
     { index, sources: { pods, nodes, namespaces, priorityClasses }, logger: recordingLogger(logs), events, timers, random: HALF },
-    { watchdogMs: WATCHDOG_MS, ...options },
+    // Pods list in pages here, the way every API server serves; the streaming list has its own tests.
+    { watchdogMs: WATCHDOG_MS, streamingList: false, ...options },
   );
   const h = { index, informer, timers, pods, nodes, namespaces, priorityClasses, restarts, listed, rejected, logs };
   running.push(h);
@@ -194,6 +195,120 @@ describe('ClusterInformer sync', () => {
     expect(h.pods.listCalls).toHaveLength(3);
     await h.timers.advance(400);
     expect(h.pods.listCalls).toHaveLength(4);
+  });
+});
+
+/** Starts the informer streaming its pod list, and sends `items` as the initial events, ended at resourceVersion 100. */
+async function streamed(items: readonly PodLike[]): Promise<Harness> {
+  const h = harness({ streamingList: true });
+  h.nodes.respond(page([{ name: 'worker-1' }], '100'));
+  h.namespaces.respond(page([], '100'));
+  h.priorityClasses.respond(page([], '100'));
+  h.informer.start();
+  await settle();
+  for (const item of items) h.pods.lastWatch.emit({ type: 'ADDED', object: item, resourceVersion: '90' });
+  h.pods.lastWatch.emit({ type: 'BOOKMARK', resourceVersion: '100', initialEventsEnd: true });
+  await settle();
+  return h;
+}
+
+describe('ClusterInformer streaming list', () => {
+  it('lists pods as the initial events of a watch, synced at the bookmark that ends them, and goes on watching', async () => {
+    const h = harness({ streamingList: true });
+    h.nodes.respond(page([], '100'));
+    h.namespaces.respond(page([], '100'));
+    h.priorityClasses.respond(page([], '100'));
+    h.informer.start();
+    await settle();
+    const watch = h.pods.lastWatch;
+    expect(watch.request.initialEvents).toBe(true);
+    watch.emit({ type: 'ADDED', object: named('a'), resourceVersion: '40' });
+    watch.emit({ type: 'ADDED', object: named('b'), resourceVersion: '90' });
+    watch.emit({ type: 'BOOKMARK', resourceVersion: '95' });
+    await settle();
+    expect(podKeys(h.index)).toEqual(['team-a/a', 'team-a/b']);
+    expect(h.informer.isSynced()).toBe(false);
+    watch.emit({ type: 'BOOKMARK', resourceVersion: '100', initialEventsEnd: true });
+    await settle();
+    expect(h.informer.isSynced()).toBe(true);
+    expect(h.listed).toContainEqual(['pods', 2]);
+    watch.emit({ type: 'ADDED', object: named('c'), resourceVersion: '101' });
+    watch.emit({ type: 'DELETED', object: named('a'), resourceVersion: '102' });
+    expect(podKeys(h.index)).toEqual(['team-a/b', 'team-a/c']);
+    expect(h.pods.listCalls).toEqual([]);
+    expect(h.pods.watches).toHaveLength(1);
+  });
+
+  it('resumes with a plain watch from the last resourceVersion when the server ends the stream after the list', async () => {
+    const h = await streamed([named('a')]);
+    h.pods.lastWatch.emit({ type: 'BOOKMARK', resourceVersion: '150' });
+    h.pods.lastWatch.end();
+    await settle();
+    expect(h.pods.watches).toHaveLength(2);
+    expect(h.pods.lastWatch.request.resourceVersion).toBe('150');
+    expect(h.pods.lastWatch.request.initialEvents).toBeUndefined();
+    expect(podKeys(h.index)).toEqual(['team-a/a']);
+  });
+
+  it('re-lists by streaming after 410, and drops a pod deleted meanwhile once the initial events have ended', async () => {
+    const h = await streamed([named('a'), named('gone')]);
+    h.pods.lastWatch.emit({ type: 'ERROR', code: 410, message: 'too old resource version' });
+    await h.timers.advance(100);
+    const again = h.pods.lastWatch;
+    expect(again.request.initialEvents).toBe(true);
+    again.emit({ type: 'ADDED', object: named('a'), resourceVersion: '290' });
+    again.emit({ type: 'ADDED', object: named('b'), resourceVersion: '295' });
+    expect(podKeys(h.index)).toEqual(['team-a/a', 'team-a/b', 'team-a/gone']);
+    again.emit({ type: 'BOOKMARK', resourceVersion: '300', initialEventsEnd: true });
+    expect(podKeys(h.index)).toEqual(['team-a/a', 'team-a/b']);
+    expect(h.listed.filter(([r]) => r === 'pods')).toEqual([['pods', 2], ['pods', 2]]);
+  });
+
+  it('lists in pages from then on, without a backoff, when the API server refuses a streaming list', async () => {
+    const h = harness({ streamingList: true });
+    h.nodes.respond(page([], '100'));
+    h.namespaces.respond(page([], '100'));
+    h.priorityClasses.respond(page([], '100'));
+    h.pods.respond(page([named('a')], '100'));
+    h.informer.start();
+    await settle();
+    h.pods.lastWatch.end(new ApiError('GET /api/v1/pods', 422, 'sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled'));
+    await settle();
+    expect(h.pods.listCalls).toEqual([{ limit: 250 }]);
+    expect(h.informer.isSynced()).toBe(true);
+    expect(h.restarts).toEqual([]);
+    expect(h.logs).toContainEqual(['info', 'the API server does not serve streaming lists; listing in pages', undefined]);
+    // A later re-list does not try again.
+    h.pods.lastWatch.emit({ type: 'ERROR', code: 410, message: 'too old resource version' });
+    h.pods.respond(page([named('b')], '200'));
+    await h.timers.advance(100);
+    expect(h.pods.listCalls).toHaveLength(2);
+    expect(h.pods.watches.filter((w) => w.request.initialEvents === true)).toHaveLength(1);
+    expect(podKeys(h.index)).toEqual(['team-a/b']);
+  });
+
+  it('lists in pages once after a streaming list broke off, then streams again', async () => {
+    const h = harness({ streamingList: true });
+    h.nodes.respond(page([], '100'));
+    h.namespaces.respond(page([], '100'));
+    h.priorityClasses.respond(page([], '100'));
+    h.informer.start();
+    await settle();
+    h.pods.lastWatch.emit({ type: 'ADDED', object: named('a'), resourceVersion: '90' });
+    h.pods.lastWatch.end();
+    await settle();
+    expect(h.restarts).toEqual([['pods', 'list-failed']]);
+    expect(h.informer.isSynced()).toBe(false);
+    h.pods.respond(page([named('b')], '100'));
+    await h.timers.advance(100);
+    expect(h.pods.listCalls).toHaveLength(1);
+    expect(h.informer.isSynced()).toBe(true);
+    // The paginated list shows what exists: what the broken stream had added is gone.
+    expect(podKeys(h.index)).toEqual(['team-a/b']);
+    h.pods.lastWatch.emit({ type: 'ERROR', code: 410, message: 'too old resource version' });
+    // The second failure in a row: the backoff has doubled.
+    await h.timers.advance(200);
+    expect(h.pods.lastWatch.request.initialEvents).toBe(true);
   });
 });
 

@@ -64,6 +64,19 @@ describe('kubeListWatch watches', () => {
     expect(http.requests[0]?.accept).toBe('application/json');
   });
 
+  it('asks for a streaming list from the present, with no resourceVersion, when the initial events are wanted', () => {
+    const http = new FakeHttp();
+    kubeListWatch(http, PODS).watch({ resourceVersion: '', timeoutSeconds: 200, initialEvents: true }, { onEvent: () => undefined, onEnd: () => undefined });
+    expect(params(http.requests[0])).toEqual({
+      fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed',
+      watch: 'true',
+      sendInitialEvents: 'true',
+      resourceVersionMatch: 'NotOlderThan',
+      allowWatchBookmarks: 'true',
+      timeoutSeconds: '200',
+    });
+  });
+
   const lines: readonly { readonly name: string; readonly line: unknown; readonly event: WatchEvent<NodeEntry> }[] = [
     {
       name: 'decodes an ADDED node with its resourceVersion',
@@ -74,6 +87,16 @@ describe('kubeListWatch watches', () => {
       name: 'decodes a BOOKMARK',
       line: { type: 'BOOKMARK', object: { kind: 'Node', metadata: { resourceVersion: '20' } } },
       event: { type: 'BOOKMARK', resourceVersion: '20' },
+    },
+    {
+      name: 'decodes the BOOKMARK that ends a streaming list’s initial events',
+      line: { type: 'BOOKMARK', object: { kind: 'Node', metadata: { resourceVersion: '21', annotations: { 'k8s.io/initial-events-end': 'true' } } } },
+      event: { type: 'BOOKMARK', resourceVersion: '21', initialEventsEnd: true },
+    },
+    {
+      name: 'takes a BOOKMARK with other annotations for an ordinary one',
+      line: { type: 'BOOKMARK', object: { kind: 'Node', metadata: { resourceVersion: '22', annotations: { 'k8s.io/initial-events-end': 'false', other: 'x' } } } },
+      event: { type: 'BOOKMARK', resourceVersion: '22' },
     },
     {
       name: 'decodes an ERROR with its code',
