@@ -110,8 +110,8 @@ export function kubeListWatch<T>(api: KubeHttp, spec: ResourceSpec<T>, options: 
       const query = selectors(spec, new URLSearchParams());
       query.set('watch', 'true');
       if (request.initialEvents === true) {
-        // A streaming list (KEP-3157), from a consistent read of the present: the
-        // resourceVersion is left out, as client-go's reflector leaves it out.
+        // A streaming list (KEP-3157). Without a resourceVersion the server starts from a
+        // consistent read of the present, so a re-list never goes back in time.
         query.set('sendInitialEvents', 'true');
         query.set('resourceVersionMatch', 'NotOlderThan');
       } else {
