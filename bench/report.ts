@@ -218,7 +218,7 @@ function listsSection(sync: SyncResult, v: Map<string, string>): string {
   v.set('lists.heapRatio', `${sig(s.heapPeakMB / p.heapPeakMB, 2)}×`);
   return table(
     ['the pod list, into the index', 'time (median)', 'longest stall', 'event-loop delay p99', 'peak heap', 'steady heap'],
-    [row(`paginated, ${INFORMER_PAGE_SIZE} a page (what the informer does)`, p), row('streaming initial list (`sendInitialEvents=true`)', s)],
+    [row(`paginated, ${INFORMER_PAGE_SIZE} a page (the informer's fallback)`, p), row('streaming initial list (`sendInitialEvents=true`, what the informer does)', s)],
   );
 }
 
