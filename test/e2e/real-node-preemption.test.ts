@@ -145,13 +145,16 @@ describe('a higher-priority DaemonSet on a port a lower-priority one holds on th
 
     // The low DaemonSet's replacements can run nowhere: the scheduler never binds them. One
     // created while its node's high pod was still unbound (the index knows only bound pods)
-    // was admitted and waits; once the high pods are indexed, new ones are denied, naming
-    // the high holder.
+    // was admitted and waits. One created before the webhook's watch showed the preempted
+    // pod terminating was denied naming that pod: the DaemonSet controller and the webhook
+    // learn of the preemption from the same API server, in either order. Once the high pods
+    // are indexed, new ones are denied, naming the high holder.
     expect((await podsOf(ns, 'low')).filter((p) => p.node !== '')).toEqual([]);
     await suite.waitForIndexToMatchCluster();
+    const replaced = new Date();
     await kubectlOk(['delete', 'pods', '-n', ns, '-l', 'app=low', '--wait=true']);
     const refusals = await eventually('a FailedCreate event on the low DaemonSet', async () => {
-      const events = await eventsFor(ns, 'low', 'FailedCreate');
+      const events = await eventsFor(ns, 'low', 'FailedCreate', replaced);
       return events.length > 0 ? done(events) : notYet('no FailedCreate event');
     });
     const denial = new RegExp(

@@ -66,15 +66,23 @@ export interface EventFacts {
   readonly message: string;
 }
 
-/** The events of `namespace` about object `name` with `reason`. */
-export async function eventsFor(namespace: string, name: string, reason: string): Promise<EventFacts[]> {
+/**
+ * The events of `namespace` about object `name` with `reason`; with `since`, only those
+ * last seen at or after it (events keep whole seconds, so `since` is taken to its second).
+ */
+export async function eventsFor(namespace: string, name: string, reason: string, since?: Date): Promise<EventFacts[]> {
   const list = await kubectlJson(['get', 'events', '-n', namespace, '--field-selector', `involvedObject.name=${name},reason=${reason}`]);
+  const from = since === undefined ? undefined : Math.floor(since.getTime() / 1000) * 1000;
   return items(list).flatMap((e) => {
     if (typeof e !== 'object' || e === null) return [];
     const field = (key: string): string => {
       const value: unknown = key in e ? Object.getOwnPropertyDescriptor(e, key)?.value : undefined;
       return typeof value === 'string' ? value : '';
     };
+    if (from !== undefined) {
+      const last = Date.parse(field('lastTimestamp') || field('eventTime') || field('firstTimestamp'));
+      if (!(last >= from)) return [];
+    }
     return [{ type: field('type'), reason: field('reason'), message: field('message') }];
   });
 }
