@@ -198,14 +198,24 @@ describe('ClusterInformer sync', () => {
   });
 });
 
-/** Starts the informer streaming its pod list, and sends `items` as the initial events, ended at resourceVersion 100. */
-async function streamed(items: readonly PodLike[]): Promise<Harness> {
+/**
+ * Starts the informer streaming its pod list, with one node and no namespaces or
+ * PriorityClasses; `pods` are queued for a paginated list, should the informer ask for one.
+ */
+async function streaming(...pods: Parameters<FakeListWatch<PodLike>['respond']>): Promise<Harness> {
   const h = harness({ streamingList: true });
   h.nodes.respond(page([{ name: 'worker-1' }], '100'));
   h.namespaces.respond(page([], '100'));
   h.priorityClasses.respond(page([], '100'));
+  h.pods.respond(...pods);
   h.informer.start();
   await settle();
+  return h;
+}
+
+/** Starts the informer streaming its pod list, and sends `items` as the initial events, ended at resourceVersion 100. */
+async function streamed(items: readonly PodLike[]): Promise<Harness> {
+  const h = await streaming();
   for (const item of items) h.pods.lastWatch.emit({ type: 'ADDED', object: item, resourceVersion: '90' });
   h.pods.lastWatch.emit({ type: 'BOOKMARK', resourceVersion: '100', initialEventsEnd: true });
   await settle();
@@ -214,12 +224,7 @@ async function streamed(items: readonly PodLike[]): Promise<Harness> {
 
 describe('ClusterInformer streaming list', () => {
   it('lists pods as the initial events of a watch, synced at the bookmark that ends them, and goes on watching', async () => {
-    const h = harness({ streamingList: true });
-    h.nodes.respond(page([], '100'));
-    h.namespaces.respond(page([], '100'));
-    h.priorityClasses.respond(page([], '100'));
-    h.informer.start();
-    await settle();
+    const h = await streaming();
     const watch = h.pods.lastWatch;
     expect(watch.request.initialEvents).toBe(true);
     watch.emit({ type: 'ADDED', object: named('a'), resourceVersion: '40' });
@@ -265,13 +270,7 @@ describe('ClusterInformer streaming list', () => {
   });
 
   it('lists in pages from then on, without a backoff, when the API server refuses a streaming list', async () => {
-    const h = harness({ streamingList: true });
-    h.nodes.respond(page([], '100'));
-    h.namespaces.respond(page([], '100'));
-    h.priorityClasses.respond(page([], '100'));
-    h.pods.respond(page([named('a')], '100'));
-    h.informer.start();
-    await settle();
+    const h = await streaming(page([named('a')], '100'));
     h.pods.lastWatch.end(new ApiError('GET /api/v1/pods', 422, 'sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled'));
     await settle();
     expect(h.pods.listCalls).toEqual([{ limit: 250 }]);
@@ -288,12 +287,7 @@ describe('ClusterInformer streaming list', () => {
   });
 
   it('lists in pages once after a streaming list broke off, then streams again', async () => {
-    const h = harness({ streamingList: true });
-    h.nodes.respond(page([], '100'));
-    h.namespaces.respond(page([], '100'));
-    h.priorityClasses.respond(page([], '100'));
-    h.informer.start();
-    await settle();
+    const h = await streaming();
     h.pods.lastWatch.emit({ type: 'ADDED', object: named('a'), resourceVersion: '90' });
     h.pods.lastWatch.end();
     await settle();
