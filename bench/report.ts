@@ -164,6 +164,7 @@ function syncSection(sync: SyncResult, v: Map<string, string>): string {
     `${sig(r.syncMs / 1000, 3)} s`,
     `${sig(r.stallMaxMs, 3)} ms (worst ${sig(r.stallMaxWorstMs, 3)} ms)`,
     `${sig(r.stallP99Ms, 3)} ms`,
+    `${sig(r.relistStallMaxMs, 3)} ms (worst ${sig(r.relistStallMaxWorstMs, 3)} ms), p99 ${sig(r.relistStallP99Ms, 2)} ms`,
     `${n(r.heapPeakMB)} MiB`,
     `${n(r.heapSteadyMB)} MiB`,
     `${sig(r.heapPeakMB / r.heapSteadyMB, 2)}×`,
@@ -183,6 +184,9 @@ function syncSection(sync: SyncResult, v: Map<string, string>): string {
   v.set('sync.largest.steady', n(last?.heapSteadyMB ?? Number.NaN));
   v.set('sync.largest.peakToSteady', sig((last?.heapPeakMB ?? Number.NaN) / (last?.heapSteadyMB ?? Number.NaN), 2));
   v.set('sync.largest.stallP99', sig(last?.stallP99Ms ?? Number.NaN, 2));
+  v.set('sync.largest.relistStall', sig(last?.relistStallMaxMs ?? Number.NaN, 3));
+  v.set('sync.largest.relistStallWorst', sig(last?.relistStallMaxWorstMs ?? Number.NaN, 3));
+  v.set('sync.largest.relistSeconds', sig((last?.relistMs ?? Number.NaN) / 1000, 3));
   const lowered = sync.lowered;
   const note =
     lowered.length === 0
@@ -192,7 +196,18 @@ function syncSection(sync: SyncResult, v: Map<string, string>): string {
   v.set('sync.largest.rss', n(last?.syncMaxRssMB ?? Number.NaN));
   return (
     table(
-      ['pods in the cluster (1 in 10 with a hostPort)', 'pods indexed', 'initial sync (median)', 'longest event-loop stall during sync (median)', 'event-loop delay p99', 'peak heap', 'steady heap', 'peak / steady', 'pods created at'],
+      [
+        'pods in the cluster (1 in 10 with a hostPort)',
+        'pods indexed',
+        'initial sync (median)',
+        'longest event-loop stall during sync (median)',
+        'event-loop delay p99',
+        'longest stall during a re-list while serving (median)',
+        'peak heap',
+        'steady heap',
+        'peak / steady',
+        'pods created at',
+      ],
       rows,
     ) + note
   );

@@ -44,6 +44,10 @@ interface Probe {
   readonly heapPeakMB: number;
   readonly heapSteadyMB: number;
   readonly rssMB: number;
+  /** A re-list in the same process, over the full index (sync-probe.ts). */
+  readonly relistMs: number;
+  readonly relistStallMaxMs: number;
+  readonly relistStallP99Ms: number;
   /** The process's peak resident set, from GNU time. */
   readonly maxRssMB: number;
 }
@@ -230,6 +234,10 @@ async function main(): Promise<void> {
         stallMaxMs: median(probes.map((p) => p.stallMaxMs)),
         stallMaxWorstMs: Math.max(...probes.map((p) => p.stallMaxMs)),
         stallP99Ms: median(probes.map((p) => p.stallP99Ms)),
+        relistMs: median(probes.map((p) => p.relistMs)),
+        relistStallMaxMs: median(probes.map((p) => p.relistStallMaxMs)),
+        relistStallMaxWorstMs: Math.max(...probes.map((p) => p.relistStallMaxMs)),
+        relistStallP99Ms: median(probes.map((p) => p.relistStallP99Ms)),
         heapPeakMB: median(probes.map((p) => p.heapPeakMB)),
         heapSteadyMB: median(probes.map((p) => p.heapSteadyMB)),
         syncMaxRssMB: median(probes.map((p) => p.maxRssMB)),

@@ -45,6 +45,14 @@ export interface SyncRow {
   readonly stallMaxMs: number;
   readonly stallMaxWorstMs: number;
   readonly stallP99Ms: number;
+  /**
+   * A re-list in the syncing process once synced, over the full index, as a serving
+   * webhook makes one: median time, longest stall (median and worst) and p99.
+   */
+  readonly relistMs: number;
+  readonly relistStallMaxMs: number;
+  readonly relistStallMaxWorstMs: number;
+  readonly relistStallP99Ms: number;
   readonly heapPeakMB: number;
   /** heapUsed once the sync is done and a forced collection ran (what the index keeps), median. */
   readonly heapSteadyMB: number;
