@@ -152,8 +152,8 @@ export class ClusterInformer {
         index.deletePriorityClass(priorityClass.name);
       },
     };
-    // Syncing 150,000 pods from kube-apiserver 1.37 (docs/benchmarks.md, section 2a), the
-    // streaming list took about half the time of the paginated one, with a lower peak heap.
+    // Listing 150,000 pods from kube-apiserver 1.37 (docs/benchmarks.md, section 2a), the
+    // streaming list took about half the time of the paginated one, and stalled less.
     const podOptions: ReflectorOptions = { ...reflectorOptions, streamingList: options.streamingList ?? true };
     this.#reflectors = [
       this.#reflector('pods', deps.sources.pods, pods, podOptions),

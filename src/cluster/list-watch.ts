@@ -118,6 +118,9 @@ export const HPG_ERR_API_REQUEST = 'HPG_ERR_API_REQUEST';
 /** HTTP status of "410 Gone": the resourceVersion or continue token has expired. */
 export const HTTP_GONE = 410;
 
+/** HTTP status of "429 Too Many Requests": the API server's priority and fairness says later. */
+export const HTTP_TOO_MANY = 429;
+
 /** A failed request to the API server, with the HTTP status when there was a response. */
 export class ApiError extends Error {
   /** Always HPG_ERR_API_REQUEST. */

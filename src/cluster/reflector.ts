@@ -2,7 +2,7 @@ import type { BackoffBounds } from './backoff.js';
 import { backoffDelay } from './backoff.js';
 import type { RestartReason } from './informer-events.js';
 import type { RejectedObject, Relist } from './list-watch.js';
-import { ApiError, HTTP_GONE } from './list-watch.js';
+import { ApiError, HTTP_GONE, HTTP_TOO_MANY } from './list-watch.js';
 import type { PageVisitor } from './pager.js';
 import { forEachPage } from './pager.js';
 import type { Timers } from './timers.js';
@@ -82,16 +82,13 @@ export function listInto<T>(relist: Relist<T>): ListInto<T> {
 /** A watch the server closes sooner than this, having sent nothing, is retried with backoff. */
 export const VERY_SHORT_WATCH_MS = 1_000;
 
-/** HTTP status of "429 Too Many Requests": the API server's priority and fairness says later. */
-const HTTP_TOO_MANY = 429;
-
 /**
  * Whether a streaming list failed because the API server does not serve one: it answered
  * the request itself with a client error (kube-apiserver before 1.27 refuses
  * resourceVersionMatch on a watch, later ones sendInitialEvents without the WatchList
  * feature), as opposed to a stream that broke or a server that is busy.
  */
-export function notServed(end: WatchEnd): boolean {
+function notServed(end: WatchEnd): boolean {
   const { error } = end;
   if (end.received || !(error instanceof ApiError) || error.status === undefined) return false;
   return error.status >= 400 && error.status < 500 && error.status !== HTTP_GONE && error.status !== HTTP_TOO_MANY;
@@ -163,6 +160,12 @@ export class Reflector<T> {
     const { resource, events, logger } = this.#deps;
     let resourceVersion: string | undefined;
     let failures = 0;
+    // Every restart is counted, then waits out the backoff, which doubles while they come in a row.
+    const restart = async (reason: RestartReason): Promise<void> => {
+      events.onRestart(resource, reason);
+      await sleep(this.#options.timers, this.#delay(failures), signal);
+      failures += 1;
+    };
     while (!signal.aborted) {
       let end: WatchEnd;
       if (resourceVersion === undefined && this.#streaming && !this.#pagesNext) {
@@ -177,9 +180,7 @@ export class Reflector<T> {
           // The next list is paginated, the way every API server serves; the one after streams again.
           this.#pagesNext = true;
           logger.warn({ resource, reason: end.reason, ...(end.error === undefined ? {} : errorFields(end.error)) }, 'streaming list broke off; retrying');
-          events.onRestart(resource, 'list-failed');
-          await sleep(this.#options.timers, this.#delay(failures), signal);
-          failures += 1;
+          await restart('list-failed');
           continue;
         }
       } else {
@@ -189,9 +190,7 @@ export class Reflector<T> {
           } catch (error) {
             if (stopped(signal)) break;
             logger.warn({ resource, ...errorFields(error) }, 'list failed; retrying');
-            events.onRestart(resource, 'list-failed');
-            await sleep(this.#options.timers, this.#delay(failures), signal);
-            failures += 1;
+            await restart('list-failed');
             continue;
           }
         }
@@ -213,9 +212,7 @@ export class Reflector<T> {
       const fields = { resource, reason, ...(end.error === undefined ? {} : errorFields(end.error)) };
       if (reason === 'expired') logger.info(fields, 'watch expired; re-listing');
       else logger.warn(fields, 'watch restarting');
-      events.onRestart(resource, reason);
-      await sleep(this.#options.timers, this.#delay(failures), signal);
-      failures += 1;
+      await restart(reason);
     }
   }
 
