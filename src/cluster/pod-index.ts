@@ -2,7 +2,7 @@ import type { NamespaceModes } from '../admission/policy.js';
 import { HeldPorts } from '../engine/held-ports.js';
 import type { NodeFilter, NodeInfo } from '../engine/node-filter.js';
 import type { Sharing } from '../engine/occupancy.js';
-import { occupantWithPorts, podRef } from '../engine/occupancy.js';
+import { NO_COPIES, occupantWithPorts, podRef, sameOccupant } from '../engine/occupancy.js';
 import { hostPortsOf } from '../engine/host-ports.js';
 import type { PriorityClassInfo } from '../engine/priority.js';
 import { defaultOf, SYSTEM_PRIORITY_CLASSES } from '../engine/priority.js';
@@ -195,21 +195,22 @@ export class PodIndex implements PortView, NamespaceModes, PodPresence {
 
   /**
    * Calls `listener` with a node each time the pods holding host ports there change (one
-   * added, changed or removed; every node of a re-list), so the conflicts on a node are
-   * looked at again only when something there moved.
+   * added, changed or removed; a chunked re-list tells only those; replaceAllPods tells
+   * every node that had or has such pods), so the conflicts on a node are looked at again
+   * only when something there moved.
    */
   onNodeChanged(listener: (node: string) => void): void {
     this.#nodeListeners.push(listener);
   }
 
-  /** Records a pod's current state; a pod that holds nothing (finished, unbound, no host port) is removed. */
+  /**
+   * Records a pod's current state; a pod that holds nothing (finished, unbound, no host
+   * port) is removed. A pod that holds what its entry already says (a re-list, a status
+   * change) keeps that entry: replacing it would tell its node's listeners of a change
+   * that is none, and turn every entry of a re-list into long-lived garbage at once.
+   */
   upsertPod(pod: PodLike): void {
-    const ref = podRef(pod);
-    this.#remove(ref);
-    // The owner, namespace and ports it takes from the shared ones count as used until it is removed.
-    const occupant = occupantWithPorts(pod, hostPortsOf(pod.spec), this.#sharing);
-    if (occupant !== undefined) this.#add(occupant);
-    this.#seen(ref);
+    this.#upsert(pod);
   }
 
   /** Forgets a pod. With a uid, only that incarnation is forgotten, never a newer pod of the same name. */
@@ -247,8 +248,7 @@ export class PodIndex implements PortView, NamespaceModes, PodPresence {
     return {
       add: (pods) => {
         for (const pod of pods) {
-          this.upsertPod(pod);
-          const occupant = this.#pods.get(podRef(pod));
+          const occupant = this.#upsert(pod);
           if (occupant !== undefined) shown.add(occupant);
         }
       },
@@ -402,6 +402,22 @@ export class PodIndex implements PortView, NamespaceModes, PodPresence {
   /** The MODE_LABEL value of `namespace`, if it carries one. */
   modeLabelOf(namespace: string): string | undefined {
     return this.#modes.get(namespace);
+  }
+
+  /** upsertPod; returns the pod's entry, if it holds anything. */
+  #upsert(pod: PodLike): Occupant | undefined {
+    const ref = podRef(pod);
+    const ports = hostPortsOf(pod.spec);
+    let occupant = this.#pods.get(ref);
+    const now = occupant === undefined ? undefined : occupantWithPorts(pod, ports, NO_COPIES);
+    if (occupant === undefined || now === undefined || !sameOccupant(occupant, now)) {
+      this.#remove(ref);
+      // The owner, namespace and ports it takes from the shared ones count as used until it is removed.
+      occupant = occupantWithPorts(pod, ports, this.#sharing);
+      if (occupant !== undefined) this.#add(occupant);
+    }
+    this.#seen(ref);
+    return occupant;
   }
 
   #add(occupant: Occupant): void {

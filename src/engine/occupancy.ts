@@ -48,6 +48,12 @@ export interface Sharing {
 }
 
 /**
+ * The values as the pod has them, uncopied and uncounted: for an occupant made only to be
+ * compared with another (sameOccupant) and then dropped.
+ */
+export const NO_COPIES: Sharing = { namespace: (namespace) => namespace, owner: (owner) => owner, ports: (ports) => ports };
+
+/**
  * Every occupant keeps its own copies. Its ports are an exact-size copy: an array grown
  * by push (hostPortsOf) holds room for 16 more elements.
  */
@@ -81,4 +87,35 @@ export function occupantWithPorts(pod: PodLike, ports: readonly HostPort[], shar
     // The class name is kept only to resolve a missing priority (a hand-written state file).
     ...(priority !== undefined ? { priority } : priorityClassName !== undefined && priorityClassName !== '' ? { priorityClassName } : {}),
   };
+}
+
+/** True when two occupants hold the same: one pod incarnation, on one node, with the same ports, owner, priority and state. */
+export function sameOccupant(a: Occupant, b: Occupant): boolean {
+  return (
+    a.pod.namespace === b.pod.namespace &&
+    a.pod.name === b.pod.name &&
+    a.pod.uid === b.pod.uid &&
+    a.pod.generated === b.pod.generated &&
+    a.node === b.node &&
+    a.hostNetwork === b.hostNetwork &&
+    a.terminating === b.terminating &&
+    a.priority === b.priority &&
+    a.priorityClassName === b.priorityClassName &&
+    sameOwner(a.owner, b.owner) &&
+    samePorts(a.ports, b.ports)
+  );
+}
+
+function sameOwner(a: OwnerRef | undefined, b: OwnerRef | undefined): boolean {
+  if (a === b) return true;
+  return a !== undefined && b !== undefined && a.kind === b.kind && a.name === b.name && a.uid === b.uid;
+}
+
+function samePorts(a: readonly HostPort[], b: readonly HostPort[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  return a.every((p, i) => {
+    const q = b[i];
+    return q !== undefined && p.protocol === q.protocol && p.hostIP === q.hostIP && p.port === q.port && p.container === q.container;
+  });
 }

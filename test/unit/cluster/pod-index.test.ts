@@ -2,8 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 
 import { PodIndex, podKey } from '../../../src/cluster/pod-index.js';
-import { occupantOf } from '../../../src/engine/occupancy.js';
-import type { Occupant, PodLike, PodRef } from '../../../src/engine/types.js';
+import { occupantOf, podRef } from '../../../src/engine/occupancy.js';
+import type { Occupant, PodLike, PodRef, PodSpecLike } from '../../../src/engine/types.js';
 import { container, pod, portSpec } from '../../fixtures/pods.js';
 
 function keys(occupants: Iterable<Occupant>): string[] {
@@ -157,9 +157,22 @@ describe('PodIndex node changes', () => {
   it('tells the node of a pod holding ports when it is added, changed or deleted', () => {
     const { index, changed } = watched();
     index.upsertPod(api);
-    index.upsertPod(api);
+    index.upsertPod({ ...api, metadata: { ...api.metadata, deletionTimestamp: '2026-11-30T12:00:00Z' } });
     index.deletePod({ namespace: 'team-a', name: 'api-7d9f' });
+    // The change is a removal and an addition on the same node.
     expect(changed).toEqual(['worker-1', 'worker-1', 'worker-1', 'worker-1']);
+  });
+
+  it('tells nothing, and keeps the entry, when an update changes nothing the pod holds', () => {
+    const { index, changed } = watched(api);
+    const before = index.occupantOf({ namespace: 'team-a', name: 'api-7d9f' });
+    index.upsertPod({ ...api, metadata: { ...api.metadata, labels: { ready: 'yes' } }, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } });
+    const relist = index.relistPods();
+    relist.add([api]);
+    relist.finish();
+    expect(changed).toEqual([]);
+    expect(index.occupantOf({ namespace: 'team-a', name: 'api-7d9f' })).toBe(before);
+    expect(index.sharedValues()).toBe(2);
   });
 
   it('tells nothing for a pod that holds no port', () => {
@@ -173,6 +186,46 @@ describe('PodIndex node changes', () => {
     index.replaceAllPods([dns]);
     expect(changed.sort()).toEqual(['worker-1', 'worker-2']);
     expect(index.occupiedNodes()).toEqual(['worker-2']);
+  });
+});
+
+describe('PodIndex updates', () => {
+  const owned = (uid: string, kind = 'DaemonSet', name = 'api'): PodLike =>
+    pod({ metadata: { ...api.metadata, ownerReferences: [{ kind, name, uid, controller: true }] }, spec: { priority: 10 } });
+  const base = owned('uid-ds');
+  const withoutPriority = ({ priority: _, ...spec }: PodSpecLike): PodSpecLike => spec;
+  /** One change of each thing an entry holds, from `base`. */
+  const changes: readonly (readonly [string, PodLike])[] = [
+    ['the uid (another pod of the same name)', pod({ ...base, metadata: { ...base.metadata, uid: 'uid-next' } })],
+    ['the node', pod({ ...base, spec: { ...base.spec, nodeName: 'worker-2' } })],
+    ['hostNetwork', pod({ ...base, spec: { ...base.spec, hostNetwork: false } })],
+    ['being deleted', pod({ ...base, metadata: { ...base.metadata, deletionTimestamp: '2026-11-30T12:00:00Z' } })],
+    ['the priority', pod({ ...base, spec: { ...base.spec, priority: 11 } })],
+    ['a class name instead of a priority', pod({ ...base, spec: { ...withoutPriority(base.spec), priorityClassName: 'high' } })],
+    ["the owner's uid", owned('uid-ds-2')],
+    ["the owner's kind", owned('uid-ds', 'ReplicaSet')],
+    ["the owner's name", owned('uid-ds', 'DaemonSet', 'api-2')],
+    ['no owner', pod({ ...base, metadata: { ...base.metadata, ownerReferences: [] } })],
+    ['the port', pod({ ...base, spec: { ...base.spec, containers: [container('web', [portSpec(8081)])] } })],
+    ['the protocol', pod({ ...base, spec: { ...base.spec, containers: [container('web', [portSpec(8080, { protocol: 'UDP' })])] } })],
+    ['the host IP', pod({ ...base, spec: { ...base.spec, containers: [container('web', [portSpec(8080, { hostIP: '10.0.0.1' })])] } })],
+    ['the container', pod({ ...base, spec: { ...base.spec, containers: [container('api', [portSpec(8080)])] } })],
+    ['one more port', pod({ ...base, spec: { ...base.spec, containers: [container('web', [portSpec(8080), portSpec(9090)])] } })],
+  ];
+
+  it.each(changes)('replaces the entry when an update changes %s', (_, changed) => {
+    const index = indexOf(base);
+    const before = index.occupantOf(podRef(base));
+    index.upsertPod(changed);
+    expect(index.occupantOf(podRef(changed))).not.toBe(before);
+    expect(index.occupantOf(podRef(changed))).toEqual(occupantOf(changed));
+  });
+
+  it('replaces the entry when the class of a pod without a priority changes', () => {
+    const classed = (name: string): PodLike => pod({ spec: { priorityClassName: name } });
+    const index = indexOf(classed('low'));
+    index.upsertPod(classed('high'));
+    expect(index.occupantOf(podRef(api))?.priorityClassName).toBe('high');
   });
 });
 
@@ -296,17 +349,21 @@ const podArb: fc.Arbitrary<PodLike> = fc
     hostNetwork: fc.boolean(),
     ports: fc.array(fc.record({ port: fc.constantFrom(...PORTS), udp: fc.boolean(), host: fc.boolean() }), { maxLength: 3 }),
     owner: fc.constantFrom<string | undefined>('ds-a', 'ds-b', undefined),
+    terminating: fc.boolean(),
+    priority: fc.constantFrom<number | undefined>(0, 1000, undefined),
   })
-  .map(({ name, uid, node, phase, hostNetwork, ports, owner }) =>
+  .map(({ name, uid, node, phase, hostNetwork, ports, owner, terminating, priority }) =>
     pod({
       metadata: {
         name,
         namespace: 'ns',
         uid: `${name}-${uid}`,
         ...(owner === undefined ? {} : { ownerReferences: [{ kind: 'DaemonSet', name: owner, uid: `uid-${owner}`, controller: true }] }),
+        ...(terminating ? { deletionTimestamp: '2026-11-30T12:00:00Z' } : {}),
       },
       spec: {
         ...(node === undefined ? {} : { nodeName: node }),
+        ...(priority === undefined ? {} : { priority }),
         hostNetwork,
         containers: [
           container(
@@ -322,7 +379,8 @@ const podArb: fc.Arbitrary<PodLike> = fc
 type Op =
   | { readonly op: 'upsert'; readonly pod: PodLike }
   | { readonly op: 'delete'; readonly ref: PodRef }
-  | { readonly op: 'replaceAll'; readonly pods: readonly PodLike[] };
+  | { readonly op: 'replaceAll'; readonly pods: readonly PodLike[] }
+  | { readonly op: 'relist'; readonly chunks: readonly (readonly PodLike[])[] };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 6, arbitrary: podArb.map((p): Op => ({ op: 'upsert', pod: p })) },
@@ -333,6 +391,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       .map(({ name, uid }): Op => ({ op: 'delete', ref: uid === undefined ? { namespace: 'ns', name } : { namespace: 'ns', name, uid: `${name}-${uid}` } })),
   },
   { weight: 1, arbitrary: fc.array(podArb, { maxLength: 4 }).map((pods): Op => ({ op: 'replaceAll', pods })) },
+  { weight: 1, arbitrary: fc.array(fc.array(podArb, { maxLength: 2 }), { maxLength: 3 }).map((chunks): Op => ({ op: 'relist', chunks })) },
 );
 
 describe('PodIndex against a naive model', () => {
@@ -360,6 +419,14 @@ describe('PodIndex against a naive model', () => {
               model.clear();
               for (const p of step.pods) model.set(`ns/${p.metadata.name ?? ''}`, p);
               break;
+            case 'relist': {
+              const relist = index.relistPods();
+              for (const chunk of step.chunks) relist.add(chunk);
+              relist.finish();
+              model.clear();
+              for (const p of step.chunks.flat()) model.set(`ns/${p.metadata.name ?? ''}`, p);
+              break;
+            }
           }
         }
         const expected = [...model.values()].map(occupantOf).filter((o): o is Occupant => o !== undefined);
