@@ -309,6 +309,12 @@ describe('the Deployment', () => {
     ]);
   });
 
+  it('passes nodeOptions to the process as NODE_OPTIONS, and no variable when it is empty', async () => {
+    const withDefault = containerOf(await renderWith([]));
+    expect(field(withDefault, 'env')).toEqual([{ name: 'NODE_OPTIONS', value: '--max-semi-space-size=16 --max-old-space-size=2048' }]);
+    expect(field(containerOf(await renderWith([], ['nodeOptions='])), 'env')).toBeUndefined();
+  });
+
   it('renders no preStop hook for preStopDelaySeconds=0 (a zero sleep is invalid before Kubernetes 1.33)', async () => {
     const container = containerOf(await renderWith([], ['preStopDelaySeconds=0']));
     expect(field(container, 'lifecycle')).toBeUndefined();
