@@ -3,7 +3,8 @@
  * cluster state (with its default per-request log, and with --log-level warn), the floor
  * (a bare node:https server that parses the body and allows), and OPA evaluating the
  * same collision rule over the same cluster loaded as data (keyed by node, and as a
- * Gatekeeper-style inventory). Servers share one core, the load generator has the
+ * Gatekeeper-style inventory). `serve` runs with the chart's NODE_OPTIONS (its
+ * `nodeOptions`), as the webhook does when installed. Servers share one core, the load generator has the
  * other. First every engine must give the same decisions for a sample of pods (some
  * colliding, some not): the benchmark fails if they disagree.
  *
@@ -24,6 +25,7 @@ import { decodeReview } from '../src/admission/review.js';
 import { subjectOf } from '../src/admission/subject.js';
 import { PodIndex } from '../src/cluster/pod-index.js';
 import { DEFAULTS } from '../src/config/settings.js';
+import { chartNodeOptions } from './lib/chart.js';
 import type { Server } from './lib/proc.js';
 import { call, CLIENT_CPU, cpuSeconds, output, pinned, SERVER_CPU, startServer, waitUntil } from './lib/proc.js';
 import type { HttpResult, HttpTarget } from './lib/results.js';
@@ -63,10 +65,11 @@ function isLoadRun(value: unknown): value is Omit<LoadRun, 'serverCpu'> {
 }
 
 /** The env of `serve`: no HOSTPORT_GUARD_* settings from the caller's shell, loopback only. */
-function serveEnv(): NodeJS.ProcessEnv {
+/** The environment of `serve`: no settings of ours from the caller's, and the NODE_OPTIONS the chart sets. */
+function serveEnv(repo: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('HOSTPORT_GUARD_')) env[name] = value;
-  return { ...env, HOSTPORT_GUARD_HOST: '127.0.0.1', HOSTPORT_GUARD_HEALTH_HOST: '127.0.0.1' };
+  return { ...env, HOSTPORT_GUARD_HOST: '127.0.0.1', HOSTPORT_GUARD_HEALTH_HOST: '127.0.0.1', NODE_OPTIONS: chartNodeOptions(repo) };
 }
 
 function reviewBody(s: Subject, dryRun: boolean): string {
@@ -146,9 +149,9 @@ async function main(): Promise<void> {
   const servers: Server[] = [];
   try {
     const startedAt = performance.now();
-    const ours = startServer('hostport-guard', process.execPath, serveArgs(p1, h1, 'info'), serveEnv(), path.join(work, 'serve-info.log'), SERVER_CPU);
+    const ours = startServer('hostport-guard', process.execPath, serveArgs(p1, h1, 'info'), serveEnv(repo), path.join(work, 'serve-info.log'), SERVER_CPU);
     servers.push(ours);
-    const quiet = startServer('hostport-guard (warn)', process.execPath, serveArgs(p2, h2, 'warn'), serveEnv(), path.join(work, 'serve-warn.log'), SERVER_CPU);
+    const quiet = startServer('hostport-guard (warn)', process.execPath, serveArgs(p2, h2, 'warn'), serveEnv(repo), path.join(work, 'serve-warn.log'), SERVER_CPU);
     servers.push(quiet);
     const floor = startServer('floor', process.execPath, [path.join(here, 'floor-server.js'), '--port', String(p3), '--cert', tlsCert, '--key', tlsKey], process.env, path.join(work, 'floor.log'), SERVER_CPU);
     servers.push(floor);

@@ -2,9 +2,9 @@
  * Initial sync of the index from the real kube-apiserver, and `hostport-guard scan` of the
  * same cluster: creates pods (one in ten with a hostPort) bound by nodeName to the fake
  * nodes, in a dedicated namespace, with many concurrent POSTs; at each size times several
- * fresh syncs (sync-probe.ts, one process each) and several runs of the real CLI
- * (`node bin/hostport-guard.js scan`), each under GNU time for its peak RSS; deletes
- * everything again, even after a failure.
+ * fresh syncs (sync-probe.ts, one process each, with the chart's Node.js options) and
+ * several runs of the real CLI (`node bin/hostport-guard.js scan`), each under GNU time
+ * for its peak RSS; deletes everything again, even after a failure.
  *
  * Creating pods is what takes long here (a few hundred per second on two shared cores):
  * when the rate seen for the first size says the next one cannot be created within
@@ -28,6 +28,7 @@ import { createNamespace, deleteNamespace, kubeClient, pool, unlessGone, withRet
 import type { ListComparison, ListWay, SyncResult, SyncRow } from './lib/results.js';
 import { median } from './lib/stats.js';
 import { apiPod } from './lib/api-pod.js';
+import { chartNodeFlags } from './lib/chart.js';
 
 const run = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -75,8 +76,9 @@ async function timed(args: readonly string[]): Promise<{ stdout: string; code: n
   return { stdout: result.stdout, code: result.code, maxRssMB: Number(line[2]) / 1024 };
 }
 
-async function probe(kubeconfig: string): Promise<Probe> {
-  const { stdout, code, maxRssMB } = await timed([process.execPath, '--expose-gc', path.join(here, 'sync-probe.js'), kubeconfig]);
+/** One sync-probe, with the chart's Node.js options as the webhook's informer runs with them. */
+async function probe(kubeconfig: string, nodeFlags: readonly string[]): Promise<Probe> {
+  const { stdout, code, maxRssMB } = await timed([process.execPath, '--expose-gc', ...nodeFlags, path.join(here, 'sync-probe.js'), kubeconfig]);
   if (code !== 0) throw new Error(`sync-probe exited ${code}`);
   const parsed: unknown = JSON.parse(stdout.trim());
   if (!isProbe(parsed)) throw new Error(`sync-probe printed ${stdout}`);
@@ -181,6 +183,7 @@ async function main(): Promise<void> {
   });
   const { kubeconfig, out, namespace, repo } = values;
   if (kubeconfig === undefined || out === undefined || repo === undefined) throw new Error('--kubeconfig, --out and --repo are required');
+  const nodeFlags = chartNodeFlags(repo);
   const sizes = values.sizes.split(',').map(Number);
   const reps = Number(values.reps);
   const nodes = values.nodes.split(',');
@@ -221,7 +224,7 @@ async function main(): Promise<void> {
       const scanProbes: ScanProbe[] = [];
       // Side by side: a sync and scans of the same cluster take turns.
       for (let r = 0; r < reps; r++) {
-        probes.push(await probe(kubeconfig));
+        probes.push(await probe(kubeconfig, nodeFlags));
         scans.push(await scanRun(repo, kubeconfig));
         scanProbes.push(await scanProbe(kubeconfig));
       }
