@@ -2,12 +2,13 @@
  * Multi-document YAML (and JSON, which is YAML) read within limits, for every file the
  * CLI and the server read: manifests, cluster states and the configuration.
  *
- * The YAML library's parser is iterative, but composing documents and turning them into
- * values recurse once per level, and a few hundred levels of flow collections already
- * exhaust Node's default stack. So the nesting is measured on the parser's tokens,
- * without recursion, before anything is composed; kubectl and the API server stop at
- * 10,000 levels (go.yaml.in/yaml's max_flow_level and max_indents, apimachinery's JSON
- * maxDepth), hostport-guard much earlier.
+ * Composing documents and turning them into values recurse once per level, and a few
+ * hundred levels of flow collections already exhaust Node's default stack. So the nesting
+ * is measured on the parser's tokens, without recursion, before anything is composed;
+ * kubectl and the API server stop at 10,000 levels (go.yaml.in/yaml's max_flow_level and
+ * max_indents, apimachinery's JSON maxDepth), hostport-guard much earlier. The parser
+ * itself can run out of stack on some malformed inputs whatever their depth; such an
+ * input is refused too.
  */
 import type { Document, LineCounter } from 'yaml';
 import { Composer, CST, Parser } from 'yaml';
@@ -100,6 +101,21 @@ export function jsonDepthProblem(text: string, limits: YamlLimits = DEFAULT_YAML
  * for messages about the documents' own errors.
  */
 export function parseYamlWithin(text: string, limits: YamlLimits = DEFAULT_YAML_LIMITS, lineCounter?: LineCounter): BoundedYaml {
+  try {
+    return parseWithin(text, limits, lineCounter);
+  } catch (error) {
+    // The parser itself recurses too: after some malformed lines it keeps every following
+    // item open inside the one before, and closing them all at once can exhaust the stack
+    // whatever the depth the input means to have.
+    if (error instanceof RangeError) return { ok: false, document: 0, problem: PARSER_STACK };
+    throw error;
+  }
+}
+
+/** The problem of an input whose parsing ran out of stack. */
+const PARSER_STACK = 'structured more deeply than the YAML parser can follow';
+
+function parseWithin(text: string, limits: YamlLimits, lineCounter: LineCounter | undefined): BoundedYaml {
   const tokens = Array.from(new Parser(lineCounter?.addNewLine).parse(text));
   const documents = tokens.filter((t): t is CST.Document => t.type === 'document');
   if (documents.length > limits.maxDocuments) {

@@ -41,6 +41,14 @@ describe('parseYamlWithin', () => {
     expect(parseYamlWithin(flowSeqs(100_000))).toEqual({ ok: false, document: 1, problem: DEEP });
   });
 
+  it('refuses, without throwing, an input whose parsing runs out of stack', () => {
+    // A line indented out of place, then many items and a dedent: the parser recurses once
+    // per item (found by the check fuzzer, HPG_FUZZ_SEED=855294150).
+    const item = '        - containerPort: 1\n          protocol: tcp\n          hostIP: 10.0.0.1\n          name: x\n          hostPort: 80\n';
+    const text = `   x       hostIP: 1\n${item.repeat(2_000)}  initContainers:\n`;
+    expect(parseYamlWithin(text)).toEqual({ ok: false, document: 0, problem: 'structured more deeply than the YAML parser can follow' });
+  });
+
   it('counts a collection used as a key', () => {
     expect(parseYamlWithin(`? ${flowSeqs(MAX_YAML_DEPTH)}: 1\n`)).toEqual({ ok: false, document: 1, problem: DEEP });
   });
