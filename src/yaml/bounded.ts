@@ -115,6 +115,7 @@ export function parseYamlWithin(text: string, limits: YamlLimits = DEFAULT_YAML_
 /** The problem of an input whose parsing ran out of stack. */
 const PARSER_STACK = 'structured more deeply than the YAML parser can follow';
 
+/** parseYamlWithin, but throwing the RangeError of a parser that ran out of stack. */
 function parseWithin(text: string, limits: YamlLimits, lineCounter: LineCounter | undefined): BoundedYaml {
   const tokens = Array.from(new Parser(lineCounter?.addNewLine).parse(text));
   const documents = tokens.filter((t): t is CST.Document => t.type === 'document');
