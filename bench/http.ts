@@ -4,9 +4,9 @@
  * (a bare node:https server that parses the body and allows), and OPA evaluating the
  * same collision rule over the same cluster loaded as data (keyed by node, and as a
  * Gatekeeper-style inventory). `serve` runs with the chart's NODE_OPTIONS (its
- * `nodeOptions`), as the webhook does when installed. Servers share one core, the load generator has the
- * other. First every engine must give the same decisions for a sample of pods (some
- * colliding, some not): the benchmark fails if they disagree.
+ * `nodeOptions`), as the webhook does when installed. Servers share one core, the load
+ * generator has the other. First every engine must give the same decisions for a sample
+ * of pods (some colliding, some not): the benchmark fails if they disagree.
  *
  * Usage: node http.js --out FILE --work DIR --certs DIR --opa BIN [--nodes 5000]
  *        [--rounds 5] [--warmup 1] [--duration 4] [--connections 8] [--check 200]
@@ -64,8 +64,7 @@ function isLoadRun(value: unknown): value is Omit<LoadRun, 'serverCpu'> {
   return typeof value === 'object' && value !== null && 'rps' in value && typeof value.rps === 'number';
 }
 
-/** The env of `serve`: no HOSTPORT_GUARD_* settings from the caller's shell, loopback only. */
-/** The environment of `serve`: no settings of ours from the caller's, and the NODE_OPTIONS the chart sets. */
+/** The env of `serve`: no HOSTPORT_GUARD_* settings from the caller's shell, loopback only, and the chart's NODE_OPTIONS. */
 function serveEnv(repo: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('HOSTPORT_GUARD_')) env[name] = value;

@@ -10,8 +10,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jes
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse } from 'yaml';
 import { parseFinalStage } from '../../hack/image/assemble.js';
+import { field, text, valuesOf } from '../integration/chart/chart.js';
 import { clusterEnv, kubectl, kubectlJson, kubectlOk, REPO_ROOT } from './support/cluster.js';
 import { daemonSet, manifestDir, pod } from './support/manifests.js';
 import { createNamespace, deleteNamespaces, namespaceName } from './support/namespaces.js';
@@ -19,7 +19,7 @@ import { decodePods, eventsFor, rawPods } from './support/pods.js';
 import type { RealNode } from './support/real-nodes.js';
 import { httpServer, LOCAL_IMAGES, ON_REAL_NODES, realNodes } from './support/real-nodes.js';
 import type { Release } from './support/release.js';
-import { helmUninstall, helmUpgradeInstall, isRecord, localReleaseValues, release, waitForReadyWebhooks, webhookConfigurations, webhookPods } from './support/release.js';
+import { helmUninstall, helmUpgradeInstall, localReleaseValues, release, waitForReadyWebhooks, webhookConfigurations, webhookPods } from './support/release.js';
 import type { ReleaseTarget } from './support/release-stories.js';
 import { eventLines, releaseStories, waitForAnswer, waitForPod } from './support/release-stories.js';
 import { done, eventually, notYet } from '../support/wait.js';
@@ -82,8 +82,9 @@ describe('the chart installed on the real nodes', () => {
 
 describe("the webhook process under the chart's memory limit", () => {
   it("runs with the chart's nodeOptions, so V8 does not size its heap from that limit", async () => {
-    const values: unknown = parse(readFileSync(path.join(REPO_ROOT, 'charts/hostport-guard/values.yaml'), 'utf8'));
-    if (!isRecord(values) || typeof values['nodeOptions'] !== 'string' || !isRecord(values['resources'])) throw new Error('values.yaml has no nodeOptions or resources');
+    const values = valuesOf();
+    const nodeOptions = text(values, 'nodeOptions');
+    expect(text(values, 'resources', 'limits', 'memory')).toBe('256Mi');
     const [first] = await waitForReadyWebhooks(hpg, 2);
     if (first === undefined) throw new Error('no ready webhook pod');
     // A second Node.js in the webhook's container: its cgroup, and PID 1's environment.
@@ -96,11 +97,9 @@ describe("the webhook process under the chart's memory limit", () => {
       '}));',
     ].join('\n');
     const seen: unknown = JSON.parse(await kubectlOk(['exec', first.name, '-n', hpg.namespace, '-c', 'webhook', '--', '/nodejs/bin/node', '-e', script]));
-    const limit = isRecord(values['resources']['limits']) ? values['resources']['limits']['memory'] : undefined;
-    expect(limit).toBe('256Mi');
-    expect(seen).toEqual({ pid1: `NODE_OPTIONS=${values['nodeOptions']}`, constrained: 256 * 2 ** 20, heapLimit: expect.any(Number) });
+    expect(seen).toEqual({ pid1: `NODE_OPTIONS=${nodeOptions}`, constrained: 256 * 2 ** 20, heapLimit: expect.any(Number) });
     // Sized from the limit, the heap would stop near 256 MiB (259 MiB seen at 256Mi).
-    expect(isRecord(seen) && typeof seen['heapLimit'] === 'number' && seen['heapLimit'] >= 2048 * 2 ** 20).toBe(true);
+    expect(field(seen, 'heapLimit')).toBeGreaterThanOrEqual(2048 * 2 ** 20);
   });
 });
 

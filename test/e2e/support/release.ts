@@ -54,8 +54,7 @@ export async function helmUninstall(r: Release): Promise<void> {
   if (result.exitCode !== 0 && !result.stderr.includes('not found')) throw new Error(describeRun(`helm uninstall ${r.name}`, result));
 }
 
-/** A JSON object: not null, not an array. */
-export function isRecord(value: unknown): value is Record<string, unknown> {
+function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
