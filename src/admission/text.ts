@@ -31,9 +31,19 @@ function escapeOf(ch: string): string {
   return out;
 }
 
+/** True when every UTF-16 unit of `text` is printable ASCII, where INVISIBLE has nothing: the names of nearly every object. */
+function printableAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x20 || unit > 0x7e) return false;
+  }
+  return true;
+}
+
 /** `text` with every invisible character (INVISIBLE) shown as its escape, newlines included. */
 export function visible(text: string): string {
-  return text.replace(INVISIBLE, escapeOf);
+  // A loop over a short name costs less than a Unicode property class; messages show names many times.
+  return printableAscii(text) ? text : text.replace(INVISIBLE, escapeOf);
 }
 
 /**

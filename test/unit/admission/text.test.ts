@@ -19,6 +19,21 @@ describe('visible', () => {
     expect(visible(text)).toBe(want);
   });
 
+  it('keeps printable ASCII as it is, and escapes the controls on either side of it', () => {
+    const printable = Array.from({ length: 0x7f - 0x20 }, (_, i) => String.fromCharCode(0x20 + i)).join('');
+    expect(visible(printable)).toBe(printable);
+    expect(visible(`\u001f${printable}`)).toBe(`\\u001f${printable}`);
+    expect(visible(`${printable}\u007f`)).toBe(`${printable}\\u007f`);
+  });
+
+  it('escapes as the Unicode classes say, whatever the text', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (text) => {
+        expect(visible(text)).toBe(text.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu, (ch) => Array.from({ length: ch.length }, (_, i) => `\\u${ch.charCodeAt(i).toString(16).padStart(4, '0')}`).join('')));
+      }),
+    );
+  });
+
   it('keeps an emoji past the BMP as it is beside a lone surrogate and a tag character, which it escapes', () => {
     expect(visible('a\u{1F600}\ud800\u{e0041}b')).toBe('a\u{1F600}\\ud800\\udb40\\udc41b');
   });
