@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 
 import type { Mode } from '../src/admission/decide.js';
 import { decide } from '../src/admission/decide.js';
+import { MAX_ANNOTATED_CONFLICTS } from '../src/admission/respond.js';
 import { decodeReview } from '../src/admission/review.js';
 import type { Subject } from '../src/admission/subject.js';
 import { subjectOf } from '../src/admission/subject.js';
@@ -30,6 +31,9 @@ import { admissionRequest, admissionReview, reviewPod } from './lib/wire.js';
 type Case = 'pinned-free' | 'pinned-taken' | 'unpinned-taken';
 
 const CASES: readonly Case[] = ['pinned-free', 'pinned-taken', 'unpinned-taken'];
+
+/** decide() as the webhook calls it (respond.ts): listing only the conflicts its audit annotation shows. */
+const AS_THE_WEBHOOK = { listedAcrossNodes: MAX_ANNOTATED_CONFLICTS };
 
 /** Each cell runs for about this long per round (at least MIN_CALLS calls). */
 const CELL_MS = 250;
@@ -87,7 +91,7 @@ function timeCell(view: ReservingView, list: readonly Subject[]): { stats: Perce
     const subject = list[i % list.length];
     if (subject === undefined) throw new Error('no subjects');
     const t0 = process.hrtime.bigint();
-    const decision = decide(subject, MODE, view, DEFAULTS);
+    const decision = decide(subject, MODE, view, DEFAULTS, AS_THE_WEBHOOK);
     const t1 = process.hrtime.bigint();
     samples.push(Number(t1 - t0) / 1000);
     kinds.add(decision.kind);

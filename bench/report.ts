@@ -17,6 +17,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { median } from './lib/stats.js';
+import { MAX_ANNOTATED_CONFLICTS } from '../src/admission/respond.js';
 import { INFORMER_PAGE_SIZE } from '../src/cluster/informer.js';
 import type { ApiCell, ApiResult, EngineResult, HostileResult, HttpResult, HttpTarget, ListWay, MemoryResult, ReservationCell, ReservationResult, SyncResult } from './lib/results.js';
 
@@ -89,6 +90,7 @@ function engineSection(engine: EngineResult, v: Map<string, string>): string {
     v.set(`engine.${kind}.ratio.p50`, ratio(cell(last, kind).p50us, cell(first, kind).p50us));
     v.set(`engine.${kind}.ratio.p99`, ratio(cell(last, kind).p99us, cell(first, kind).p99us));
   }
+  v.set('engine.annotated', String(MAX_ANNOTATED_CONFLICTS));
   const clusters = table(
     ['nodes', 'pods (30 per node)', 'pods indexed (holding host ports)', 'index built in'],
     engine.clusters.map((c) => [n(c.nodes), n(c.pods), n(c.indexed), `${n(c.buildMs)} ms`]),

@@ -1,14 +1,15 @@
 import type { CollisionRule, Conflict, PodConflict, ReservedConflict } from '../engine/conflicts.js';
-import { findConflicts, reservedConflicts, samePod, schedulerAgrees } from '../engine/conflicts.js';
+import { collision, findConflicts, podConflict, reservedConflicts, samePod, schedulerAgrees } from '../engine/conflicts.js';
 import { hostPortsOf } from '../engine/host-ports.js';
 import type { NodeFilter } from '../engine/node-filter.js';
 import { daemonPodTolerations, nodeFilterOf } from '../engine/node-filter.js';
 import { controllerOf, occupantWithPorts } from '../engine/occupancy.js';
+import type { HolderOrder, PortSummary } from '../engine/port-summary.js';
 import type { Priority } from '../engine/priority.js';
 import { holderPriority, podPriority } from '../engine/priority.js';
 import type { TargetNode } from '../engine/target-node.js';
 import { targetNodeOf } from '../engine/target-node.js';
-import type { HostPort, Occupant, PodLike, PodSpecLike, ReservedPort } from '../engine/types.js';
+import type { HostPort, Occupant, PodLike, PodRef, PodSpecLike, ReservedPort } from '../engine/types.js';
 import type { PortView } from '../engine/view.js';
 import { MAX_HOST_PORTS, overBudgetDenial, overBudgetWarning } from './budget.js';
 import { cappedWarnings, denialMessage, MAX_WARNINGS, podName, warningText } from './messages.js';
@@ -62,13 +63,11 @@ export const MAX_LISTED_CONFLICTS = 1000;
  */
 export const MAX_EXAMINED_PORTS = 20_000;
 
-const LIMITS = { listed: MAX_LISTED_CONFLICTS, examined: MAX_EXAMINED_PORTS };
-
 interface DecisionBase {
   readonly mode: Mode;
   /** The node the subject is known to land on, or null when the scheduler decides later. */
   readonly node: string | null;
-  /** The conflicts, with at most MAX_LISTED_CONFLICTS of them with pods. */
+  /** The conflicts, with at most MAX_LISTED_CONFLICTS of them with pods (DecideOptions may ask for fewer). */
   readonly conflicts: readonly Conflict[];
   /** How many conflicts there are in all: more than `conflicts.length` when the list was cut. */
   readonly conflictCount: number;
@@ -93,6 +92,17 @@ interface DecisionBase {
    * cannot get in too.
    */
   readonly admits?: Occupant;
+}
+
+/** How a caller wants a decision made. */
+export interface DecideOptions {
+  /**
+   * How many conflicts with pods a decision lists where the scheduler places the subject
+   * (MAX_LISTED_CONFLICTS unless given): its messages never read them, so a caller that
+   * shows only a few (the webhook's audit annotation) saves building the rest. On a known
+   * node the messages read them, and MAX_LISTED_CONFLICTS are always listed.
+   */
+  readonly listedAcrossNodes?: number;
 }
 
 /** The answer to one subject; a policy outcome is a value, never an exception. */
@@ -168,7 +178,7 @@ function candidateTest(placement: Placement, view: PortView): (node: string) => 
   };
 }
 
-/** What the search saw of every conflict with a pod, listed or only counted. */
+/** What the search saw of every conflict with a pod on a known node, listed or only counted. */
 interface Tally {
   /** Conflicts with live holders. */
   live: number;
@@ -176,11 +186,6 @@ interface Tally {
   blocking: number;
   /** A live holder is an older pod of the incoming pod's own DaemonSet. */
   surge: boolean;
-  /**
-   * Where the scheduler places the subject: every conflict found, listed or not, by
-   * incoming port, as much as the spread warnings need of it.
-   */
-  readonly spread: Map<HostPort, SpreadHolder[]>;
 }
 
 /** One pod holding an incoming port on a candidate node, for the spread warnings. */
@@ -191,48 +196,162 @@ interface SpreadHolder extends HeldOn {
   readonly rule: CollisionRule;
 }
 
-/** The search for a subject's conflicts with pods, and its tally over every one found. */
+/** What one spread warning says besides what it says of the subject: how an incoming port is held on candidate nodes, and by whom. */
+interface SpreadLine {
+  readonly port: HostPort;
+  readonly spread: Spread;
+  readonly nodes: number;
+  /** The first holders in node, then pod order: as many as a warning names. */
+  readonly holders: readonly HeldOn[];
+  readonly holderCount: number;
+  readonly stricter: boolean;
+}
+
+/** The search for a subject's conflicts with pods, and what it found of every one, listed or not. */
 interface PodSearch {
   readonly conflicts: readonly PodConflict[];
   readonly total: number;
   readonly cut: boolean;
-  readonly tally: Tally;
+  /** On a known node: the tally findingsOf reads. */
+  readonly tally?: Tally;
+  /** Where the scheduler places the subject: the spread warnings' lines, port by port, made as they are read. */
+  readonly spread: Iterable<readonly SpreadLine[]>;
 }
 
 /**
  * The subject's conflicts with pods: on its node when that is known (none when the
  * scheduler's filters keep it off that node anyway), else on every candidate node. The
  * lookups are keyed (held-ports.ts), so only colliding held ports are met; at most
- * MAX_LISTED_CONFLICTS are listed, and the search stops after MAX_EXAMINED_PORTS. The
- * tally counts every conflict found, listed or not.
+ * `listed` are listed, and the search stops after MAX_EXAMINED_PORTS. Every conflict
+ * found counts, listed or not. Where the scheduler places the subject, the view's
+ * summaries answer without meeting the holders when they can (summarisedSearch).
  */
-function searchPods(subject: Subject, ports: readonly HostPort[], placement: Placement, priority: Priority | undefined, view: PortView): PodSearch {
-  const tally: Tally = { live: 0, blocking: 0, surge: false, spread: new Map() };
+function searchPods(subject: Subject, ports: readonly HostPort[], placement: Placement, priority: Priority | undefined, view: PortView, listed: number): PodSearch {
   const candidate = candidateTest(placement, view);
   const { node } = placement;
-  if (node !== null && !candidate(node)) return { conflicts: [], total: 0, cut: false, tally };
+  if (node !== null && !candidate(node)) return { conflicts: [], total: 0, cut: false, tally: { live: 0, blocking: 0, surge: false }, spread: [] };
+  if (node === null) {
+    const summarised = summarisedSearch(subject, ports, placement, priority, view, listed, candidate);
+    if (summarised !== undefined) return summarised;
+  }
   // A pod never conflicts with itself, and a workload update ignores the pods it owns.
   const skip = (o: Occupant): boolean => samePod(o.pod, subject.ref) || ownedBy(subject, o) || (node === null && !candidate(o.node));
   const mine = subject.kind === 'Pod' ? controllerOf(subject.pod) : undefined;
+  const tally: Tally = { live: 0, blocking: 0, surge: false };
+  const spread = new Map<HostPort, SpreadHolder[]>();
   let last: { port: HostPort; holders: SpreadHolder[] } | undefined;
   const count = (port: HostPort, held: HostPort, holder: Occupant, rule: CollisionRule): void => {
     const blocking = !holder.terminating && !outranks(priority, holderPriority(holder.priority, holder.priorityClassName, view));
-    if (!holder.terminating) tally.live += 1;
-    if (blocking) tally.blocking += 1;
-    if (!holder.terminating && mine?.kind === 'DaemonSet' && holder.owner?.uid === mine.uid) tally.surge = true;
-    if (node !== null) return;
+    if (node !== null) {
+      if (!holder.terminating) tally.live += 1;
+      if (blocking) tally.blocking += 1;
+      if (!holder.terminating && mine?.kind === 'DaemonSet' && holder.owner?.uid === mine.uid) tally.surge = true;
+      return;
+    }
     // Conflicts arrive port by port: look the port's entry up once per run of them.
     if (last?.port !== port) {
-      const holders = tally.spread.get(port) ?? [];
-      tally.spread.set(port, holders);
+      const holders = spread.get(port) ?? [];
+      spread.set(port, holders);
       last = { port, holders };
     }
     last.holders.push({ node: holder.node, holder: holder.pod, container: held.container, terminating: holder.terminating, blocking, rule });
   };
   const lookup = node === null ? (p: HostPort) => view.heldAnywhere(p) : (p: HostPort) => view.heldOn(node, p);
-  const search = findConflicts(ports, lookup, skip, LIMITS, count);
-  const conflicts = node === null ? search.conflicts : [...search.conflicts].sort((a, b) => rank(a) - rank(b));
-  return { conflicts, total: search.total, cut: !search.complete, tally };
+  // On a known node the messages read the listed conflicts: they are listed in full there.
+  const limits = { listed: node === null ? listed : MAX_LISTED_CONFLICTS, examined: MAX_EXAMINED_PORTS };
+  const search = findConflicts(ports, lookup, skip, limits, count);
+  if (node !== null) {
+    const conflicts = [...search.conflicts].sort((a, b) => rank(a) - rank(b));
+    return { conflicts, total: search.total, cut: !search.complete, tally, spread: [] };
+  }
+  return { conflicts: search.conflicts, total: search.total, cut: !search.complete, spread: spreadLines(spread) };
+}
+
+/**
+ * searchPods for a pod the scheduler places, from the view's summaries of the ports it
+ * asks for (port-summary.ts): one step per set of node traits, not one per holder, for
+ * the same answer. Every holder of a summary is live and on the IPv4 wildcard, so each
+ * is a conflict, and each port gets one line: `taken` when the subject's pods may preempt
+ * none of its holders, `lower-priority` when they may preempt them all. Undefined when a
+ * summary cannot give that answer and the holders must be met one by one: the view keeps
+ * none, the subject's own pod may be among the holders, a workload's own pods are, the
+ * subject may preempt some holders and not others (of one port, or across its ports),
+ * the filters read node names, or the search would stop at MAX_EXAMINED_PORTS.
+ */
+function summarisedSearch(
+  subject: Subject,
+  ports: readonly HostPort[],
+  placement: Placement,
+  priority: Priority | undefined,
+  view: PortView,
+  listed: number,
+  candidate: (node: string) => boolean,
+): PodSearch | undefined {
+  const { filter } = placement;
+  if (view.summary === undefined || filter === undefined || filter.readsIdentity || view.mayHold?.(subject.ref) !== false) return undefined;
+  const lines: SpreadLine[][] = [];
+  const conflicts: PodConflict[] = [];
+  let total = 0;
+  let examined = 0;
+  for (const port of ports) {
+    const summary = view.summary(port, SUMMARY_ORDER, MAX_NAMED_HOLDERS);
+    if (summary === undefined) {
+      // Nobody holds the key, or what holds it collides with this port in ways a summary does not say.
+      if (!isEmpty(view.heldAnywhere(port))) return undefined;
+      continue;
+    }
+    examined += summary.held.length;
+    if (examined > MAX_EXAMINED_PORTS) return undefined;
+    const spread = spreadOfAll(summary, priority, view);
+    if (spread === undefined) return undefined;
+    if (subject.kind === 'Workload' && (summary.owners === undefined || summary.owners.some((o) => ownedBy(subject, o)))) return undefined;
+    let held = 0;
+    let nodes = 0;
+    const accepted = summary.groups.map((group) => {
+      const accepts = group.sample === undefined || filter.accepts(group.sample);
+      if (accepts) {
+        held += group.held;
+        nodes += group.nodes;
+      }
+      return accepts;
+    });
+    if (held === 0) continue;
+    // A node is taken if a holder of any incoming port there blocks: with ports of both kinds, that is per node.
+    if (lines.some(([line]) => line?.spread !== spread)) return undefined;
+    total += held;
+    const holders: HeldOn[] = [];
+    for (const { entry, group } of summary.first) {
+      if (holders.length >= MAX_NAMED_HOLDERS) break;
+      if (accepted[group] === true) holders.push({ node: entry.occupant.node, holder: entry.occupant.pod, container: entry.held.container });
+    }
+    lines.push([{ port, spread, nodes, holders, holderCount: held, stricter: false }]);
+    for (const { occupant, held: heldPort } of summary.held) {
+      if (conflicts.length >= listed) break;
+      if (!candidate(occupant.node)) continue;
+      const rule = collision(port, heldPort);
+      if (rule === undefined) return undefined;
+      conflicts.push(podConflict(port, heldPort, occupant, rule));
+    }
+  }
+  return { conflicts, total, cut: false, spread: lines };
+}
+
+/**
+ * What a summary's holders are to the subject's pods, all alike: `taken` when none may be
+ * preempted, `lower-priority` when every one may; undefined when some may and some not,
+ * or the holders' priorities are too many to list.
+ */
+function spreadOfAll(summary: PortSummary, priority: Priority | undefined, view: PortView): Spread | undefined {
+  if (priority?.preempts !== true) return 'taken';
+  if (summary.priorities === undefined) return undefined;
+  const outranked = summary.priorities.filter((o) => outranks(priority, holderPriority(o.priority, o.priorityClassName, view))).length;
+  if (outranked === 0) return 'taken';
+  return outranked === summary.priorities.length ? 'lower-priority' : undefined;
+}
+
+function isEmpty(items: Iterable<unknown>): boolean {
+  for (const _ of items) return false;
+  return true;
 }
 
 /** A holder's priority, from its own or from its class; undefined when neither is known. */
@@ -246,13 +365,21 @@ function outranks(priority: Priority | undefined, held: number | undefined): boo
   return held !== undefined && held < priority.value;
 }
 
+/** The order in which warnings name holders: by node, then by pod. */
+function byNodeThenPod(nodeA: string, podA: PodRef, nodeB: string, podB: PodRef): number {
+  return nodeA.localeCompare(nodeB) || podName(podA).localeCompare(podName(podB));
+}
+
+/** byNodeThenPod for the view's summaries: one function, so a view keeps one summary per key. */
+const SUMMARY_ORDER: HolderOrder = (a, b) => byNodeThenPod(a.occupant.node, a.occupant.pod, b.occupant.node, b.occupant.pod);
+
 /**
  * `holders` with the MAX_NAMED_HOLDERS first in node, then pod order (the ones a warning
  * names), the rest after them unsorted: sorting thousands of holders to show three costs
  * more than finding the decision.
  */
 function namedFirst(holders: readonly HeldOn[]): HeldOn[] {
-  const order = (a: HeldOn, b: HeldOn): number => a.node.localeCompare(b.node) || podName(a.holder).localeCompare(podName(b.holder));
+  const order = (a: HeldOn, b: HeldOn): number => byNodeThenPod(a.node, a.holder, b.node, b.holder);
   const first: HeldOn[] = [];
   for (const h of holders) {
     const lastNamed = first.at(-1);
@@ -267,36 +394,47 @@ function namedFirst(holders: readonly HeldOn[]): HeldOn[] {
 }
 
 /**
- * Warnings for a port held on some candidate nodes of a pod the scheduler places or of a
- * workload's pods, over every conflict the search found (not only the listed ones). A
- * node counts as `lower-priority` for a port when every live holder of any of the
- * subject's ports there is outranked (the scheduler frees a node for a pod only whole),
- * `taken` when a live holder there is not, and `freeing` when only terminating pods hold
- * the port there. Only as many ports as can be shown are written.
+ * The lines of the spread warnings, port by port, over every conflict the search found
+ * (not only the listed ones). A node counts as `lower-priority` for a port when every
+ * live holder of any of the subject's ports there is outranked (the scheduler frees a
+ * node for a pod only whole), `taken` when a live holder there is not, and `freeing` when
+ * only terminating pods hold the port there. A port's lines are worked out when read.
  */
-function spreadWarnings(subject: Subject, placement: Placement, spread: ReadonlyMap<HostPort, readonly SpreadHolder[]>, view: PortView): string[] {
-  if (spread.size === 0) return [];
+function* spreadLines(spread: ReadonlyMap<HostPort, readonly SpreadHolder[]>): Generator<SpreadLine[]> {
   const blocked = new Set<string>();
   for (const found of spread.values()) for (const h of found) if (h.blocking) blocked.add(h.node);
-  const candidates = placement.filter === undefined ? view.nodeCount() : view.countNodes(placement.filter);
-  const hostNetwork = specOf(subject).hostNetwork === true;
-  const warnings: string[] = [];
   for (const [port, found] of spread) {
-    if (warnings.length >= MAX_WARNINGS) break;
     const live = new Set(found.filter((h) => !h.terminating).map((h) => h.node));
     const spreadOf = (h: SpreadHolder): Spread => {
       if (!live.has(h.node)) return 'freeing';
       return blocked.has(h.node) ? 'taken' : 'lower-priority';
     };
+    const lines: SpreadLine[] = [];
     for (const kind of ['taken', 'lower-priority', 'freeing'] as const) {
       // The holders that make a node what it is: live ones, except where only terminating pods hold it.
       const named = found.filter((h) => spreadOf(h) === kind && (kind === 'freeing' || !h.terminating));
       if (named.length === 0) continue;
-      const nodes = [...new Set(named.map((h) => h.node))];
+      const nodes = new Set(named.map((h) => h.node)).size;
       const stricter = named.some((h) => !schedulerAgrees(h.rule));
-      const holders = namedFirst(named);
-      warnings.push(spreadWarning({ spread: kind, hostNetwork, port, nodes, holders, candidates, daemonSet: placement.daemonSet, stricter }));
+      lines.push({ port, spread: kind, nodes, holders: namedFirst(named), holderCount: named.length, stricter });
     }
+    yield lines;
+  }
+}
+
+/**
+ * Warnings for ports held on some candidate nodes of a pod the scheduler places or of a
+ * workload's pods, one per line of `spread`. Only as many ports as can be shown are
+ * written.
+ */
+function spreadWarnings(subject: Subject, placement: Placement, spread: Iterable<readonly SpreadLine[]>, view: PortView): string[] {
+  const hostNetwork = specOf(subject).hostNetwork === true;
+  const warnings: string[] = [];
+  let candidates: number | undefined;
+  for (const lines of spread) {
+    if (warnings.length >= MAX_WARNINGS) break;
+    candidates ??= placement.filter === undefined ? view.nodeCount() : view.countNodes(placement.filter);
+    for (const line of lines) warnings.push(spreadWarning({ ...line, hostNetwork, candidates, daemonSet: placement.daemonSet }));
   }
   return warnings;
 }
@@ -332,6 +470,7 @@ function findingsOf(subject: Subject, placement: Placement, pods: PodSearch, onD
   const none = { onPods, onDaemons, waits: false, preempts: false, surge: false };
   if (subject.kind !== 'Pod' || target.kind !== 'pinned') return none;
   const { tally } = pods;
+  if (tally === undefined) return none;
   const scheduled = !pods.cut && target.via !== 'nodeName' && onDaemons.length === 0 && pods.total > 0;
   const waits = scheduled && tally.live === 0;
   const preempts = scheduled && tally.live > 0 && tally.blocking === 0;
@@ -381,14 +520,13 @@ function warningsFor(
   view: PortView,
 ): Warnings {
   const podTotal = pods.total;
-  const { spread } = pods.tally;
   const hostNetwork = specOf(subject).hostNetwork === true;
   const reserved = [...new Set(found.onDaemons.map((c) => conflictWarning(hostNetwork, c)))];
   const surge = found.surge ? [SURGE_WARNING] : [];
   // Conflicts found but not listed (past MAX_LISTED_CONFLICTS): counted in "and N more".
   const unlisted = podTotal - found.onPods.length;
   if (placement.target.kind !== 'pinned') {
-    const warnings = [...surge, ...spreadWarnings(subject, placement, spread, view), ...reserved];
+    const warnings = [...surge, ...spreadWarnings(subject, placement, pods.spread, view), ...reserved];
     return { warnings, total: warnings.length, what: 'ports taken on some nodes' };
   }
   if (found.waits) {
@@ -425,7 +563,7 @@ function undeclared(subject: Subject, spec: PodSpecLike, mode: Mode, node: strin
  * otherwise warned about, never denied; `warn` turns every denial into warnings and
  * `audit` only records conflicts.
  */
-export function decide(subject: Subject, mode: Mode, view: PortView, rules: Rules): Decision {
+export function decide(subject: Subject, mode: Mode, view: PortView, rules: Rules, options: DecideOptions = {}): Decision {
   const spec = specOf(subject);
   const ports = hostPortsOf(spec);
   const placement = placementOf(subject, spec, view);
@@ -435,7 +573,7 @@ export function decide(subject: Subject, mode: Mode, view: PortView, rules: Rule
   const admits = subject.kind === 'Pod' && node !== null ? admitted(subject.pod, spec, node, ports, priority) : undefined;
   if (ports.length > MAX_HOST_PORTS) return overBudget(subject, mode, node, admits, ports.length);
 
-  const pods = searchPods(subject, ports, placement, priority, view);
+  const pods = searchPods(subject, ports, placement, priority, view, options.listedAcrossNodes ?? MAX_LISTED_CONFLICTS);
   const { cut } = pods;
   const onPods = pods.conflicts;
   const onDaemons = reservedConflicts(node, ports, rules.reservedPorts);

@@ -107,7 +107,8 @@ export function respond(review: DecodedReview, policy: Policy, namespaceModes: N
   const namespace = nonEmpty(request.namespace) ?? nonEmpty(target.object.metadata.namespace) ?? 'default';
   const mode = modeFor(namespace, policy, namespaceModes);
   if (mode === 'exempt') return { kind: 'exempt', namespace, review: allowed };
-  const decision = decide(subjectOf(target.object, namespace, request.userInfo), mode, view, policy);
+  // The audit annotation is all the response shows of the conflicts.
+  const decision = decide(subjectOf(target.object, namespace, request.userInfo), mode, view, policy, { listedAcrossNodes: MAX_ANNOTATED_CONFLICTS });
   return { kind: 'decided', mode, decision, review: reviewOf(responseOf(request.uid, decision)) };
 }
 

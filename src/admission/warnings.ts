@@ -95,10 +95,12 @@ export interface SpreadFacts {
   readonly hostNetwork: boolean;
   /** The incoming port. */
   readonly port: HostPort;
-  /** The candidate nodes where it is held so, sorted. */
-  readonly nodes: readonly string[];
-  /** The pods holding it there, in node order. */
+  /** How many candidate nodes hold it so. */
+  readonly nodes: number;
+  /** The first pods holding it there in node, then pod order: at least the MAX_NAMED_HOLDERS a warning may name. */
   readonly holders: readonly HeldOn[];
+  /** How many pods hold it there in all. */
+  readonly holderCount: number;
   /** How many candidate nodes the pod has; not said when the holders sit on nodes the view does not know. */
   readonly candidates: number;
   /** The subject is a DaemonSet: its pods are placed on every candidate node. */
@@ -123,13 +125,20 @@ function consequence(spread: Spread, daemonSet: boolean): string {
   }
 }
 
-/** `worker-1 by team-a/api-7d9f (container web), worker-2 by ..., and 2 more`. */
-function holdersText(holders: readonly HeldOn[], named: number, containers: boolean, nodes: boolean): string {
+/** A holder's node, pod and container as a warning shows them. */
+interface ShownHolder {
+  readonly node: string;
+  readonly pod: string;
+  readonly container: string;
+}
+
+/** `worker-1 by team-a/api-7d9f (container web), worker-2 by ..., and 2 more`: the first `named` of `count` holders. */
+function holdersText(holders: readonly ShownHolder[], count: number, named: number, containers: boolean, nodes: boolean): string {
   const listed = holders.slice(0, named).map((h) => {
-    const who = `${podName(h.holder)}${containers ? ` (container ${shown(h.container)})` : ''}`;
-    return nodes ? `${shown(h.node)} by ${who}` : who;
+    const who = `${h.pod}${containers ? ` (container ${h.container})` : ''}`;
+    return nodes ? `${h.node} by ${who}` : who;
   });
-  const rest = holders.length - listed.length;
+  const rest = count - listed.length;
   if (rest === 0) return listed.join(', ');
   return nodes ? `${listed.join(', ')}, and ${rest} more` : `${listed.join(', ')} and ${rest} more`;
 }
@@ -141,17 +150,19 @@ function holdersText(holders: readonly HeldOn[], named: number, containers: bool
  */
 export function spreadWarning(f: SpreadFacts): string {
   const phrase = portPhrase(f.hostNetwork, f.port);
-  const where = nodesText(f.nodes.length, f.candidates);
+  const where = nodesText(f.nodes, f.candidates);
   const verb = f.spread === 'freeing' ? 'is being freed on' : 'is taken on';
   const by = f.spread === 'lower-priority' ? ' by lower-priority pods' : '';
   const tail = consequence(f.spread, f.daemonSet);
+  // Each variant names some of the same holders: make their text once.
+  const holders = f.holders.slice(0, MAX_NAMED_HOLDERS).map((h) => ({ node: shown(h.node), pod: podName(h.holder), container: shown(h.container) }));
   const variants: string[] = [];
-  for (let named = Math.min(MAX_NAMED_HOLDERS, f.holders.length); named >= 1; named -= 1) {
+  for (let named = holders.length; named >= 1; named -= 1) {
     for (const containers of [true, false]) {
-      variants.push(`${phrase} ${verb} ${where}${by}: ${holdersText(f.holders, named, containers, true)}; ${tail}`);
+      variants.push(`${phrase} ${verb} ${where}${by}: ${holdersText(holders, f.holderCount, named, containers, true)}; ${tail}`);
     }
   }
   const lastly = f.spread === 'lower-priority' ? ' by lower-priority ' : ' by ';
-  variants.push(`${phrase} ${verb} ${where}${lastly}${holdersText(f.holders, 1, false, false)}; ${tail}`);
+  variants.push(`${phrase} ${verb} ${where}${lastly}${holdersText(holders, f.holderCount, 1, false, false)}; ${tail}`);
   return fitWarning(variants, f.stricter ? STRICTER_TAG : '');
 }

@@ -42,11 +42,25 @@ export class NodeTable {
    * than the rest of the node's entry.
    */
   readonly #nodesByHostname = new Map<string, string | Set<string>>();
+  /**
+   * Counts changes to what filters read of the nodes: a node added, removed, or given other
+   * traits. Summaries of held ports (port-summary.ts) group holders by their node's traits
+   * and hold only while this stays the same. A node's status update, which leaves the
+   * traits as they were, does not count.
+   */
+  #traitsVersion = 0;
+
+  /** Changes whenever a node is added, removed or gets other traits. */
+  traitsVersion(): number {
+    return this.#traitsVersion;
+  }
 
   /** Records a node, or its new state. */
   upsert(entry: NodeEntry): void {
-    this.delete(entry.name);
     const name = entry.name;
+    const before = this.#nodes.get(name);
+    const beforeKey = before === undefined ? undefined : this.#groupOf.get(before.traits)?.key;
+    this.#forget(name);
     const all = entry.labels ?? {};
     const hostnameLabel = all[HOSTNAME_LABEL];
     // Usually the node's own name: then one string serves both.
@@ -57,6 +71,7 @@ export class NodeTable {
     const taints = entry.taints ?? [];
     const unschedulable = entry.unschedulable === true;
     const key = traitsKey(labels, taints, unschedulable);
+    if (key !== beforeKey) this.#traitsVersion += 1;
     let group = this.#groups.get(key);
     if (group === undefined) {
       const traits: NodeTraits = { labels: Object.fromEntries(labels), taints: taints.map((t) => ({ ...t })), unschedulable };
@@ -71,17 +86,23 @@ export class NodeTable {
 
   /** Forgets a node. */
   delete(name: string): void {
+    if (this.#forget(name)) this.#traitsVersion += 1;
+  }
+
+  /** Forgets a node; true when it was known. */
+  #forget(name: string): boolean {
     const node = this.#nodes.get(name);
-    if (node === undefined) return;
+    if (node === undefined) return false;
     this.#nodes.delete(name);
     if (node.hostname !== undefined) this.#releaseHostname(node.hostname, name);
     const group = this.#groupOf.get(node.traits);
-    if (group === undefined) return;
+    if (group === undefined) return true;
     group.count -= 1;
     if (group.count === 0) {
       this.#groups.delete(group.key);
       this.#groupOf.delete(group.traits);
     }
+    return true;
   }
 
   #claimHostname(hostname: string, name: string): void {
@@ -105,6 +126,7 @@ export class NodeTable {
 
   /** Replaces every node at once. */
   replaceAll(entries: Iterable<NodeEntry>): void {
+    this.#traitsVersion += 1;
     this.#nodes.clear();
     this.#groups.clear();
     this.#groupOf.clear();

@@ -1,6 +1,7 @@
 import type { NamespaceModes } from '../admission/policy.js';
 import { HeldPorts } from '../engine/held-ports.js';
 import type { NodeFilter, NodeInfo } from '../engine/node-filter.js';
+import type { HolderOrder, PortSummary } from '../engine/port-summary.js';
 import type { Sharing } from '../engine/occupancy.js';
 import { NO_COPIES, occupantWithPorts, podRef, sameOccupant } from '../engine/occupancy.js';
 import { hostPortsOf } from '../engine/host-ports.js';
@@ -106,6 +107,8 @@ function portsKey(ports: readonly HostPort[]): string {
 class PodsByName {
   readonly #byNamespace = new Map<string, Map<string, Occupant>>();
   #size = 0;
+  /** Pods known only by a generateName prefix (from a state file): their uid is their only identity. */
+  #generated = 0;
 
   get(ref: Pick<PodRef, 'namespace' | 'name'> & Partial<Pick<PodRef, 'uid' | 'generated'>>): Occupant | undefined {
     return this.#byNamespace.get(ref.namespace)?.get(nameKey(ref));
@@ -121,6 +124,7 @@ class PodsByName {
     }
     names.set(nameKey(pod), occupant);
     this.#size += 1;
+    if (pod.generated === true) this.#generated += 1;
   }
 
   /** Forgets the pod under `ref`'s namespace and name; returns it. */
@@ -132,6 +136,7 @@ class PodsByName {
     names.delete(key);
     if (names.size === 0) this.#byNamespace.delete(ref.namespace);
     this.#size -= 1;
+    if (occupant.pod.generated === true) this.#generated -= 1;
     return occupant;
   }
 
@@ -142,6 +147,12 @@ class PodsByName {
   clear(): void {
     this.#byNamespace.clear();
     this.#size = 0;
+    this.#generated = 0;
+  }
+
+  /** How many pods are known only by a generateName prefix. */
+  get generated(): number {
+    return this.#generated;
   }
 
   get size(): number {
@@ -362,6 +373,22 @@ export class PodIndex implements PortView, NamespaceModes, PodPresence {
   /** Indexed ports on any node that collide with `port`. */
   heldAnywhere(port: PortTriple): Iterable<HeldPort> {
     return this.#held.collidingAnywhere(port);
+  }
+
+  /** The summary of the indexed ports of `port`'s key, kept until they or the nodes' traits change. */
+  summary(port: PortTriple, order: HolderOrder, named: number): PortSummary | undefined {
+    return this.#held.summary(port, this.#nodes.traitsVersion(), (name) => this.#nodes.node(name), order, named);
+  }
+
+  /**
+   * Whether an indexed pod may be `ref` (samePod): one is indexed under its namespace and
+   * name. A uid names one object, whose name never changes, so a named pod with `ref`'s
+   * uid is found so too; a pod known only by a generateName prefix is not, so while one
+   * is indexed any `ref` with a uid may be it.
+   */
+  mayHold(ref: PodRef): boolean {
+    if (ref.uid !== undefined && ref.uid !== '' && (ref.generated === true || this.#pods.generated > 0)) return true;
+    return this.#pods.get(ref) !== undefined;
   }
 
   /** The node whose `kubernetes.io/hostname` label is `hostname`, when exactly one node carries it. */

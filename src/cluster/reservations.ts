@@ -1,5 +1,8 @@
 import { HeldPorts } from '../engine/held-ports.js';
+import { protocolOf } from '../engine/host-ports.js';
+import { IPV4_ANY } from '../engine/ip.js';
 import type { NodeFilter, NodeInfo } from '../engine/node-filter.js';
+import type { HolderOrder, PortSummary } from '../engine/port-summary.js';
 import type { PriorityClassInfo } from '../engine/priority.js';
 import type { HeldPort, Occupant, PodRef, PortTriple } from '../engine/types.js';
 import type { PortView } from '../engine/view.js';
@@ -97,6 +100,20 @@ export class ReservingView implements PortView {
   #withReserved(indexed: Iterable<HeldPort>, reserved: Iterable<HeldPort>): Iterable<HeldPort> {
     const live = this.#live(reserved);
     return live.length === 0 ? indexed : [...indexed, ...live];
+  }
+
+  /**
+   * The underlying view's summary, while no reservation holds a port of the key: a
+   * summary does not show reservations, so a decision then searches.
+   */
+  summary(port: PortTriple, order: HolderOrder, named: number): PortSummary | undefined {
+    if (this.#held.collidingAnywhere({ protocol: protocolOf(port), hostIP: IPV4_ANY, port: port.port }).length > 0) return undefined;
+    return this.#view.summary?.(port, order, named);
+  }
+
+  /** The underlying view's answer: a reserved pod holds only ports of keys that summary() leaves unsummarised. */
+  mayHold(ref: PodRef): boolean {
+    return this.#view.mayHold?.(ref) ?? true;
   }
 
   /** Delegates to the underlying view. */

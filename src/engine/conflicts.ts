@@ -91,7 +91,7 @@ function holderFacts(occupant: Occupant): Omit<PodConflict, 'port' | 'held' | 'r
 }
 
 /** The conflict of the incoming `port` with `held`, which `occupant` holds on its node. */
-function podConflict(port: HostPort, held: HostPort, occupant: Occupant, rule: CollisionRule): PodConflict {
+export function podConflict(port: HostPort, held: HostPort, occupant: Occupant, rule: CollisionRule): PodConflict {
   return { ...holderFacts(occupant), port, held, rule };
 }
 

@@ -13,6 +13,9 @@
  */
 import { protocolOf } from './host-ports.js';
 import { canonicalIP, IPV4_ANY } from './ip.js';
+import type { NodeInfo } from './node-filter.js';
+import type { HolderOrder, PortSummary } from './port-summary.js';
+import { summariseHeld } from './port-summary.js';
 import type { HeldPort, HostPort, Occupant, PortTriple } from './types.js';
 
 /** An entry with its insertion number, so lookups answer in the order ports were added. */
@@ -138,6 +141,14 @@ function portKey(port: PortTriple): string {
   return `${protocolOf(port)}/${port.port}`;
 }
 
+/** A summary kept for one key, with what it was made for; `summary` undefined when the key could not be summarised. */
+interface KeptSummary {
+  readonly stamp: number;
+  readonly order: HolderOrder;
+  readonly named: number;
+  readonly summary: PortSummary | undefined;
+}
+
 /**
  * The ports held by a set of occupants, for lookups that cost O(result). Pure data: the
  * cluster index and the reservations each keep one.
@@ -152,12 +163,15 @@ export class HeldPorts {
   readonly #byKey = new Map<string, Map<string, Slot>>();
   /** Protocols seen per port number, so holdersOfPort need not guess them. */
   readonly #protocols = new Map<number, Map<string, number>>();
+  /** Summaries by key (summary()), each dropped when a held port of its key comes or goes. */
+  readonly #summaries = new Map<string, KeptSummary>();
 
   /** Adds every port of `occupant` (which must not be added twice). */
   add(occupant: Occupant): void {
     for (const held of occupant.ports) {
       const entry: Entry = { occupant, held, seq: this.#seq++ };
       const key = portKey(held);
+      if (this.#summaries.size > 0) this.#summaries.delete(key);
       let nodes = this.#byKey.get(key);
       if (nodes === undefined) {
         nodes = new Map();
@@ -185,6 +199,7 @@ export class HeldPorts {
       const nodes = this.#byKey.get(key);
       const slot = nodes?.get(occupant.node);
       if (nodes === undefined || slot === undefined) continue;
+      if (this.#summaries.size > 0) this.#summaries.delete(key);
       if (slot instanceof PortBucket) {
         const entry = slot.entryOf(occupant, held);
         if (entry === undefined) continue;
@@ -219,6 +234,24 @@ export class HeldPorts {
       else found.push(slot);
     }
     return found;
+  }
+
+  /**
+   * The summary (port-summary.ts) of every held port of `port`'s protocol and number. It
+   * is kept until a held port of that key comes or goes, or `stamp` (what `nodeOf` reads:
+   * the nodes' traits) changes; asking with another `order` or `named` makes a new one.
+   */
+  summary(port: PortTriple, stamp: number, nodeOf: (name: string) => NodeInfo | undefined, order: HolderOrder, named: number): PortSummary | undefined {
+    const key = portKey(port);
+    const kept = this.#summaries.get(key);
+    if (kept !== undefined && kept.stamp === stamp && kept.order === order && kept.named === named) return kept.summary;
+    // Every held port of the key: the IPv4 wildcard meets them all.
+    const held = this.collidingAnywhere({ protocol: protocolOf(port), hostIP: IPV4_ANY, port: port.port });
+    // A key nobody holds is not kept: its lookup is as cheap, and the keys asked about are not bounded.
+    if (held.length === 0) return undefined;
+    const summary = summariseHeld(held, nodeOf, order, named);
+    this.#summaries.set(key, { stamp, order, named, summary });
+    return summary;
   }
 
   /** The occupants holding port number `port` in any protocol, on any node, each once. */

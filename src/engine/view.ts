@@ -1,6 +1,7 @@
 import type { NodeFilter, NodeInfo } from './node-filter.js';
+import type { HolderOrder, PortSummary } from './port-summary.js';
 import type { PriorityClasses } from './priority.js';
-import type { HeldPort, PortTriple } from './types.js';
+import type { HeldPort, PodRef, PortTriple } from './types.js';
 
 /**
  * What a decision needs to know about the cluster. The live index, a static snapshot and
@@ -25,4 +26,16 @@ export interface PortView extends PriorityClasses {
   node(name: string): NodeInfo | undefined;
   /** How many known nodes pass `filter`: the candidate nodes of "used on 3 of 5 candidate nodes". */
   countNodes(filter: NodeFilter): number;
+  /**
+   * Every held port of `port`'s protocol and number on any node, summarised with holders
+   * named first in `order` (port-summary.ts): undefined when the view keeps no summaries,
+   * or the held ports cannot be summarised. A view may keep one summary per key while
+   * nothing changes, so callers pass one `order` and `named` throughout.
+   */
+  summary?(port: PortTriple, order: HolderOrder, named: number): PortSummary | undefined;
+  /**
+   * Whether a pod that is `ref` (samePod in conflicts.ts) may hold ports in the view: false
+   * only when none does. A decision that skips its own pod uses a summary only then.
+   */
+  mayHold?(ref: PodRef): boolean;
 }

@@ -36,7 +36,7 @@ function everyWarningOf(c: PodConflict): string[] {
     preemptWarning(false, c, 1, 2),
     mirrorWarning(true, c),
     ...(['taken', 'lower-priority', 'freeing'] as const).map((spread) =>
-      spreadWarning({ spread, hostNetwork: true, port: c.port, nodes: [c.node], holders, candidates: 3, daemonSet: false, stricter: false }),
+      spreadWarning({ spread, hostNetwork: true, port: c.port, nodes: 1, holders, holderCount: 1, candidates: 3, daemonSet: false, stricter: false }),
     ),
   ];
 }

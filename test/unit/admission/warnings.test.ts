@@ -5,6 +5,7 @@ import { MAX_WARNING_LENGTH, WARNING_HARD_LIMIT } from '../../../src/admission/m
 import type { HeldOn, SpreadFacts } from '../../../src/admission/warnings.js';
 import {
   conflictWarning,
+  MAX_NAMED_HOLDERS,
   maxSurgeWarning,
   mirrorWarning,
   preemptWarning,
@@ -30,8 +31,9 @@ function facts(overrides: Partial<SpreadFacts> = {}): SpreadFacts {
     spread: 'taken',
     hostNetwork: false,
     port: hostPort({ port: 80 }),
-    nodes: [...new Set(held.map((h) => h.node))],
+    nodes: new Set(held.map((h) => h.node)).size,
     holders: held,
+    holderCount: held.length,
     candidates: 3,
     daemonSet: true,
     stricter: false,
@@ -96,7 +98,7 @@ describe('waitWarning, preemptWarning and mirrorWarning', () => {
 describe('spreadWarning', () => {
   it('names as many holders as fit, with their nodes, and counts the rest', () => {
     const short = Array.from({ length: 5 }, (_, i) => ({ node: `n${i}`, holder: ref(`a/p${i}`), container: 'c' }));
-    expect(spreadWarning(facts({ holders: short, nodes: short.map((h) => h.node), candidates: 9 }))).toBe(
+    expect(spreadWarning(facts({ holders: short, nodes: 5, candidates: 9 }))).toBe(
       'hostPort 80/TCP is taken on 5 of 9 candidate nodes: n0 by a/p0, n1 by a/p1, and 3 more; its pods cannot run there',
     );
     expect(spreadWarning(facts({ holders: holders(3, 'lb') }))).toBe(
@@ -106,24 +108,24 @@ describe('spreadWarning', () => {
 
   it('names one holder with its node when it alone fits', () => {
     const one = [{ node: 'k3s-1', holder: ref('kube-system/svclb-traefik-x2x8k'), container: 'lb-80' }];
-    expect(spreadWarning(facts({ holders: one, nodes: ['k3s-1'], candidates: 1 }))).toBe(
+    expect(spreadWarning(facts({ holders: one, nodes: 1, candidates: 1 }))).toBe(
       'hostPort 80/TCP is taken on 1 of 1 candidate nodes: k3s-1 by kube-system/svclb-traefik-x2x8k; its pods cannot run there',
     );
   });
 
   it('names at least one holder and says how many more, however long the names', () => {
-    const text = spreadWarning(facts({ hostNetwork: true, holders: holders(40, `svclb-${'t'.repeat(40)}`), nodes: [], candidates: 40, daemonSet: false }));
+    const text = spreadWarning(facts({ hostNetwork: true, holders: holders(40, `svclb-${'t'.repeat(40)}`), nodes: 0, candidates: 40, daemonSet: false }));
     expect(text).toBe(
       `hostNetwork port 80/TCP is taken on 0 of 40 candidate nodes by kube-system/svclb-${'t'.repeat(40)}-1 and 39 more; pods needing it cannot run there`,
     );
   });
 
   it('leaves out the number of candidate nodes when it is not known to be larger', () => {
-    expect(spreadWarning(facts({ holders: holders(1, 'lb'), nodes: ['worker-1'], candidates: 0 }))).toContain('is taken on 1 candidate node:');
+    expect(spreadWarning(facts({ holders: holders(1, 'lb'), nodes: 1, candidates: 0 }))).toContain('is taken on 1 candidate node:');
   });
 
   it('says which pods the scheduler may preempt', () => {
-    expect(spreadWarning(facts({ spread: 'lower-priority', holders: holders(1, 'exp'), nodes: ['worker-1'] }))).toBe(
+    expect(spreadWarning(facts({ spread: 'lower-priority', holders: holders(1, 'exp'), nodes: 1 }))).toBe(
       'hostPort 80/TCP is taken on 1 of 3 candidate nodes by lower-priority kube-system/exp-1; its pods will preempt them',
     );
     expect(spreadWarning(facts({ spread: 'lower-priority', holders: holders(9, 'node-exporter'), candidates: 12, daemonSet: false }))).toBe(
@@ -137,6 +139,15 @@ describe('spreadWarning', () => {
     );
   });
 
+  it('names from the first holders it is given and counts the rest from holderCount', () => {
+    const all = holders(40, 'node-exporter');
+    const given = facts({ holders: all, candidates: 40 });
+    expect(spreadWarning({ ...given, holders: all.slice(0, MAX_NAMED_HOLDERS) })).toBe(spreadWarning(given));
+    expect(spreadWarning({ ...given, holders: all.slice(0, 1), holderCount: 40 })).toBe(
+      'hostPort 80/TCP is taken on 40 of 40 candidate nodes by kube-system/node-exporter-1 and 39 more; its pods cannot run there',
+    );
+  });
+
   it('keeps the stricter-than-the-scheduler tag at the end', () => {
     expect(spreadWarning(facts({ stricter: true }))).toMatch(/ \[stricter than the scheduler\]$/);
   });
@@ -145,7 +156,7 @@ describe('spreadWarning', () => {
 describe('the warning k3s users get for a DaemonSet on port 80', () => {
   it('names the ServiceLB pod holding it, a little past the aim but whole', () => {
     const svclb = Array.from({ length: 30 }, (_, i) => ({ node: `k3s-${i}`, holder: ref(`kube-system/svclb-traefik-8f1d9a3c-x2x${i}`), container: 'lb-tcp-80' }));
-    const text = spreadWarning(facts({ holders: svclb, nodes: svclb.map((h) => h.node), candidates: 30 }));
+    const text = spreadWarning(facts({ holders: svclb, nodes: 30, candidates: 30 }));
     expect(text).toBe('hostPort 80/TCP is taken on 30 of 30 candidate nodes by kube-system/svclb-traefik-8f1d9a3c-x2x0 and 29 more; its pods cannot run there');
     expect(text.length).toBeLessThanOrEqual(WARNING_HARD_LIMIT);
   });

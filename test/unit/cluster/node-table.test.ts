@@ -47,6 +47,31 @@ describe('NodeTable', () => {
     expect([table.size(), table.traitsCount()]).toEqual([0, 0]);
   });
 
+  it('changes its traits version when a node comes, goes or gets other traits, and only then', () => {
+    const table = new NodeTable();
+    const seen = [table.traitsVersion()];
+    const step = (change: () => void): boolean => {
+      change();
+      const now = table.traitsVersion();
+      const changed = now !== seen.at(-1);
+      seen.push(now);
+      return changed;
+    };
+    expect(step(() => { table.upsert(worker('w1')); })).toBe(true);
+    // A status update: the same labels, taints and cordon, even for a node alone in its traits.
+    expect(step(() => { table.upsert(worker('w1')); })).toBe(false);
+    expect(step(() => { table.upsert(worker('w2')); })).toBe(true);
+    expect(step(() => { table.upsert(worker('w2')); })).toBe(false);
+    expect(step(() => { table.upsert(worker('w2', 'gpu')); })).toBe(true);
+    expect(step(() => { table.upsert(worker('w2', 'gpu', { taints: [CONTROL_PLANE] })); })).toBe(true);
+    expect(step(() => { table.upsert(worker('w2', 'gpu', { taints: [CONTROL_PLANE], unschedulable: true })); })).toBe(true);
+    // The hostname label is not a trait: filters that read it are never summarised.
+    expect(step(() => { table.upsert({ ...worker('w1'), labels: { [HOSTNAME]: 'other', pool: 'general', 'kubernetes.io/os': 'linux' } }); })).toBe(false);
+    expect(step(() => { table.delete('w1'); })).toBe(true);
+    expect(step(() => { table.delete('w1'); })).toBe(false);
+    expect(step(() => { table.replaceAll([worker('w2')]); })).toBe(true);
+  });
+
   it('treats taints in another order as the same traits', () => {
     const table = new NodeTable();
     const gpu = { key: 'gpu', value: 'yes', effect: 'NoExecute' };
