@@ -4,7 +4,7 @@ import { hostPortsOf } from '../engine/host-ports.js';
 import type { NodeFilter } from '../engine/node-filter.js';
 import { daemonPodTolerations, nodeFilterOf } from '../engine/node-filter.js';
 import { controllerOf, occupantWithPorts } from '../engine/occupancy.js';
-import type { HolderOrder, PortSummary } from '../engine/port-summary.js';
+import type { FirstOfGroup, HolderOrder, PortSummary, Holding } from '../engine/port-summary.js';
 import type { Priority } from '../engine/priority.js';
 import { holderPriority, podPriority } from '../engine/priority.js';
 import type { TargetNode } from '../engine/target-node.js';
@@ -270,13 +270,15 @@ function searchPods(subject: Subject, ports: readonly HostPort[], placement: Pla
 /**
  * searchPods for a pod the scheduler places, from the view's summaries of the ports it
  * asks for (port-summary.ts): one step per set of node traits, not one per holder, for
- * the same answer. Every holder of a summary is live and on the IPv4 wildcard, so each
- * is a conflict, and each port gets one line: `taken` when the subject's pods may preempt
- * none of its holders, `lower-priority` when they may preempt them all. Undefined when a
- * summary cannot give that answer and the holders must be met one by one: the view keeps
- * none, the subject's own pod may be among the holders, a workload's own pods are, the
- * subject may preempt some holders and not others (of one port, or across its ports),
- * the filters read node names, or the search would stop at MAX_EXAMINED_PORTS.
+ * the same answer. Every holder of a summary is on the IPv4 wildcard, so each is a
+ * conflict. A port's nodes where live pods hold it get one line, `taken` when the
+ * subject's pods may preempt none of its holders and `lower-priority` when they may
+ * preempt them all; its nodes where only terminating pods hold it get a `freeing` line.
+ * Undefined when a summary cannot give that answer and the holders must be met one by
+ * one: the view keeps none, the subject's own pod may be among the holders, a workload's
+ * own pods are, the subject may preempt some holders and not others (of one port, or
+ * across its ports), the filters read node names, or the search would stop at
+ * MAX_EXAMINED_PORTS.
  */
 function summarisedSearch(
   subject: Subject,
@@ -293,6 +295,8 @@ function summarisedSearch(
   const conflicts: PodConflict[] = [];
   let total = 0;
   let examined = 0;
+  // What the live holders of every port are to the subject: a node is taken if any of them there blocks.
+  let liveSpread: Spread | undefined;
   for (const port of ports) {
     const summary = view.summary(port, SUMMARY_ORDER, MAX_NAMED_HOLDERS);
     if (summary === undefined) {
@@ -305,26 +309,21 @@ function summarisedSearch(
     const spread = spreadOfAll(summary, priority, view);
     if (spread === undefined) return undefined;
     if (subject.kind === 'Workload' && (summary.owners === undefined || summary.owners.some((o) => ownedBy(subject, o)))) return undefined;
-    let held = 0;
-    let nodes = 0;
-    const accepted = summary.groups.map((group) => {
-      const accepts = group.sample === undefined || filter.accepts(group.sample);
-      if (accepts) {
-        held += group.held;
-        nodes += group.nodes;
-      }
-      return accepts;
-    });
-    if (held === 0) continue;
-    // A node is taken if a holder of any incoming port there blocks: with ports of both kinds, that is per node.
-    if (lines.some(([line]) => line?.spread !== spread)) return undefined;
-    total += held;
-    const holders: HeldOn[] = [];
-    for (const { entry, group } of summary.first) {
-      if (holders.length >= MAX_NAMED_HOLDERS) break;
-      if (accepted[group] === true) holders.push({ node: entry.occupant.node, holder: entry.occupant.pod, container: entry.held.container });
+    const on = onCandidates(summary, filter);
+    if (on.held === 0) continue;
+    total += on.held;
+    const portLines: SpreadLine[] = [];
+    if (on.live.held > 0) {
+      // With ports of both kinds, whether a node is taken is a question of each node.
+      if (liveSpread !== undefined && liveSpread !== spread) return undefined;
+      liveSpread = spread;
+      portLines.push({ port, spread, nodes: on.live.nodes, holders: firstAccepted(summary.firstLive, on.accepted), holderCount: on.live.held, stricter: false });
     }
-    lines.push([{ port, spread, nodes, holders, holderCount: held, stricter: false }]);
+    if (on.freeing.held > 0) {
+      const holders = firstAccepted(summary.firstFreeing, on.accepted);
+      portLines.push({ port, spread: 'freeing', nodes: on.freeing.nodes, holders, holderCount: on.freeing.held, stricter: false });
+    }
+    lines.push(portLines);
     for (const { occupant, held: heldPort } of summary.held) {
       if (conflicts.length >= listed) break;
       if (!candidate(occupant.node)) continue;
@@ -334,6 +333,36 @@ function summarisedSearch(
     }
   }
   return { conflicts, total, cut: false, spread: lines };
+}
+
+/** A summary's tallies over the groups of nodes `filter` accepts, and which groups those are. */
+function onCandidates(summary: PortSummary, filter: NodeFilter): { held: number; live: Holding; freeing: Holding; accepted: boolean[] } {
+  let held = 0;
+  const live = { nodes: 0, held: 0 };
+  const freeing = { nodes: 0, held: 0 };
+  const accepted = summary.groups.map((group) => {
+    // Nodes the view does not know are given the benefit of the doubt, as candidateTest does.
+    const accepts = group.sample === undefined || filter.accepts(group.sample);
+    if (accepts) {
+      held += group.held;
+      live.nodes += group.live.nodes;
+      live.held += group.live.held;
+      freeing.nodes += group.freeing.nodes;
+      freeing.held += group.freeing.held;
+    }
+    return accepts;
+  });
+  return { held, live, freeing, accepted };
+}
+
+/** The first MAX_NAMED_HOLDERS of `first` on nodes of accepted groups, as a warning names them. */
+function firstAccepted(first: readonly FirstOfGroup[], accepted: readonly boolean[]): HeldOn[] {
+  const holders: HeldOn[] = [];
+  for (const { entry, group } of first) {
+    if (holders.length >= MAX_NAMED_HOLDERS) break;
+    if (accepted[group] === true) holders.push({ node: entry.occupant.node, holder: entry.occupant.pod, container: entry.held.container });
+  }
+  return holders;
 }
 
 /**

@@ -4,13 +4,13 @@
  * decided without visiting each holder: "taken on 3,750 of 3,750 candidate nodes: a, b,
  * c, and 3,747 more" costs one step per set of node traits, not one per node.
  *
- * A summary is made only when the answer it gives is the one a search through every
- * holder would give (decide.ts keeps that search, and a property test holds the two to
- * the same decisions): every held port is on the IPv4 wildcard (so it collides with any
- * hostIP of the key, by the scheduler's own rule), and no holder is terminating (so each
- * holder's node is simply taken, or freed by preemption). Otherwise there is no summary,
- * and the decision searches. A view keeps a summary until a held port of its key comes or
- * goes, or the nodes' traits change.
+ * A node is counted as taken (a live pod holds the port there) or being freed (only
+ * terminating pods do), as the warnings tell them apart. A summary is made only when
+ * every held port is on the IPv4 wildcard, so that it collides with any hostIP of the
+ * key, by the scheduler's own rule; otherwise there is none, and a decision meets every
+ * holder (decide.ts keeps that search, and a property test holds the two to the same
+ * decisions). A view keeps a summary until a held port of its key comes or goes, or the
+ * nodes' traits change.
  */
 import { IPV4_ANY } from './ip.js';
 import type { NodeInfo } from './node-filter.js';
@@ -22,14 +22,22 @@ export type HolderOrder = (a: HeldPort, b: HeldPort) => number;
 /** Distinct priorities or owners a summary lists before it stops listing them. */
 export const MAX_SUMMARY_KINDS = 16;
 
+/** Held ports on some nodes, and how many nodes. */
+export interface Holding {
+  readonly nodes: number;
+  readonly held: number;
+}
+
 /** The holders on nodes of one set of traits (or on nodes the view does not know). */
 export interface HolderGroup {
   /** A node with these traits, to test a filter on; undefined for nodes the view does not know. */
   readonly sample: NodeInfo | undefined;
-  /** Held ports on these nodes. */
+  /** Held ports on these nodes, of live pods or not: each is a conflict. */
   readonly held: number;
-  /** Nodes holding the port. */
-  readonly nodes: number;
+  /** Nodes where a live pod holds the port, and the live pods' held ports there. */
+  readonly live: Holding;
+  /** Nodes where only terminating pods hold the port (it is being freed), and their held ports. */
+  readonly freeing: Holding;
 }
 
 /** A held port among the first of its group: its place in the order the view's lookup found it, and which group. */
@@ -48,10 +56,13 @@ export interface PortSummary {
   readonly held: readonly HeldPort[];
   readonly groups: readonly HolderGroup[];
   /**
-   * The first `named` held ports of every group, all in the summary's order: the first
-   * `named` of those whose group a filter accepts are the first on the nodes it accepts.
+   * The first `named` held ports of live pods of every group, all in the summary's order:
+   * the first `named` of those whose group a filter accepts are the first on the nodes it
+   * accepts. Terminating pods on nodes where a live one holds the port are not named.
    */
-  readonly first: readonly FirstOfGroup[];
+  readonly firstLive: readonly FirstOfGroup[];
+  /** The same of the terminating pods on nodes where no live pod holds the port. */
+  readonly firstFreeing: readonly FirstOfGroup[];
   /** One holder of each distinct priority (its own, or its class's name); undefined past MAX_SUMMARY_KINDS. */
   readonly priorities: readonly Occupant[] | undefined;
   /** One holder of each distinct owner and namespace; undefined past MAX_SUMMARY_KINDS. Holders without an owner are not listed. */
@@ -98,42 +109,54 @@ interface GroupBuilder {
   readonly sample: NodeInfo | undefined;
   readonly index: number;
   held: number;
-  nodes: number;
-  readonly first: FirstOfGroup[];
+  readonly live: { nodes: number; held: number };
+  readonly freeing: { nodes: number; held: number };
+  readonly firstLive: FirstOfGroup[];
+  readonly firstFreeing: FirstOfGroup[];
 }
 
 /**
  * The summary of `held`, every held port of one key as the view's lookup returns them:
  * node by node, each node's in the order they were added. Undefined when a held port is
- * not on the IPv4 wildcard or a holder is terminating. `nodeOf` reads a node's traits;
- * its traits object stands for every node sharing it.
+ * not on the IPv4 wildcard. `nodeOf` reads a node's traits; its traits object stands for
+ * every node sharing it.
  */
 export function summariseHeld(held: readonly HeldPort[], nodeOf: (name: string) => NodeInfo | undefined, order: HolderOrder, named: number): PortSummary | undefined {
   const groups = new Map<object | undefined, GroupBuilder>();
   const priorities = new Distinct();
   const owners = new Distinct();
-  let lastNode: string | undefined;
-  let group: GroupBuilder | undefined;
   // A DaemonSet's holders share one owner object and one priority: key each run of them once.
   let last: Occupant | undefined;
+  // The held ports of one node: whether it is taken or being freed is known once all are seen.
+  let onNode: FirstOfGroup[] = [];
+  let group: GroupBuilder | undefined;
+  const endNode = (): void => {
+    if (group === undefined || onNode.length === 0) return;
+    group.held += onNode.length;
+    const live = onNode.filter((r) => !r.entry.occupant.terminating);
+    // Where a live pod holds the port, the terminating ones there are not what the node is.
+    const [tally, first, counted] = live.length > 0 ? [group.live, group.firstLive, live] : [group.freeing, group.firstFreeing, onNode];
+    tally.nodes += 1;
+    tally.held += counted.length;
+    for (const r of counted) keepFirst(first, r, order, named);
+    onNode = [];
+  };
   for (let at = 0; at < held.length; at++) {
     const entry = held[at];
     if (entry === undefined) continue;
     const { occupant } = entry;
-    if (!onIPv4Wildcard(entry) || occupant.terminating) return undefined;
-    if (group === undefined || occupant.node !== lastNode) {
-      lastNode = occupant.node;
+    if (!onIPv4Wildcard(entry)) return undefined;
+    if (group === undefined || occupant.node !== onNode[0]?.entry.occupant.node) {
+      endNode();
       const info = nodeOf(occupant.node);
       const traits = info?.traits;
       group = groups.get(traits);
       if (group === undefined) {
-        group = { sample: info, index: groups.size, held: 0, nodes: 0, first: [] };
+        group = { sample: info, index: groups.size, held: 0, live: { nodes: 0, held: 0 }, freeing: { nodes: 0, held: 0 }, firstLive: [], firstFreeing: [] };
         groups.set(traits, group);
       }
-      group.nodes += 1;
     }
-    group.held += 1;
-    keepFirst(group.first, { entry, at, group: group.index }, order, named);
+    onNode.push({ entry, at, group: group.index });
     if (last === undefined || !sameKinds(last, occupant)) {
       priorities.add(priorityKey(occupant), occupant);
       const owner = ownerKey(occupant);
@@ -141,14 +164,16 @@ export function summariseHeld(held: readonly HeldPort[], nodeOf: (name: string) 
     }
     last = occupant;
   }
+  endNode();
   const built = [...groups.values()];
-  const first = built.flatMap((g) => g.first).sort(rankedOrder(order));
+  const merged = (pick: (g: GroupBuilder) => FirstOfGroup[]): FirstOfGroup[] => built.flatMap(pick).sort(rankedOrder(order));
   return {
     order,
     named,
     held,
-    groups: built.map(({ sample, held: count, nodes }) => ({ sample, held: count, nodes })),
-    first,
+    groups: built.map((g) => ({ sample: g.sample, held: g.held, live: { ...g.live }, freeing: { ...g.freeing } })),
+    firstLive: merged((g) => g.firstLive),
+    firstFreeing: merged((g) => g.firstFreeing),
     priorities: priorities.list(),
     owners: owners.list(),
   };

@@ -194,8 +194,8 @@ describe('decisions from summaries of held ports', () => {
         fc.constantFrom<number | undefined>(undefined, 1, 2, 20),
         fc.boolean(),
         (nodes, drawn, s, mode, listed, uniform) => {
-          // Half the clusters hold ports only as summaries can tell: live, on the IPv4 wildcard.
-          const holders = uniform ? drawn.map((h) => ({ ...h, terminating: false, ports: h.ports.map((p) => ({ ...p, hostIP: '' })) })) : drawn;
+          // Half the clusters hold ports only on the IPv4 wildcard, as summaries need.
+          const holders = uniform ? drawn.map((h) => ({ ...h, ports: h.ports.map((p) => ({ ...p, hostIP: '' })) })) : drawn;
           const index = indexOf(nodes, holders);
           const subject = subjectOf(s);
           const options: DecideOptions = listed === undefined ? {} : { listedAcrossNodes: listed };
@@ -338,7 +338,7 @@ describe('a pod the scheduler places, against a DaemonSet holding its port on ev
     expect(all).toEqual(decide(subject, 'enforce', searching(index), DEFAULT_RULES));
   });
 
-  it('searches again once a holder is terminating, and names where the port is being freed', () => {
+  it('is decided from the summary while a holder is terminating, and names where the port is being freed', () => {
     const index = cluster();
     index.upsertPod({
       metadata: { name: 'exporter-node-0000', namespace: 'monitoring', uid: 'uid-0', deletionTimestamp: '2026-11-30T00:00:00Z', ownerReferences: [{ kind: 'DaemonSet', name: 'exporter', uid: 'ds', controller: true }] },
@@ -347,8 +347,12 @@ describe('a pod the scheduler places, against a DaemonSet holding its port on ev
     });
     const probe = watched(index);
     const decision = decide(subject, 'enforce', probe.view, DEFAULT_RULES);
-    expect(probe.met()).toBe(true);
+    expect(probe.met()).toBe(false);
     expect(decision).toEqual(decide(subject, 'enforce', searching(index), DEFAULT_RULES));
-    expect(decision.kind === 'warn' ? decision.warnings.join('\n') : '').toContain('is being freed on 1 of 225 candidate nodes');
+    expect(decision.conflictCount).toBe(225);
+    expect(decision.kind === 'warn' ? decision.warnings : []).toEqual([
+      'hostNetwork port 9100/TCP is taken on 224 of 225 candidate nodes by monitoring/exporter-node-0001 and 223 more; pods needing it cannot run there',
+      'hostNetwork port 9100/TCP is being freed on 1 of 225 candidate nodes by monitoring/exporter-node-0000; pods needing it wait there',
+    ]);
   });
 });

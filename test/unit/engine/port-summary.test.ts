@@ -34,12 +34,13 @@ describe('summariseHeld', () => {
     const nodes = ['w5', 'w4', 'w3', 'w2', 'w1', 'w0', 'gone'];
     const occupants = [...nodes.map((n) => exporter(n)), exporter('w2', { pod: ref('monitoring/agent-w2'), ports: [hostPort({ port: 9100, hostIP: '0.0.0.0', container: 'agent' })] })];
     const summary = summariseHeld(heldOf(occupants), nodeOf, byNodeThenPod, 2);
-    expect(summary?.groups.map((g) => [g.sample?.traits ?? 'unknown', g.held, g.nodes])).toEqual([
-      [GPU, 3, 3],
-      [GENERAL, 4, 3],
-      ['unknown', 1, 1],
+    expect(summary?.groups.map((g) => [g.sample?.traits ?? 'unknown', g.held, g.live.nodes, g.live.held, g.freeing.nodes])).toEqual([
+      [GPU, 3, 3, 3, 0],
+      [GENERAL, 4, 3, 4, 0],
+      ['unknown', 1, 1, 1, 0],
     ]);
-    expect(summary?.first.map((f) => [f.entry.occupant.pod.name, f.group])).toEqual([
+    expect(summary?.firstFreeing).toEqual([]);
+    expect(summary?.firstLive.map((f) => [f.entry.occupant.pod.name, f.group])).toEqual([
       ['exporter-gone', 2],
       ['exporter-w0', 1],
       ['exporter-w1', 0],
@@ -49,11 +50,22 @@ describe('summariseHeld', () => {
     expect(summary?.held).toHaveLength(8);
   });
 
-  it('summarises nothing held on another address than 0.0.0.0, or by a terminating pod', () => {
+  it('tells nodes where a live pod holds the port from nodes where only terminating ones do', () => {
+    const old = (node: string) => exporter(node, { pod: ref(`monitoring/old-${node}`), terminating: true });
+    // w0: a live pod and a terminating one; w1, w3: terminating only; w2: live only.
+    const summary = summariseHeld(heldOf([old('w0'), exporter('w0'), old('w1'), exporter('w2'), old('w3')]), nodeOf, byNodeThenPod, 3);
+    expect(summary?.groups.map((g) => [g.sample?.traits, g.held, g.live, g.freeing])).toEqual([
+      [GENERAL, 3, { nodes: 2, held: 2 }, { nodes: 0, held: 0 }],
+      [GPU, 2, { nodes: 0, held: 0 }, { nodes: 2, held: 2 }],
+    ]);
+    expect(summary?.firstLive.map((f) => f.entry.occupant.pod.name)).toEqual(['exporter-w0', 'exporter-w2']);
+    expect(summary?.firstFreeing.map((f) => f.entry.occupant.pod.name)).toEqual(['old-w1', 'old-w3']);
+  });
+
+  it('summarises nothing held on another address than 0.0.0.0', () => {
     for (const odd of [
       exporter('w1', { ports: [hostPort({ port: 9100, hostIP: '10.0.0.1' })] }),
       exporter('w1', { ports: [hostPort({ port: 9100, hostIP: '::' })] }),
-      exporter('w1', { terminating: true }),
     ]) {
       expect(summariseHeld(heldOf([exporter('w0'), odd]), nodeOf, byNodeThenPod, 3)).toBeUndefined();
     }
