@@ -1,32 +1,22 @@
 import type { CollisionRule, Conflict, PodConflict, ReservedConflict } from '../engine/conflicts.js';
-import { collision, findConflicts, podConflict, reservedConflicts, samePod, schedulerAgrees } from '../engine/conflicts.js';
+import { findConflicts, reservedConflicts, samePod } from '../engine/conflicts.js';
 import { hostPortsOf } from '../engine/host-ports.js';
 import type { NodeFilter } from '../engine/node-filter.js';
 import { daemonPodTolerations, nodeFilterOf } from '../engine/node-filter.js';
 import { controllerOf, occupantWithPorts } from '../engine/occupancy.js';
-import type { FirstOfGroup, HolderOrder, PortSummary, Holding } from '../engine/port-summary.js';
 import type { Priority } from '../engine/priority.js';
 import { holderPriority, podPriority } from '../engine/priority.js';
 import type { TargetNode } from '../engine/target-node.js';
 import { targetNodeOf } from '../engine/target-node.js';
-import type { HostPort, Occupant, PodLike, PodRef, PodSpecLike, ReservedPort } from '../engine/types.js';
+import type { HostPort, Occupant, PodLike, PodSpecLike, ReservedPort } from '../engine/types.js';
 import type { PortView } from '../engine/view.js';
 import { MAX_HOST_PORTS, overBudgetDenial, overBudgetWarning } from './budget.js';
 import { cappedWarnings, denialMessage, MAX_WARNINGS, podName, warningText } from './messages.js';
-import type { HeldOn, Spread } from './warnings.js';
-import {
-  conflictWarning,
-  MAX_NAMED_HOLDERS,
-  maxSurgeWarning,
-  mirrorWarning,
-  preemptWarning,
-  spreadWarning,
-  SURGE_WARNING,
-  undeclaredWarning,
-  waitWarning,
-} from './warnings.js';
+import type { SpreadHolder, SpreadLine } from './spread.js';
+import { outranks, spreadLines, spreadWarnings, summarisedSpread } from './spread.js';
 import type { Subject } from './subject.js';
 import { ownedBy } from './subject.js';
+import { conflictWarning, maxSurgeWarning, mirrorWarning, preemptWarning, SURGE_WARNING, undeclaredWarning, waitWarning } from './warnings.js';
 
 /** How a conflict is answered: deny it, allow it with warnings, or only record it. */
 export type Mode = 'enforce' | 'warn' | 'audit';
@@ -188,25 +178,6 @@ interface Tally {
   surge: boolean;
 }
 
-/** One pod holding an incoming port on a candidate node, for the spread warnings. */
-interface SpreadHolder extends HeldOn {
-  readonly terminating: boolean;
-  /** Live, and not one the subject's pods may preempt. */
-  readonly blocking: boolean;
-  readonly rule: CollisionRule;
-}
-
-/** What one spread warning says besides what it says of the subject: how an incoming port is held on candidate nodes, and by whom. */
-interface SpreadLine {
-  readonly port: HostPort;
-  readonly spread: Spread;
-  readonly nodes: number;
-  /** The first holders in node, then pod order: as many as a warning names. */
-  readonly holders: readonly HeldOn[];
-  readonly holderCount: number;
-  readonly stricter: boolean;
-}
-
 /** The search for a subject's conflicts with pods, and what it found of every one, listed or not. */
 interface PodSearch {
   readonly conflicts: readonly PodConflict[];
@@ -224,15 +195,17 @@ interface PodSearch {
  * lookups are keyed (held-ports.ts), so only colliding held ports are met; at most
  * `listed` are listed, and the search stops after MAX_EXAMINED_PORTS. Every conflict
  * found counts, listed or not. Where the scheduler places the subject, the view's
- * summaries answer without meeting the holders when they can (summarisedSearch).
+ * summaries answer without meeting the holders when they can (spread.ts).
  */
 function searchPods(subject: Subject, ports: readonly HostPort[], placement: Placement, priority: Priority | undefined, view: PortView, listed: number): PodSearch {
   const candidate = candidateTest(placement, view);
   const { node } = placement;
   if (node !== null && !candidate(node)) return { conflicts: [], total: 0, cut: false, tally: { live: 0, blocking: 0, surge: false }, spread: [] };
-  if (node === null) {
-    const summarised = summarisedSearch(subject, ports, placement, priority, view, listed, candidate);
-    if (summarised !== undefined) return summarised;
+  // On a known node the messages read the listed conflicts: they are listed in full there.
+  const limits = { listed: node === null ? listed : MAX_LISTED_CONFLICTS, examined: MAX_EXAMINED_PORTS };
+  if (node === null && placement.filter !== undefined) {
+    const summarised = summarisedSpread(subject, ports, placement.filter, priority, view, limits, candidate);
+    if (summarised !== undefined) return { conflicts: summarised.conflicts, total: summarised.total, cut: false, spread: summarised.lines };
   }
   // A pod never conflicts with itself, and a workload update ignores the pods it owns.
   const skip = (o: Occupant): boolean => samePod(o.pod, subject.ref) || ownedBy(subject, o) || (node === null && !candidate(o.node));
@@ -257,8 +230,6 @@ function searchPods(subject: Subject, ports: readonly HostPort[], placement: Pla
     last.holders.push({ node: holder.node, holder: holder.pod, container: held.container, terminating: holder.terminating, blocking, rule });
   };
   const lookup = node === null ? (p: HostPort) => view.heldAnywhere(p) : (p: HostPort) => view.heldOn(node, p);
-  // On a known node the messages read the listed conflicts: they are listed in full there.
-  const limits = { listed: node === null ? listed : MAX_LISTED_CONFLICTS, examined: MAX_EXAMINED_PORTS };
   const search = findConflicts(ports, lookup, skip, limits, count);
   if (node !== null) {
     const conflicts = [...search.conflicts].sort((a, b) => rank(a) - rank(b));
@@ -267,205 +238,9 @@ function searchPods(subject: Subject, ports: readonly HostPort[], placement: Pla
   return { conflicts: search.conflicts, total: search.total, cut: !search.complete, spread: spreadLines(spread) };
 }
 
-/**
- * searchPods for a pod the scheduler places, from the view's summaries of the ports it
- * asks for (port-summary.ts): one step per set of node traits, not one per holder, for
- * the same answer. Every holder of a summary is on the IPv4 wildcard, so each is a
- * conflict. A port's nodes where live pods hold it get one line, `taken` when the
- * subject's pods may preempt none of its holders and `lower-priority` when they may
- * preempt them all; its nodes where only terminating pods hold it get a `freeing` line.
- * Undefined when a summary cannot give that answer and the holders must be met one by
- * one: the view keeps none, the subject's own pod may be among the holders, a workload's
- * own pods are, the subject may preempt some holders and not others (of one port, or
- * across its ports), the filters read node names, or the search would stop at
- * MAX_EXAMINED_PORTS.
- */
-function summarisedSearch(
-  subject: Subject,
-  ports: readonly HostPort[],
-  placement: Placement,
-  priority: Priority | undefined,
-  view: PortView,
-  listed: number,
-  candidate: (node: string) => boolean,
-): PodSearch | undefined {
-  const { filter } = placement;
-  if (view.summary === undefined || filter === undefined || filter.readsIdentity || view.mayHold?.(subject.ref) !== false) return undefined;
-  const lines: SpreadLine[][] = [];
-  const conflicts: PodConflict[] = [];
-  let total = 0;
-  let examined = 0;
-  // What the live holders of every port are to the subject: a node is taken if any of them there blocks.
-  let liveSpread: Spread | undefined;
-  for (const port of ports) {
-    const summary = view.summary(port, SUMMARY_ORDER, MAX_NAMED_HOLDERS);
-    if (summary === undefined) {
-      // Nobody holds the key, or what holds it collides with this port in ways a summary does not say.
-      if (!isEmpty(view.heldAnywhere(port))) return undefined;
-      continue;
-    }
-    examined += summary.held.length;
-    if (examined > MAX_EXAMINED_PORTS) return undefined;
-    const spread = spreadOfAll(summary, priority, view);
-    if (spread === undefined) return undefined;
-    if (subject.kind === 'Workload' && (summary.owners === undefined || summary.owners.some((o) => ownedBy(subject, o)))) return undefined;
-    const on = onCandidates(summary, filter);
-    if (on.held === 0) continue;
-    total += on.held;
-    const portLines: SpreadLine[] = [];
-    if (on.live.held > 0) {
-      // With ports of both kinds, whether a node is taken is a question of each node.
-      if (liveSpread !== undefined && liveSpread !== spread) return undefined;
-      liveSpread = spread;
-      portLines.push({ port, spread, nodes: on.live.nodes, holders: firstAccepted(summary.firstLive, on.accepted), holderCount: on.live.held, stricter: false });
-    }
-    if (on.freeing.held > 0) {
-      const holders = firstAccepted(summary.firstFreeing, on.accepted);
-      portLines.push({ port, spread: 'freeing', nodes: on.freeing.nodes, holders, holderCount: on.freeing.held, stricter: false });
-    }
-    lines.push(portLines);
-    for (const { occupant, held: heldPort } of summary.held) {
-      if (conflicts.length >= listed) break;
-      if (!candidate(occupant.node)) continue;
-      const rule = collision(port, heldPort);
-      if (rule === undefined) return undefined;
-      conflicts.push(podConflict(port, heldPort, occupant, rule));
-    }
-  }
-  return { conflicts, total, cut: false, spread: lines };
-}
-
-/** A summary's tallies over the groups of nodes `filter` accepts, and which groups those are. */
-function onCandidates(summary: PortSummary, filter: NodeFilter): { held: number; live: Holding; freeing: Holding; accepted: boolean[] } {
-  let held = 0;
-  const live = { nodes: 0, held: 0 };
-  const freeing = { nodes: 0, held: 0 };
-  const accepted = summary.groups.map((group) => {
-    // Nodes the view does not know are given the benefit of the doubt, as candidateTest does.
-    const accepts = group.sample === undefined || filter.accepts(group.sample);
-    if (accepts) {
-      held += group.held;
-      live.nodes += group.live.nodes;
-      live.held += group.live.held;
-      freeing.nodes += group.freeing.nodes;
-      freeing.held += group.freeing.held;
-    }
-    return accepts;
-  });
-  return { held, live, freeing, accepted };
-}
-
-/** The first MAX_NAMED_HOLDERS of `first` on nodes of accepted groups, as a warning names them. */
-function firstAccepted(first: readonly FirstOfGroup[], accepted: readonly boolean[]): HeldOn[] {
-  const holders: HeldOn[] = [];
-  for (const { entry, group } of first) {
-    if (holders.length >= MAX_NAMED_HOLDERS) break;
-    if (accepted[group] === true) holders.push({ node: entry.occupant.node, holder: entry.occupant.pod, container: entry.held.container });
-  }
-  return holders;
-}
-
-/**
- * What a summary's holders are to the subject's pods, all alike: `taken` when none may be
- * preempted, `lower-priority` when every one may; undefined when some may and some not,
- * or the holders' priorities are too many to list.
- */
-function spreadOfAll(summary: PortSummary, priority: Priority | undefined, view: PortView): Spread | undefined {
-  if (priority?.preempts !== true) return 'taken';
-  if (summary.priorities === undefined) return undefined;
-  const outranked = summary.priorities.filter((o) => outranks(priority, holderPriority(o.priority, o.priorityClassName, view))).length;
-  if (outranked === 0) return 'taken';
-  return outranked === summary.priorities.length ? 'lower-priority' : undefined;
-}
-
-function isEmpty(items: Iterable<unknown>): boolean {
-  for (const _ of items) return false;
-  return true;
-}
-
 /** A holder's priority, from its own or from its class; undefined when neither is known. */
 function priorityOfHolder(c: PodConflict, view: PortView): number | undefined {
   return holderPriority(c.holderPriority, c.holderPriorityClassName, view);
-}
-
-/** Whether the subject's pods may evict a holder of priority `held`: they may preempt, and it is strictly lower. */
-function outranks(priority: Priority | undefined, held: number | undefined): boolean {
-  if (priority === undefined || !priority.preempts) return false;
-  return held !== undefined && held < priority.value;
-}
-
-/** The order in which warnings name holders: by node, then by pod. */
-function byNodeThenPod(nodeA: string, podA: PodRef, nodeB: string, podB: PodRef): number {
-  return nodeA.localeCompare(nodeB) || podName(podA).localeCompare(podName(podB));
-}
-
-/** byNodeThenPod for the view's summaries: one function, so a view keeps one summary per key. */
-const SUMMARY_ORDER: HolderOrder = (a, b) => byNodeThenPod(a.occupant.node, a.occupant.pod, b.occupant.node, b.occupant.pod);
-
-/**
- * `holders` with the MAX_NAMED_HOLDERS first in node, then pod order (the ones a warning
- * names), the rest after them unsorted: sorting thousands of holders to show three costs
- * more than finding the decision.
- */
-function namedFirst(holders: readonly HeldOn[]): HeldOn[] {
-  const order = (a: HeldOn, b: HeldOn): number => byNodeThenPod(a.node, a.holder, b.node, b.holder);
-  const first: HeldOn[] = [];
-  for (const h of holders) {
-    const lastNamed = first.at(-1);
-    if (first.length < MAX_NAMED_HOLDERS || (lastNamed !== undefined && order(h, lastNamed) < 0)) {
-      first.push(h);
-      first.sort(order);
-      if (first.length > MAX_NAMED_HOLDERS) first.pop();
-    }
-  }
-  const named = new Set(first);
-  return [...first, ...holders.filter((h) => !named.has(h))];
-}
-
-/**
- * The lines of the spread warnings, port by port, over every conflict the search found
- * (not only the listed ones). A node counts as `lower-priority` for a port when every
- * live holder of any of the subject's ports there is outranked (the scheduler frees a
- * node for a pod only whole), `taken` when a live holder there is not, and `freeing` when
- * only terminating pods hold the port there. A port's lines are worked out when read.
- */
-function* spreadLines(spread: ReadonlyMap<HostPort, readonly SpreadHolder[]>): Generator<SpreadLine[]> {
-  const blocked = new Set<string>();
-  for (const found of spread.values()) for (const h of found) if (h.blocking) blocked.add(h.node);
-  for (const [port, found] of spread) {
-    const live = new Set(found.filter((h) => !h.terminating).map((h) => h.node));
-    const spreadOf = (h: SpreadHolder): Spread => {
-      if (!live.has(h.node)) return 'freeing';
-      return blocked.has(h.node) ? 'taken' : 'lower-priority';
-    };
-    const lines: SpreadLine[] = [];
-    for (const kind of ['taken', 'lower-priority', 'freeing'] as const) {
-      // The holders that make a node what it is: live ones, except where only terminating pods hold it.
-      const named = found.filter((h) => spreadOf(h) === kind && (kind === 'freeing' || !h.terminating));
-      if (named.length === 0) continue;
-      const nodes = new Set(named.map((h) => h.node)).size;
-      const stricter = named.some((h) => !schedulerAgrees(h.rule));
-      lines.push({ port, spread: kind, nodes, holders: namedFirst(named), holderCount: named.length, stricter });
-    }
-    yield lines;
-  }
-}
-
-/**
- * Warnings for ports held on some candidate nodes of a pod the scheduler places or of a
- * workload's pods, one per line of `spread`. Only as many ports as can be shown are
- * written.
- */
-function spreadWarnings(subject: Subject, placement: Placement, spread: Iterable<readonly SpreadLine[]>, view: PortView): string[] {
-  const hostNetwork = specOf(subject).hostNetwork === true;
-  const warnings: string[] = [];
-  let candidates: number | undefined;
-  for (const lines of spread) {
-    if (warnings.length >= MAX_WARNINGS) break;
-    candidates ??= placement.filter === undefined ? view.nodeCount() : view.countNodes(placement.filter);
-    for (const line of lines) warnings.push(spreadWarning({ ...line, hostNetwork, candidates, daemonSet: placement.daemonSet }));
-  }
-  return warnings;
 }
 
 /** A subject's conflicts, sorted by kind of holder, and what they mean; worked out once per decision. */
@@ -555,7 +330,9 @@ function warningsFor(
   // Conflicts found but not listed (past MAX_LISTED_CONFLICTS): counted in "and N more".
   const unlisted = podTotal - found.onPods.length;
   if (placement.target.kind !== 'pinned') {
-    const warnings = [...surge, ...spreadWarnings(subject, placement, pods.spread, view), ...reserved];
+    const { filter, daemonSet } = placement;
+    const candidates = (): number => (filter === undefined ? view.nodeCount() : view.countNodes(filter));
+    const warnings = [...surge, ...spreadWarnings({ hostNetwork, daemonSet, candidates }, pods.spread), ...reserved];
     return { warnings, total: warnings.length, what: 'ports taken on some nodes' };
   }
   if (found.waits) {
