@@ -117,7 +117,8 @@ export interface SummarisedSpread {
  * preempt them all; its nodes where only terminating pods hold it get a `freeing` line.
  * Undefined when a summary cannot give that answer and the holders must be met one by
  * one: the view keeps none, the subject's own pod may be among the holders, a workload's
- * own pods are, the subject may preempt some holders and not others (of one port, or
+ * own pods are some of them (all of them, it passes over), the subject may preempt some
+ * holders and not others (of one port, or
  * across its ports), the filters read node names, or the search would stop after
  * `limits.examined` held ports. At most `limits.listed` conflicts are listed, in the
  * order a search lists them; `candidate` is the search's own test of a node.
@@ -147,9 +148,15 @@ export function summarisedSpread(
     }
     examined += summary.held.length;
     if (examined > limits.examined) return undefined;
+    if (subject.kind === 'Workload') {
+      // A workload's update passes over its own pods: a DaemonSet's holding the port on every node, say.
+      const owned = ownedHeld(subject, summary);
+      if (owned === undefined) return undefined;
+      if (owned === summary.held.length) continue;
+      if (owned > 0) return undefined;
+    }
     const spread = spreadOfAll(summary, priority, view);
     if (spread === undefined) return undefined;
-    if (subject.kind === 'Workload' && (summary.owners === undefined || summary.owners.some((o) => ownedBy(subject, o)))) return undefined;
     const on = onCandidates(summary, filter);
     if (on.held === 0) continue;
     total += on.held;
@@ -214,9 +221,17 @@ function firstAccepted(first: readonly FirstOfGroup[], accepted: readonly boolea
 function spreadOfAll(summary: PortSummary, priority: Priority | undefined, view: PortView): Spread | undefined {
   if (priority?.preempts !== true) return 'taken';
   if (summary.priorities === undefined) return undefined;
-  const outranked = summary.priorities.filter((o) => outranks(priority, holderPriority(o.priority, o.priorityClassName, view))).length;
+  const outranked = summary.priorities.filter(({ occupant: o }) => outranks(priority, holderPriority(o.priority, o.priorityClassName, view))).length;
   if (outranked === 0) return 'taken';
   return outranked === summary.priorities.length ? 'lower-priority' : undefined;
+}
+
+/** How many of a summary's held ports `subject`'s own pods hold; undefined when the owners are too many to list. */
+function ownedHeld(subject: Subject, summary: PortSummary): number | undefined {
+  if (summary.owners === undefined) return undefined;
+  let owned = 0;
+  for (const { occupant, held } of summary.owners) if (ownedBy(subject, occupant)) owned += held;
+  return owned;
 }
 
 function isEmpty(items: Iterable<unknown>): boolean {

@@ -64,9 +64,15 @@ export interface PortSummary {
   /** The same of the terminating pods on nodes where no live pod holds the port. */
   readonly firstFreeing: readonly FirstOfGroup[];
   /** One holder of each distinct priority (its own, or its class's name); undefined past MAX_SUMMARY_KINDS. */
-  readonly priorities: readonly Occupant[] | undefined;
+  readonly priorities: readonly HolderKind[] | undefined;
   /** One holder of each distinct owner and namespace; undefined past MAX_SUMMARY_KINDS. Holders without an owner are not listed. */
-  readonly owners: readonly Occupant[] | undefined;
+  readonly owners: readonly HolderKind[] | undefined;
+}
+
+/** One holder of a kind (a priority, an owner), and how many held ports holders of that kind have. */
+export interface HolderKind {
+  readonly occupant: Occupant;
+  readonly held: number;
 }
 
 /** On the IPv4 wildcard, the hostIP that collides with every address of its key under the scheduler's rule. */
@@ -76,17 +82,20 @@ function onIPv4Wildcard(entry: HeldPort): boolean {
 
 /** Keeps one occupant per key, up to MAX_SUMMARY_KINDS keys; undefined once there are more. */
 class Distinct {
-  readonly #seen = new Map<string, Occupant>();
+  readonly #seen = new Map<string, { readonly occupant: Occupant; held: number }>();
   #over = false;
 
+  /** Counts a held port of `occupant`, of kind `key`. */
   add(key: string, occupant: Occupant): void {
-    if (this.#over || this.#seen.has(key)) return;
-    if (this.#seen.size >= MAX_SUMMARY_KINDS) this.#over = true;
-    else this.#seen.set(key, occupant);
+    if (this.#over) return;
+    const seen = this.#seen.get(key);
+    if (seen !== undefined) seen.held += 1;
+    else if (this.#seen.size >= MAX_SUMMARY_KINDS) this.#over = true;
+    else this.#seen.set(key, { occupant, held: 1 });
   }
 
-  list(): Occupant[] | undefined {
-    return this.#over ? undefined : [...this.#seen.values()];
+  list(): HolderKind[] | undefined {
+    return this.#over ? undefined : [...this.#seen.values()].map(({ occupant, held }) => ({ occupant, held }));
   }
 }
 
@@ -100,7 +109,7 @@ function ownerKey(o: Occupant): string | undefined {
   return owner === undefined ? undefined : JSON.stringify([o.pod.namespace, owner.kind, owner.name, owner.uid]);
 }
 
-/** Same priority, class, namespace and owner object: nothing new to list. */
+/** Same priority, class, namespace and owner object: the same kinds as the holder before. */
 function sameKinds(a: Occupant, b: Occupant): boolean {
   return a.priority === b.priority && a.priorityClassName === b.priorityClassName && a.owner === b.owner && a.pod.namespace === b.pod.namespace;
 }
@@ -127,6 +136,8 @@ export function summariseHeld(held: readonly HeldPort[], nodeOf: (name: string) 
   const owners = new Distinct();
   // A DaemonSet's holders share one owner object and one priority: key each run of them once.
   let last: Occupant | undefined;
+  let priorityOfLast = '';
+  let ownerOfLast: string | undefined;
   // The held ports of one node: whether it is taken or being freed is known once all are seen.
   let onNode: FirstOfGroup[] = [];
   let group: GroupBuilder | undefined;
@@ -158,10 +169,11 @@ export function summariseHeld(held: readonly HeldPort[], nodeOf: (name: string) 
     }
     onNode.push({ entry, at, group: group.index });
     if (last === undefined || !sameKinds(last, occupant)) {
-      priorities.add(priorityKey(occupant), occupant);
-      const owner = ownerKey(occupant);
-      if (owner !== undefined) owners.add(owner, occupant);
+      priorityOfLast = priorityKey(occupant);
+      ownerOfLast = ownerKey(occupant);
     }
+    priorities.add(priorityOfLast, occupant);
+    if (ownerOfLast !== undefined) owners.add(ownerOfLast, occupant);
     last = occupant;
   }
   endNode();

@@ -331,6 +331,22 @@ describe('a pod the scheduler places, against a DaemonSet holding its port on ev
     ]);
   });
 
+  it('decides an update of that DaemonSet from the summary: its own pods are passed over', () => {
+    const index = cluster();
+    const spec: PodSpecLike = { hostNetwork: true, containers: [container('exporter', [portSpec(9100)])], tolerations: [{ operator: 'Exists' }] };
+    const update = workloadSubject('DaemonSet', 'monitoring/exporter', spec, 'ds');
+    const probe = watched(index);
+    const decision = decide(update, 'enforce', probe.view, DEFAULT_RULES);
+    expect(probe.met()).toBe(false);
+    expect(decision).toEqual(decide(update, 'enforce', searching(index), DEFAULT_RULES));
+    expect(decision.kind).toBe('allow');
+    // Another DaemonSet on the same port meets them all.
+    const other = workloadSubject('DaemonSet', 'monitoring/agent', spec, 'ds-agent');
+    const clash = decide(other, 'enforce', probe.view, DEFAULT_RULES);
+    expect(clash).toEqual(decide(other, 'enforce', searching(index), DEFAULT_RULES));
+    expect(clash.conflictCount).toBe(NODES);
+  });
+
   it('lists every conflict the search lists when asked for all', () => {
     const index = cluster();
     const all = decide(subject, 'enforce', index, DEFAULT_RULES);

@@ -75,12 +75,16 @@ describe('summariseHeld', () => {
     const owner = (i: number) => ({ kind: 'ReplicaSet', name: `rs-${i}`, uid: `uid-rs-${i}` });
     const few = Array.from({ length: 6 }, (_, i) => exporter(`w${i}`, { priority: i % 2, owner: owner(i % 3) }));
     const summary = summariseHeld(heldOf([...few, exporter('x1', { priorityClassName: 'high' })]), nodeOf, byNodeThenPod, 3);
-    expect(summary?.priorities?.map((o) => [o.priority, o.priorityClassName])).toEqual([
-      [0, undefined],
-      [1, undefined],
-      [undefined, 'high'],
+    expect(summary?.priorities?.map(({ occupant: o, held }) => [o.priority, o.priorityClassName, held])).toEqual([
+      [0, undefined, 3],
+      [1, undefined, 3],
+      [undefined, 'high', 1],
     ]);
-    expect(summary?.owners?.map((o) => o.owner?.name)).toEqual(['rs-0', 'rs-1', 'rs-2']);
+    expect(summary?.owners?.map(({ occupant: o, held }) => [o.owner?.name, held])).toEqual([
+      ['rs-0', 2],
+      ['rs-1', 2],
+      ['rs-2', 2],
+    ]);
     const many = Array.from({ length: MAX_SUMMARY_KINDS + 1 }, (_, i) => exporter(`w${i}`, { priority: i, owner: owner(i) }));
     const past = summariseHeld(heldOf(many), nodeOf, byNodeThenPod, 3);
     expect(past?.priorities).toBeUndefined();
