@@ -109,19 +109,20 @@ export interface SummarisedSpread {
 
 /**
  * The conflicts of a pod the scheduler places (or of a workload's pods) and the lines of
- * its spread warnings, from the view's summaries of the ports it
- * asks for (port-summary.ts): one step per set of node traits, not one per holder, for
- * the same answer. Every holder of a summary is on the IPv4 wildcard, so each is a
- * conflict. A port's nodes where live pods hold it get one line, `taken` when the
- * subject's pods may preempt none of its holders and `lower-priority` when they may
- * preempt them all; its nodes where only terminating pods hold it get a `freeing` line.
+ * its spread warnings, from the view's summaries of the ports it asks for
+ * (port-summary.ts): one step per set of node traits, not one per holder, for the same
+ * answer. Every holder of a summary is on the IPv4 wildcard, so each is a conflict. A
+ * port's nodes where live pods hold it get one line, `taken` when the subject's pods may
+ * preempt none of its holders and `lower-priority` when they may preempt them all; its
+ * nodes where only terminating pods hold it get a `freeing` line.
+ *
  * Undefined when a summary cannot give that answer and the holders must be met one by
  * one: the view keeps none, the subject's own pod may be among the holders, a workload's
  * own pods are some of them (all of them, it passes over), the subject may preempt some
- * holders and not others (of one port, or
- * across its ports), the filters read node names, or the search would stop after
- * `limits.examined` held ports. At most `limits.listed` conflicts are listed, in the
- * order a search lists them; `candidate` is the search's own test of a node.
+ * holders and not others (of one port, or across its ports), the filters read node
+ * names, or the search would stop after `limits.examined` held ports. At most
+ * `limits.listed` conflicts are listed, in the order a search lists them; `candidate` is
+ * the search's own test of a node.
  */
 export function summarisedSpread(
   subject: Subject,
