@@ -10,6 +10,7 @@ import type { CollisionRule, PodConflict, SearchLimits } from '../engine/conflic
 import { collision, podConflict, schedulerAgrees } from '../engine/conflicts.js';
 import type { NodeFilter } from '../engine/node-filter.js';
 import type { FirstOfGroup, HolderOrder, Holding, PortSummary } from '../engine/port-summary.js';
+import { keepFirst } from '../engine/port-summary.js';
 import type { Priority } from '../engine/priority.js';
 import { holderPriority } from '../engine/priority.js';
 import type { HostPort, PodRef } from '../engine/types.js';
@@ -60,14 +61,7 @@ const SUMMARY_ORDER: HolderOrder = (a, b) => byNodeThenPod(a.occupant.node, a.oc
 function firstNamed(holders: readonly HeldOn[]): HeldOn[] {
   const order = (a: HeldOn, b: HeldOn): number => byNodeThenPod(a.node, a.holder, b.node, b.holder);
   const first: HeldOn[] = [];
-  for (const h of holders) {
-    const lastNamed = first.at(-1);
-    if (first.length < MAX_NAMED_HOLDERS || (lastNamed !== undefined && order(h, lastNamed) < 0)) {
-      first.push(h);
-      first.sort(order);
-      if (first.length > MAX_NAMED_HOLDERS) first.pop();
-    }
-  }
+  for (const h of holders) keepFirst(first, h, order, MAX_NAMED_HOLDERS);
   return first;
 }
 

@@ -49,16 +49,13 @@ export interface FirstOfGroup {
 
 /** Every held port of one key, summarised. */
 export interface PortSummary {
-  readonly order: HolderOrder;
-  /** How many holders each group names first. */
-  readonly named: number;
   /** Every held port, in the order the view's lookup (heldAnywhere) returns them. */
   readonly held: readonly HeldPort[];
   readonly groups: readonly HolderGroup[];
   /**
-   * The first `named` held ports of live pods of every group, all in the summary's order:
-   * the first `named` of those whose group a filter accepts are the first on the nodes it
-   * accepts. Terminating pods on nodes where a live one holds the port are not named.
+   * The first `named` (as summariseHeld was asked) held ports of live pods of every group,
+   * all in the summary's order: the first `named` of those whose group a filter accepts are
+   * the first on the nodes it accepts. Terminating pods on nodes where a live one holds the port are not named.
    */
   readonly firstLive: readonly FirstOfGroup[];
   /** The same of the terminating pods on nodes where no live pod holds the port. */
@@ -131,6 +128,7 @@ interface GroupBuilder {
  * every node sharing it.
  */
 export function summariseHeld(held: readonly HeldPort[], nodeOf: (name: string) => NodeInfo | undefined, order: HolderOrder, named: number): PortSummary | undefined {
+  const ranked = rankedOrder(order);
   const groups = new Map<object | undefined, GroupBuilder>();
   const priorities = new Distinct();
   const owners = new Distinct();
@@ -149,7 +147,7 @@ export function summariseHeld(held: readonly HeldPort[], nodeOf: (name: string) 
     const [tally, first, counted] = live.length > 0 ? [group.live, group.firstLive, live] : [group.freeing, group.firstFreeing, onNode];
     tally.nodes += 1;
     tally.held += counted.length;
-    for (const r of counted) keepFirst(first, r, order, named);
+    for (const r of counted) keepFirst(first, r, ranked, named);
     onNode = [];
   };
   for (let at = 0; at < held.length; at++) {
@@ -178,10 +176,8 @@ export function summariseHeld(held: readonly HeldPort[], nodeOf: (name: string) 
   }
   endNode();
   const built = [...groups.values()];
-  const merged = (pick: (g: GroupBuilder) => FirstOfGroup[]): FirstOfGroup[] => built.flatMap(pick).sort(rankedOrder(order));
+  const merged = (pick: (g: GroupBuilder) => FirstOfGroup[]): FirstOfGroup[] => built.flatMap(pick).sort(ranked);
   return {
-    order,
-    named,
     held,
     groups: built.map((g) => ({ sample: g.sample, held: g.held, live: { ...g.live }, freeing: { ...g.freeing } })),
     firstLive: merged((g) => g.firstLive),
@@ -196,12 +192,15 @@ function rankedOrder(order: HolderOrder): (a: FirstOfGroup, b: FirstOfGroup) => 
   return (a, b) => order(a.entry, b.entry) || a.at - b.at;
 }
 
-/** Adds `r` to `first`, the `named` earliest in order seen so far, if it belongs there. */
-function keepFirst(first: FirstOfGroup[], r: FirstOfGroup, order: HolderOrder, named: number): void {
+/**
+ * Adds `item` to `first`, the `named` earliest in `order` of the items offered so far, if
+ * it belongs there. Items are offered in the order they were found and the sort is
+ * stable, so of items `order` ties, the one found first stays ahead.
+ */
+export function keepFirst<T>(first: T[], item: T, order: (a: T, b: T) => number, named: number): void {
   const last = first.at(-1);
-  // Found after every kept one, so a tie with the last keeps the last.
-  if (first.length >= named && (last === undefined || order(r.entry, last.entry) >= 0)) return;
-  first.push(r);
-  first.sort(rankedOrder(order));
+  if (first.length >= named && (last === undefined || order(item, last) >= 0)) return;
+  first.push(item);
+  first.sort(order);
   if (first.length > named) first.pop();
 }
