@@ -5,6 +5,7 @@ import { scanOfEach } from '../cluster/scan.js';
 import type { SnapshotProblem } from '../cluster/snapshot.js';
 import { indexFromEach } from '../cluster/snapshot.js';
 import type { ManifestError, Origin, RawObject } from '../manifests/documents.js';
+import type { ListText } from '../manifests/json-list.js';
 import { originText, stateObjects } from '../manifests/documents.js';
 import type { PortView } from '../engine/view.js';
 import { InputTooLargeError } from '../yaml/bounded.js';
@@ -131,9 +132,9 @@ function* valuesOf(objects: Iterable<RawObject>, origins: Origin[]): Generator {
   }
 }
 
-/** The index behind stateFromText, for the server, which also needs its sizes. */
-export function indexFromText(text: string, file: string): { readonly ok: true; readonly index: PodIndex } | ReadFailure {
-  if (Buffer.byteLength(text) > MAX_STATE_BYTES) return { ok: false, errors: [readStateError(file, new InputTooLargeError(MAX_STATE_BYTES))] };
+/** The index behind stateFromText, for the server, which also needs its sizes; the text may be the file's bytes. */
+export function indexFromText(text: ListText, file: string): { readonly ok: true; readonly index: PodIndex } | ReadFailure {
+  if ((typeof text === 'string' ? Buffer.byteLength(text) : text.length) > MAX_STATE_BYTES) return { ok: false, errors: [readStateError(file, new InputTooLargeError(MAX_STATE_BYTES))] };
   const documents = stateObjects(text, file);
   if (documents.errors.length > 0) return { ok: false, errors: documents.errors.map(errorLine) };
   const origins: Origin[] = [];

@@ -3,7 +3,8 @@ import type { YamlLimits } from '../yaml/bounded.js';
 import { DEFAULT_YAML_LIMITS, HPG_ERR_INPUT_LIMIT, jsonDepthProblem, parseYamlWithin } from '../yaml/bounded.js';
 
 import { describeValue, isMapping, openList } from '../admission/lists.js';
-import { splitJsonList } from './json-list.js';
+import type { ListText } from './json-list.js';
+import { splitJsonList, textOf } from './json-list.js';
 
 /**
  * Multi-document YAML or JSON (JSON is YAML) into plain objects, as `kubectl apply -f`
@@ -145,14 +146,16 @@ export interface StateObjects {
  * it, after one pass that checked them all, so what a caller keeps of an item is all that
  * stays of it. For the 14 MB state of the benchmarks that is the difference between a
  * start-up that holds the whole tree and one that holds the index (docs/benchmarks.md).
- * Any other text, and a list this reading does not take apart, is read by
- * parseStateDocuments; either way the objects, errors and origins are the same.
+ * The text may be the file's UTF-8 bytes: a JSON list is then read from them item by
+ * item, and no string of the whole file is made. Any other text, and a list this reading
+ * does not take apart, is decoded and read by parseStateDocuments; either way the
+ * objects, errors and origins are the same.
  */
-export function stateObjects(text: string, file: string): StateObjects {
-  return itemByItem(text, file) ?? parseStateDocuments(text, file);
+export function stateObjects(text: ListText, file: string): StateObjects {
+  return itemByItem(text, file) ?? parseStateDocuments(typeof text === 'string' ? text : text.toString('utf8'), file);
 }
 
-function itemByItem(text: string, file: string): StateObjects | undefined {
+function itemByItem(text: ListText, file: string): StateObjects | undefined {
   // Nested too deep, it is not split: parseStateDocuments reports that.
   const split = splitJsonList(text, DEFAULT_YAML_LIMITS.maxDepth);
   if (split === undefined) return undefined;
@@ -173,7 +176,7 @@ function itemByItem(text: string, file: string): StateObjects | undefined {
   for (const [i, [start, end]] of split.items.entries()) {
     let value: unknown;
     try {
-      value = JSON.parse(text.slice(start, end));
+      value = JSON.parse(textOf(text, start, end));
     } catch {
       return undefined;
     }
@@ -184,7 +187,7 @@ function itemByItem(text: string, file: string): StateObjects | undefined {
   const spans = split.items;
   function* objects(): Generator<RawObject> {
     for (const [i, [start, end]] of spans.entries()) {
-      const value = itemOf(JSON.parse(text.slice(start, end)));
+      const value = itemOf(JSON.parse(textOf(text, start, end)));
       if (isMapping(value)) yield { origin: { file, document: 1, item: i + 1 }, value };
     }
   }

@@ -7,6 +7,18 @@
  * allocation.
  */
 
+/**
+ * JSON text as a string, or as its UTF-8 bytes undecoded. Every character these scans
+ * look for is ASCII, and no byte of a multi-byte UTF-8 character is, so in bytes they find
+ * the same places, as byte offsets that never fall inside a character.
+ */
+export type JsonText = string | Uint8Array;
+
+/** The character code (or byte) at `i`; NaN past the end, as charCodeAt gives. */
+export function codeAt(text: JsonText, i: number): number {
+  return typeof text === 'string' ? text.charCodeAt(i) : (text[i] ?? Number.NaN);
+}
+
 /** `"` */
 export const QUOTE = 0x22;
 /** `\` */
@@ -30,16 +42,16 @@ export function isJsonSpace(c: number): boolean {
 }
 
 /** The first offset from `at` that is not JSON whitespace. */
-export function skipSpace(text: string, at: number): number {
+export function skipSpace(text: JsonText, at: number): number {
   let i = at;
-  while (i < text.length && isJsonSpace(text.charCodeAt(i))) i++;
+  while (i < text.length && isJsonSpace(codeAt(text, i))) i++;
   return i;
 }
 
 /** The offset just past the string that starts at `at` (a quote), or -1 when it never ends. */
-export function endOfString(text: string, at: number): number {
+export function endOfString(text: JsonText, at: number): number {
   for (let i = at + 1; i < text.length; i++) {
-    const c = text.charCodeAt(i);
+    const c = codeAt(text, i);
     if (c === BACKSLASH) i++;
     else if (c === QUOTE) return i + 1;
   }
@@ -59,14 +71,14 @@ export interface ValueExtent {
  * by count and strings skipped; JSON.parse checks the rest. The scan stops (end -1) as
  * soon as the nesting passes `stopAbove`.
  */
-export function valueExtent(text: string, at: number, stopAbove: number): ValueExtent {
-  const first = text.charCodeAt(at);
+export function valueExtent(text: JsonText, at: number, stopAbove: number): ValueExtent {
+  const first = codeAt(text, at);
   if (first === QUOTE) return { end: endOfString(text, at), depth: 0 };
   if (first !== OPEN_BRACE && first !== OPEN_BRACKET) {
     // A number, true, false or null: up to the next separator.
     let i = at;
     while (i < text.length) {
-      const c = text.charCodeAt(i);
+      const c = codeAt(text, i);
       if (c === COMMA || c === CLOSE_BRACE || c === CLOSE_BRACKET || isJsonSpace(c)) break;
       i++;
     }
@@ -75,7 +87,7 @@ export function valueExtent(text: string, at: number, stopAbove: number): ValueE
   let depth = 0;
   let deepest = 0;
   for (let i = at; i < text.length; i++) {
-    const c = text.charCodeAt(i);
+    const c = codeAt(text, i);
     if (c === QUOTE) {
       i = endOfString(text, i);
       if (i === -1) return { end: -1, depth: deepest };
@@ -99,6 +111,6 @@ export function valueExtent(text: string, at: number, stopAbove: number): ValueE
  * one value, whitespace around it); stops counting once past `stopAbove`. JSON.parse
  * itself needs no such guard, but what reads its value afterwards may recurse.
  */
-export function jsonDepth(text: string, stopAbove: number): number {
+export function jsonDepth(text: JsonText, stopAbove: number): number {
   return valueExtent(text, skipSpace(text, 0), stopAbove).depth;
 }

@@ -129,7 +129,7 @@ describe('parseStateDocuments', () => {
 
 describe('stateObjects', () => {
   /** stateObjects with its objects read out, to compare with parseStateDocuments. */
-  const read = (text: string): Documents => {
+  const read = (text: string | Buffer): Documents => {
     const { objects, errors } = stateObjects(text, 's.json');
     return { objects: [...objects], errors };
   };
@@ -150,6 +150,10 @@ describe('stateObjects', () => {
     expect(read(text)).toEqual(parseStateDocuments(text, 's.json'));
   });
 
+  it.each(cases)('reads %s from its UTF-8 bytes as from its text', (_name, text) => {
+    expect(read(Buffer.from(text))).toEqual(read(text));
+  });
+
   it('reads any JSON list as parseStateDocuments does', () => {
     fc.assert(
       fc.property(fc.constantFrom('List', 'PodList', 'Pod'), fc.array(fc.oneof(fc.jsonValue(), fc.dictionary(fc.string(), fc.jsonValue()))), (kind, items) => {
@@ -157,5 +161,29 @@ describe('stateObjects', () => {
         expect(read(text)).toEqual(parseStateDocuments(text, 's.json'));
       }),
     );
+  });
+
+  it('reads any JSON list, with any characters, from its bytes as from its text', () => {
+    const anyText = fc.string({ unit: 'binary' });
+    fc.assert(
+      fc.property(fc.dictionary(anyText, fc.jsonValue()), fc.array(fc.oneof(fc.jsonValue({ stringUnit: 'binary' }), fc.dictionary(anyText, fc.jsonValue()))), fc.boolean(), (rest, items, pretty) => {
+        const text = JSON.stringify({ apiVersion: 'v1', kind: 'List', ...rest, items }, null, pretty ? 2 : undefined);
+        expect(read(Buffer.from(text))).toEqual(read(text));
+      }),
+    );
+  });
+
+  it('decodes bytes that are not UTF-8 as the whole text would be decoded', () => {
+    // A broken sequence (0xff, a lead byte cut short by a quote) in an item and in the head.
+    const pieces = [Buffer.from('{"kind":"List","metadata":{"x":"'), Buffer.from([0xe2, 0x82]), Buffer.from('"},"items":[{"kind":"Pod","metadata":{"name":"a'), Buffer.from([0xff, 0xc3]), Buffer.from('"}}]}')];
+    const bytes = Buffer.concat(pieces);
+    const decoded = read(bytes);
+    expect(decoded).toEqual(read(bytes.toString('utf8')));
+    expect(decoded.objects[0]?.value).toEqual({ kind: 'Pod', metadata: { name: 'a\ufffd\ufffd' } });
+  });
+
+  it('reads a list after a byte order mark from its bytes as from its text', () => {
+    const text = `\ufeff${JSON.stringify({ kind: 'List', items: [pod('a')] })}`;
+    expect(read(Buffer.from(text))).toEqual(read(text));
   });
 });
