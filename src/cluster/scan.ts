@@ -81,20 +81,22 @@ export class ScanBuilder {
  * unusable items fail it with every problem, as for `check --state`.
  */
 export function scanOfObjects(input: unknown): ScanResult {
-  return scanOfSnapshot(indexFromObjects(input, decodePodWithStatus));
+  const pods: PodLike[] = [];
+  return scanOfSnapshot(indexFromObjects(input, decodePodWithStatus, (pod) => pods.push(pod)), pods);
 }
 
 /** scanOfObjects of an array of values read one at a time (indexFromEach). */
 export function scanOfEach(values: Iterable<unknown>): ScanResult {
-  return scanOfSnapshot(indexFromEach(values, decodePodWithStatus));
+  const pods: PodLike[] = [];
+  return scanOfSnapshot(indexFromEach(values, decodePodWithStatus, (pod) => pods.push(pod)), pods);
 }
 
 /** A scan, or the problems of the state it would be made from. */
 export type ScanResult = { readonly ok: true; readonly scan: ClusterScan } | Extract<SnapshotResult, { ok: false }>;
 
-function scanOfSnapshot(result: SnapshotResult): ScanResult {
+function scanOfSnapshot(result: SnapshotResult, pods: readonly PodLike[]): ScanResult {
   if (!result.ok) return result;
   const builder = new ScanBuilder(result.nodes);
-  builder.addPods(result.pods);
+  builder.addPods(pods);
   return { ok: true, scan: builder.build() };
 }

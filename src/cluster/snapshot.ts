@@ -52,7 +52,7 @@ export interface SnapshotCounts {
 
 /** The index built from a cluster-state file, or every reason it could not be built. */
 export type SnapshotResult =
-  | { readonly ok: true; readonly index: PodIndex; readonly counts: SnapshotCounts; readonly pods: readonly PodLike[]; readonly nodes: readonly NodeEntry[] }
+  | { readonly ok: true; readonly index: PodIndex; readonly counts: SnapshotCounts; readonly nodes: readonly NodeEntry[] }
   | { readonly ok: false; readonly error: ClusterStateError };
 
 interface Located {
@@ -91,22 +91,32 @@ function* flattenEach(values: Iterable<unknown>): Generator<Located> {
  * Builds a PodIndex from parsed objects: an array of Pods, Nodes, Namespaces and
  * PriorityClasses, a `List` of them, or any nesting of both. Other kinds are counted and
  * skipped. Every unusable item is reported, not only the first. Pods are decoded by
- * `decode` (decodePodWithStatus when their status details are wanted), and returned too.
+ * `decode` (decodePodWithStatus when their status details are wanted), and each decoded
+ * pod is also handed to `onPod`, for a caller that reports on pods themselves (scan).
  */
-export function indexFromObjects(input: unknown, decode: (value: unknown) => Decoded<PodLike> = decodePod): SnapshotResult {
-  return indexOfLocated(flatten(input, ''), decode);
+export function indexFromObjects(input: unknown, decode: (value: unknown) => Decoded<PodLike> = decodePod, onPod?: (pod: PodLike) => void): SnapshotResult {
+  return indexOfLocated(flatten(input, ''), decode, onPod);
 }
 
 /**
  * indexFromObjects of the array `values` would be, its values read one at a time (and
- * located alike, `[i]`): nothing of a value is kept but what the index keeps of it.
+ * located alike, `[i]`): nothing of a value is kept but what the index (and `onPod`)
+ * keeps of it.
  */
-export function indexFromEach(values: Iterable<unknown>, decode: (value: unknown) => Decoded<PodLike> = decodePod): SnapshotResult {
-  return indexOfLocated(flattenEach(values), decode);
+export function indexFromEach(values: Iterable<unknown>, decode: (value: unknown) => Decoded<PodLike> = decodePod, onPod?: (pod: PodLike) => void): SnapshotResult {
+  return indexOfLocated(flattenEach(values), decode, onPod);
 }
 
-function indexOfLocated(located: Iterable<Located>, decode: (value: unknown) => Decoded<PodLike>): SnapshotResult {
-  const pods: PodLike[] = [];
+/**
+ * Pods go into the index as they are decoded, not gathered first: a decoded pod is
+ * garbage as soon as the index has taken what it keeps of it, where a list of them all
+ * outlived many collections and ended in the old generation, as garbage that a server
+ * idle after start-up kept resident (docs/benchmarks.md, "What was tried"). On a problem
+ * the index is dropped, so it is the same index either way.
+ */
+function indexOfLocated(located: Iterable<Located>, decode: (value: unknown) => Decoded<PodLike>, onPod: ((pod: PodLike) => void) | undefined): SnapshotResult {
+  const index = new PodIndex();
+  let podCount = 0;
   const nodes: NodeEntry[] = [];
   const namespaces: NamespaceEntry[] = [];
   const priorityClasses: PriorityClassInfo[] = [];
@@ -114,7 +124,7 @@ function indexOfLocated(located: Iterable<Located>, decode: (value: unknown) => 
   const ignoredKinds = new Map<string, number>();
   const problems: SnapshotProblem[] = [];
 
-  const take = <T>(item: Located, kind: string, decoded: Decoded<T>, key: (value: T) => string, into: T[]): void => {
+  const take = <T>(item: Located, kind: string, decoded: Decoded<T>, key: (value: T) => string, into: (value: T) => void): void => {
     if (!decoded.ok) {
       problems.push({ at: item.at, kind, name: nameOf(item.value), errors: decoded.errors });
       return;
@@ -125,7 +135,7 @@ function indexOfLocated(located: Iterable<Located>, decode: (value: unknown) => 
       return;
     }
     seen.add(id);
-    into.push(decoded.value);
+    into(decoded.value);
   };
 
   for (const item of located) {
@@ -140,16 +150,20 @@ function indexOfLocated(located: Iterable<Located>, decode: (value: unknown) => 
     }
     switch (kind) {
       case 'Pod':
-        take(item, kind, decode(item.value), (p) => podKey(podRef(p)), pods);
+        take(item, kind, decode(item.value), (p) => podKey(podRef(p)), (pod) => {
+          index.upsertPod(pod);
+          onPod?.(pod);
+          podCount++;
+        });
         break;
       case 'Node':
-        take(item, kind, decodeNode(item.value), (n) => n.name, nodes);
+        take(item, kind, decodeNode(item.value), (n) => n.name, (n) => nodes.push(n));
         break;
       case 'Namespace':
-        take(item, kind, decodeNamespace(item.value), (n) => n.name, namespaces);
+        take(item, kind, decodeNamespace(item.value), (n) => n.name, (n) => namespaces.push(n));
         break;
       case 'PriorityClass':
-        take(item, kind, decodePriorityClass(item.value), (c) => c.name, priorityClasses);
+        take(item, kind, decodePriorityClass(item.value), (c) => c.name, (c) => priorityClasses.push(c));
         break;
       case undefined:
         problems.push({ at: item.at, kind, name: nameOf(item.value), errors: ['has no kind'] });
@@ -160,11 +174,9 @@ function indexOfLocated(located: Iterable<Located>, decode: (value: unknown) => 
   }
 
   if (problems.length > 0) return { ok: false, error: new ClusterStateError(problems) };
-  const index = new PodIndex();
-  index.replaceAllPods(pods);
   index.replaceAllNodes(nodes);
   index.replaceAllNamespaces(namespaces);
   index.replaceAllPriorityClasses(priorityClasses);
-  const counts = { pods: pods.length, nodes: nodes.length, namespaces: namespaces.length, priorityClasses: priorityClasses.length, ignoredKinds };
-  return { ok: true, index, counts, pods, nodes };
+  const counts = { pods: podCount, nodes: nodes.length, namespaces: namespaces.length, priorityClasses: priorityClasses.length, ignoredKinds };
+  return { ok: true, index, counts, nodes };
 }

@@ -69,6 +69,21 @@ describe('indexFromObjects', () => {
     expect(error.problems).toEqual([{ at: '[0]', kind: 'PriorityClass', name: 'broken', errors: ["object must have required property 'value'"] }]);
   });
 
+  it('hands every decoded pod to onPod, in order, those that hold nothing too, and indexes those that hold ports', () => {
+    const seen: string[] = [];
+    const result = ok(
+      indexFromObjects(
+        [podItem('api', 'worker-1', 80), nodeItem('worker-1'), podItem('done', 'worker-1', 81, { status: { phase: 'Succeeded' } }), podItem('db', 'worker-2', 5432)],
+        undefined,
+        (pod) => seen.push(pod.metadata.name ?? ''),
+      ),
+    );
+    expect(seen).toEqual(['api', 'done', 'db']);
+    expect(result.counts.pods).toBe(3);
+    expect(result.index.size().pods).toBe(2);
+    expect(result.index.contains({ namespace: 'team-a', name: 'db', uid: 'uid-db' })).toBe(true);
+  });
+
   it('reads a plain array and nested lists alike', () => {
     const result = ok(indexFromObjects([nodeItem('worker-1'), { kind: 'List', items: [podItem('api', 'worker-1', 80)] }]));
     expect(result.counts.pods).toBe(1);
