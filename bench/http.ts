@@ -104,6 +104,46 @@ function rssMB(pid: number): number {
   return kb === undefined ? Number.NaN : Number(kb) / 1024;
 }
 
+/** How many times `serve` is started alone, for its start-up time and memory, with each set of Node.js options. */
+const STARTS = 3;
+
+/** How long `serve` sits idle after it is ready before its memory is read again. */
+const IDLE_MS = 2000;
+
+/**
+ * `serve` on the state, started alone on the servers' core with nothing else running,
+ * STARTS times with the chart's Node.js options and as many without any (Node.js's own
+ * heap sizing), alternated: the seconds until /readyz answers (polled every 20 ms), its
+ * RSS then, and its RSS after IDLE_MS of idling.
+ */
+async function startups(serveArgs: (port: number, health: number) => string[], repo: string, logFile: string): Promise<HttpResult['startup']> {
+  const runs = { chart: { readySeconds: [] as number[], rssReadyMB: [] as number[], rssIdleMB: [] as number[] }, plain: { readySeconds: [] as number[], rssReadyMB: [] as number[], rssIdleMB: [] as number[] } };
+  for (let i = 0; i < STARTS; i++) {
+    for (const options of i % 2 === 0 ? (['chart', 'plain'] as const) : (['plain', 'chart'] as const)) {
+      const [port = 0, health = 0] = await freePorts(2);
+      const env = { ...serveEnv(repo), NODE_OPTIONS: options === 'chart' ? chartNodeOptions(repo) : '' };
+      const startedAt = performance.now();
+      const server = startServer(`hostport-guard (start-up, ${options})`, process.execPath, serveArgs(port, health), env, logFile, SERVER_CPU);
+      try {
+        const deadline = startedAt + 60_000;
+        for (;;) {
+          if (server.child.exitCode !== null || server.child.signalCode !== null) throw new Error(`${server.name} exited before it was ready`);
+          if ((await call(health, 'GET', '/readyz', undefined, undefined).catch(() => ({ status: 0 }))).status === 200) break;
+          if (performance.now() > deadline) throw new Error(`${server.name}: not ready after 60 s`);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        runs[options].readySeconds.push((performance.now() - startedAt) / 1000);
+        runs[options].rssReadyMB.push(rssMB(server.pid));
+        await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
+        runs[options].rssIdleMB.push(rssMB(server.pid));
+      } finally {
+        await server.stop();
+      }
+    }
+  }
+  return { idleSeconds: IDLE_MS / 1000, ...runs };
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -145,6 +185,7 @@ async function main(): Promise<void> {
     bin, 'serve', '--cluster-state', statePath, '--tls-cert', tlsCert, '--tls-key', tlsKey,
     '--port', String(port), '--health-port', String(health), '--mode', 'enforce', '--log-level', level,
   ];
+  const startup = await startups((port, health) => serveArgs(port, health, 'info'), repo, path.join(work, 'serve-startup.log'));
   const servers: Server[] = [];
   try {
     const startedAt = performance.now();
@@ -268,6 +309,7 @@ async function main(): Promise<void> {
       rounds,
       pinned: SERVER_CPU !== undefined,
       startupSeconds,
+      startup,
       rssMB: { hostportGuard: rssMB(ours.pid), opa: rssMB(opaServer.pid), floor: rssMB(floor.pid) },
       opaTimersMs: {
         inputParse: median(timers['timer_rego_input_parse_ns'] ?? []),

@@ -326,6 +326,31 @@ function httpSection(http: HttpResult, v: Map<string, string>): string {
   v.set('http.warmup', n(http.warmupSeconds));
   v.set('http.rounds', n(http.rounds));
   v.set('http.startup', n(http.startupSeconds));
+  const spread = (values: readonly number[], digits: number): string => {
+    const [low, high] = [sig(Math.min(...values), digits), sig(Math.max(...values), digits)];
+    return low === high ? low : `${low}–${high}`;
+  };
+  v.set('http.starts', n(http.startup.chart.readySeconds.length));
+  v.set('http.idleSeconds', n(http.startup.idleSeconds));
+  v.set(
+    'http.startupTable',
+    table(
+      ['`serve --cluster-state` on the 14 MB state', 'ready after (median)', 'RSS when ready (median)', `RSS after ${n(http.startup.idleSeconds)} s idle (median)`, 'RSS, every start'],
+      (['chart', 'plain'] as const).map((options) => {
+        const runs = http.startup[options];
+        return [
+          options === 'chart' ? "with the chart's Node.js options" : "without them (Node.js's own heap sizing)",
+          `${sig(median(runs.readySeconds), 2)} s`,
+          `${n(median(runs.rssReadyMB))} MiB`,
+          `${n(median(runs.rssIdleMB))} MiB`,
+          `${spread([...runs.rssReadyMB, ...runs.rssIdleMB], 3)} MiB`,
+        ];
+      }),
+    ),
+  );
+  v.set('http.startup.ready', sig(median(http.startup.chart.readySeconds), 2));
+  v.set('http.startup.rss', n(Math.max(median(http.startup.chart.rssReadyMB), median(http.startup.chart.rssIdleMB))));
+  v.set('http.startup.rssPlain', n(Math.max(median(http.startup.plain.rssReadyMB), median(http.startup.plain.rssIdleMB))));
   v.set('http.rss.hpg', n(http.rssMB.hostportGuard));
   v.set('http.rss.opa', n(http.rssMB.opa));
   v.set('http.rss.floor', n(http.rssMB.floor));

@@ -123,6 +123,13 @@ export interface HttpTarget {
   readonly runs: readonly unknown[];
 }
 
+/** Starts of `serve` on the state: seconds until ready, RSS (MiB) when ready and after idling. */
+export interface StartupRuns {
+  readonly readySeconds: readonly number[];
+  readonly rssReadyMB: readonly number[];
+  readonly rssIdleMB: readonly number[];
+}
+
 /** http.json: HTTPS end to end and the peer. */
 export interface HttpResult {
   readonly nodes: number;
@@ -135,6 +142,12 @@ export interface HttpResult {
   readonly rounds: number;
   readonly pinned: boolean;
   readonly startupSeconds: number;
+  /** `serve` started alone, with the chart's Node.js options and without any: one entry per start. */
+  readonly startup: {
+    readonly idleSeconds: number;
+    readonly chart: StartupRuns;
+    readonly plain: StartupRuns;
+  };
   readonly rssMB: { readonly hostportGuard: number; readonly opa: number; readonly floor: number };
   /** Medians of OPA's own timers (?metrics=true) over the load bodies, on the warm server. */
   readonly opaTimersMs: { readonly inputParse: number; readonly eval: number; readonly handler: number };
