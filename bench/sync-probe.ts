@@ -58,6 +58,11 @@ async function main(): Promise<void> {
       relistMs: relist.ms,
       relistStallMaxMs: relist.stallMaxMs,
       relistStallP99Ms: relist.stallP99Ms,
+      // The longest gap of each, taken apart: time on a core and time waiting for one.
+      gap: run.longestGap,
+      relistGap: relist.longestGap,
+      firstTickMs: run.firstTickMs,
+      relistFirstTickMs: relist.firstTickMs,
     })}\n`,
   );
 }

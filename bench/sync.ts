@@ -26,6 +26,7 @@ import { parseArgs } from 'node:util';
 
 import { createNamespace, deleteNamespace, kubeClient, pool, unlessGone, withRetry } from './lib/kube.js';
 import type { ListComparison, ListWay, SyncResult, SyncRow } from './lib/results.js';
+import type { LongestGap } from './lib/watched.js';
 import { median } from './lib/stats.js';
 import { apiPod } from './lib/api-pod.js';
 import { chartNodeFlags } from './lib/chart.js';
@@ -49,12 +50,31 @@ interface Probe {
   readonly relistMs: number;
   readonly relistStallMaxMs: number;
   readonly relistStallP99Ms: number;
+  /** The longest gap of the sync and of the re-list, taken apart (watched.ts); null without schedstat. */
+  readonly gap: LongestGap | null;
+  readonly relistGap: LongestGap | null;
+  /** From the start of each to the first tick of the timer (watched.ts); null without schedstat. */
+  readonly firstTickMs: number | null;
+  readonly relistFirstTickMs: number | null;
   /** The process's peak resident set, from GNU time. */
   readonly maxRssMB: number;
 }
 
 function isProbe(value: unknown): value is Omit<Probe, 'maxRssMB'> {
   return typeof value === 'object' && value !== null && 'syncMs' in value && typeof value.syncMs === 'number';
+}
+
+/** Medians of the probes' longest gaps and their parts; null when any probe had none. */
+function gapMedians(gaps: readonly (LongestGap | null)[]): LongestGap | null {
+  const known = gaps.filter((g): g is LongestGap => g !== null);
+  if (known.length === 0 || known.length < gaps.length) return null;
+  return { ms: median(known.map((g) => g.ms)), ranMs: median(known.map((g) => g.ranMs)), waitedMs: median(known.map((g) => g.waitedMs)) };
+}
+
+/** The median of the values, or null when any is unknown. */
+function knownMedian(values: readonly (number | null)[]): number | null {
+  const known = values.filter((v): v is number => v !== null);
+  return known.length === 0 || known.length < values.length ? null : median(known);
 }
 
 /** GNU time's report on stderr: elapsed seconds and peak RSS (KiB). */
@@ -241,6 +261,10 @@ async function main(): Promise<void> {
         relistStallMaxMs: median(probes.map((p) => p.relistStallMaxMs)),
         relistStallMaxWorstMs: Math.max(...probes.map((p) => p.relistStallMaxMs)),
         relistStallP99Ms: median(probes.map((p) => p.relistStallP99Ms)),
+        gap: gapMedians(probes.map((p) => p.gap)),
+        relistGap: gapMedians(probes.map((p) => p.relistGap)),
+        firstTickMs: knownMedian(probes.map((p) => p.firstTickMs)),
+        relistFirstTickMs: knownMedian(probes.map((p) => p.relistFirstTickMs)),
         heapPeakMB: median(probes.map((p) => p.heapPeakMB)),
         heapSteadyMB: median(probes.map((p) => p.heapSteadyMB)),
         syncMaxRssMB: median(probes.map((p) => p.maxRssMB)),
