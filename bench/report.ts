@@ -18,9 +18,10 @@ import { parseArgs } from 'node:util';
 
 import { median } from './lib/stats.js';
 import type { LongestGap } from './lib/watched.js';
+import { medianGap } from './lib/watched.js';
 import { MAX_ANNOTATED_CONFLICTS } from '../src/admission/respond.js';
 import { INFORMER_PAGE_SIZE } from '../src/cluster/informer.js';
-import type { ApiCell, ApiResult, EngineResult, HostileResult, HttpResult, HttpTarget, ListWay, MemoryResult, ReservationCell, ReservationResult, SyncResult } from './lib/results.js';
+import type { ApiCell, ApiResult, EngineResult, HostileResult, HttpResult, HttpTarget, ListWay, MemoryResult, ReservationCell, ReservationResult, SyncResult, SyncRow } from './lib/results.js';
 
 /** A result file of this run, written moments ago by the benchmark's own programs (results.ts types them). */
 function load(dir: string, name: string): unknown {
@@ -197,6 +198,9 @@ function syncSection(sync: SyncResult, v: Map<string, string>): string {
       : `\n\n**Lowered in this run:** ${lowered.map((l) => `${n(l.from)} pods could not be created within the time budget at ${n(l.createdPerSecond)} creates/s, so ${n(l.to)} were measured instead`).join('; ')}.`;
   v.set('sync.lowered', lowered.length === 0 ? 'no' : 'yes');
   v.set('sync.largest.rss', n(last?.syncMaxRssMB ?? Number.NaN));
+  /** The probes' longest gap of median length, from their own lines. */
+  const gapOf = (r: SyncRow, which: 'gap' | 'relistGap'): LongestGap | null =>
+    medianGap(r.probes.map((p) => (typeof p === 'object' && p !== null ? (p as Record<string, unknown>)[which] : undefined)));
   const msText = (ms: number | null): string => (ms === null ? 'n/a' : `${sig(ms, 3)} ms`);
   const gapText = (gap: LongestGap | null): string =>
     gap === null ? 'n/a' : `${sig(gap.ms, 3)} ms: ran ${sig(gap.ranMs, 2)}, waited for a core ${sig(gap.waitedMs, 2)}`;
@@ -204,10 +208,10 @@ function syncSection(sync: SyncResult, v: Map<string, string>): string {
     'sync.gaps',
     table(
       ['pods in the cluster', 'initial sync: longest gap (median), of it the main thread…', 'before its first tick', 're-list: longest gap (median), of it the main thread…', 'before its first tick'],
-      sync.results.map((r) => [n(r.pods), gapText(r.gap), msText(r.firstTickMs), gapText(r.relistGap), msText(r.relistFirstTickMs)]),
+      sync.results.map((r) => [n(r.pods), gapText(gapOf(r, 'gap')), msText(r.firstTickMs), gapText(gapOf(r, 'relistGap')), msText(r.relistFirstTickMs)]),
     ),
   );
-  const waitedShare = sync.results.flatMap((r) => [r.gap, r.relistGap]).filter((g): g is LongestGap => g !== null);
+  const waitedShare = sync.results.flatMap((r) => [gapOf(r, 'gap'), gapOf(r, 'relistGap')]).filter((g): g is LongestGap => g !== null);
   v.set('sync.gaps.waitedMost', n(waitedShare.filter((g) => g.waitedMs > g.ranMs).length));
   v.set('sync.gaps.count', n(waitedShare.length));
   return (

@@ -64,13 +64,6 @@ function isProbe(value: unknown): value is Omit<Probe, 'maxRssMB'> {
   return typeof value === 'object' && value !== null && 'syncMs' in value && typeof value.syncMs === 'number';
 }
 
-/** Medians of the probes' longest gaps and their parts; null when any probe had none. */
-function gapMedians(gaps: readonly (LongestGap | null)[]): LongestGap | null {
-  const known = gaps.filter((g): g is LongestGap => g !== null);
-  if (known.length === 0 || known.length < gaps.length) return null;
-  return { ms: median(known.map((g) => g.ms)), ranMs: median(known.map((g) => g.ranMs)), waitedMs: median(known.map((g) => g.waitedMs)) };
-}
-
 /** The median of the values, or null when any is unknown. */
 function knownMedian(values: readonly (number | null)[]): number | null {
   const known = values.filter((v): v is number => v !== null);
@@ -261,8 +254,6 @@ async function main(): Promise<void> {
         relistStallMaxMs: median(probes.map((p) => p.relistStallMaxMs)),
         relistStallMaxWorstMs: Math.max(...probes.map((p) => p.relistStallMaxMs)),
         relistStallP99Ms: median(probes.map((p) => p.relistStallP99Ms)),
-        gap: gapMedians(probes.map((p) => p.gap)),
-        relistGap: gapMedians(probes.map((p) => p.relistGap)),
         firstTickMs: knownMedian(probes.map((p) => p.firstTickMs)),
         relistFirstTickMs: knownMedian(probes.map((p) => p.relistFirstTickMs)),
         heapPeakMB: median(probes.map((p) => p.heapPeakMB)),

@@ -4,8 +4,6 @@
  * name says; a value that could not be measured is null (JSON has no NaN).
  */
 
-import type { LongestGap } from './watched.js';
-
 /** engine.json: decide() per cluster size and case. */
 export interface EngineResult {
   readonly rounds: number;
@@ -55,13 +53,6 @@ export interface SyncRow {
   readonly relistStallMaxMs: number;
   readonly relistStallMaxWorstMs: number;
   readonly relistStallP99Ms: number;
-  /**
-   * The longest gap between a 1 ms timer's ticks, of the sync and of the re-list, taken
-   * apart (bench/lib/watched.ts): medians over the syncs of its length, of the time the
-   * main thread ran, and of the time it waited for a core. Null without schedstat.
-   */
-  readonly gap: LongestGap | null;
-  readonly relistGap: LongestGap | null;
   /** Medians of the time from the start of the sync and of the re-list to the timer's first tick, which no stall counts. */
   readonly firstTickMs: number | null;
   readonly relistFirstTickMs: number | null;
@@ -88,6 +79,7 @@ export interface SyncRow {
   readonly scanLiveAfterPageMB: number;
   /** Median over rounds of the scan's heap peak over the sync's. */
   readonly scanHeapRatioToSync: number;
+  /** Each sync-probe's own line, as it printed it: its longest gaps taken apart (`gap`, `relistGap`: bench/lib/watched.ts LongestGap) among them. */
   readonly probes: readonly unknown[];
   readonly scans: readonly unknown[];
   readonly scanProbes: readonly unknown[];

@@ -105,3 +105,20 @@ export async function watched<T>(step: () => Promise<T>): Promise<Watched<T>> {
     firstTickMs,
   };
 }
+
+/** Whether a value is a LongestGap (as a probe printed it). */
+export function isLongestGap(value: unknown): value is LongestGap {
+  if (typeof value !== 'object' || value === null) return false;
+  const { ms, ranMs, waitedMs } = value as Record<string, unknown>;
+  return typeof ms === 'number' && typeof ranMs === 'number' && typeof waitedMs === 'number';
+}
+
+/**
+ * The gap of median length, with its own parts: medians taken of each part apart would
+ * not add up to any gap that happened. Null when any is missing.
+ */
+export function medianGap(gaps: readonly unknown[]): LongestGap | null {
+  const known = gaps.filter(isLongestGap);
+  if (known.length === 0 || known.length < gaps.length) return null;
+  return [...known].sort((a, b) => a.ms - b.ms)[(known.length - 1) >> 1] ?? null;
+}
