@@ -8,7 +8,9 @@ import { discardBytes, readFileBytes, readTextFile } from '../../../src/config/f
 import { InputTooLargeError } from '../../../src/yaml/bounded.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'hpg-files-'));
-afterAll(() => { rmSync(dir, { recursive: true, force: true }); });
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
 
 function file(name: string, content: string | Buffer): string {
   const at = path.join(dir, name);
@@ -27,7 +29,9 @@ function pipe(name: string, bytes: number): { readonly path: string; readonly wr
   // head stops writing when the reader closes early (SIGPIPE); that is not a failure here.
   const writer = spawn('sh', ['-c', `head -c ${bytes} /dev/zero | tr '\\0' x > '${at}'`], { stdio: 'ignore' });
   const written = new Promise<void>((resolve, reject) => {
-    writer.on('exit', () => { resolve(); });
+    writer.on('exit', () => {
+      resolve();
+    });
     writer.on('error', reject);
   });
   return { path: at, written };
