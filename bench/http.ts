@@ -117,7 +117,8 @@ const IDLE_MS = 2000;
  * RSS then, and its RSS after IDLE_MS of idling.
  */
 async function startups(serveArgs: (port: number, health: number) => string[], repo: string, logFile: string): Promise<HttpResult['startup']> {
-  const runs = { chart: { readySeconds: [] as number[], rssReadyMB: [] as number[], rssIdleMB: [] as number[] }, plain: { readySeconds: [] as number[], rssReadyMB: [] as number[], rssIdleMB: [] as number[] } };
+  const none = (): { readySeconds: number[]; rssReadyMB: number[]; rssIdleMB: number[] } => ({ readySeconds: [], rssReadyMB: [], rssIdleMB: [] });
+  const runs = { chart: none(), plain: none() };
   for (let i = 0; i < STARTS; i++) {
     for (const options of i % 2 === 0 ? (['chart', 'plain'] as const) : (['plain', 'chart'] as const)) {
       const [port = 0, health = 0] = await freePorts(2);

@@ -32,7 +32,8 @@ export interface Watched<T> {
   /**
    * From the step's start to the timer's first tick: the step's synchronous start and
    * whatever ran before the loop first came round, which monitorEventLoopDelay does not
-   * count either. Null where there is no schedstat.
+   * count either. Null where there is no schedstat, or when the step ended before the
+   * first tick.
    */
   readonly firstTickMs: number | null;
 }
