@@ -2,6 +2,7 @@ import express from 'express';
 import type { RequestHandler } from 'express';
 import { shown } from '../admission/text.js';
 import { HPG_ERR_EMPTY_BODY, HPG_ERR_MALFORMED_JSON, sendReviewError } from './errors.js';
+import { BACKSLASH, CLOSE_ARRAY, CLOSE_OBJECT, OPEN_ARRAY, OPEN_OBJECT, parseLeavingManagedFields, QUOTE } from './managed-fields.js';
 
 const MAX_DETAIL = 200;
 
@@ -19,13 +20,6 @@ export const MAX_JSON_DEPTH = 10_000;
  * reviews 40 % of their parsing time. Longer bodies pay about 6 ms per MiB for it.
  */
 export const DEPTH_SCAN_FROM_BYTES = 16 * 1024;
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_ARRAY = 0x5b;
-const OPEN_OBJECT = 0x7b;
-const CLOSE_ARRAY = 0x5d;
-const CLOSE_OBJECT = 0x7d;
 
 /**
  * Whether the arrays and objects of a JSON body nest deeper than `max`, counting brackets
@@ -56,6 +50,33 @@ export function jsonDepthExceeds(body: Buffer, max: number): boolean {
   return false;
 }
 
+/** Why a body is refused: empty, nested past MAX_JSON_DEPTH, or not JSON. */
+export type BodyRefusal = 'empty' | 'too deep' | 'not JSON';
+
+/** A body read as JSON, or why it is refused (400), with the error code and message. */
+export type ParsedBody =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly refusal: BodyRefusal; readonly code: typeof HPG_ERR_EMPTY_BODY | typeof HPG_ERR_MALFORMED_JSON; readonly message: string };
+
+/**
+ * Parses a request body as JSON, synchronously: refuses an empty body and one nested
+ * past MAX_JSON_DEPTH, leaves managedFields unread, and otherwise parses the whole body,
+ * so a malformed one is refused with JSON.parse's message about the body as sent.
+ */
+export function parseJsonBody(body: Buffer): ParsedBody {
+  if (body.length === 0) return { ok: false, refusal: 'empty', code: HPG_ERR_EMPTY_BODY, message: 'request body is empty' };
+  if (body.length > DEPTH_SCAN_FROM_BYTES && jsonDepthExceeds(body, MAX_JSON_DEPTH)) {
+    return { ok: false, refusal: 'too deep', code: HPG_ERR_MALFORMED_JSON, message: `request body nests deeper than ${MAX_JSON_DEPTH} levels, the most the API server sends` };
+  }
+  try {
+    return { ok: true, value: parseLeavingManagedFields(body.toString('utf8')) };
+  } catch (error) {
+    // The parser's message quotes the body: keep it to one short line, shown visibly.
+    const detail = error instanceof Error ? `: ${shown(error.message, MAX_DETAIL)}` : '';
+    return { ok: false, refusal: 'not JSON', code: HPG_ERR_MALFORMED_JSON, message: `request body is not valid JSON${detail}` };
+  }
+}
+
 /** Options of readJsonBody. */
 export interface ReadBodyOptions {
   /** Bodies past this many bytes are refused with 413 (see error-handler.ts). */
@@ -73,24 +94,12 @@ export function readJsonBody(options: ReadBodyOptions): RequestHandler[] {
   const raw = express.raw({ type: () => true, limit: options.limitBytes, inflate: false });
   const parse: RequestHandler = (req, res, next) => {
     const body: unknown = req.body;
-    if (!Buffer.isBuffer(body) || body.length === 0) {
-      sendReviewError(res, 400, HPG_ERR_EMPTY_BODY, 'request body is empty');
+    const parsed = parseJsonBody(Buffer.isBuffer(body) ? body : Buffer.alloc(0));
+    if (!parsed.ok) {
+      sendReviewError(res, 400, parsed.code, parsed.message);
       return;
     }
-    if (body.length > DEPTH_SCAN_FROM_BYTES && jsonDepthExceeds(body, MAX_JSON_DEPTH)) {
-      sendReviewError(res, 400, HPG_ERR_MALFORMED_JSON, `request body nests deeper than ${MAX_JSON_DEPTH} levels, the most the API server sends`);
-      return;
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body.toString('utf8'));
-    } catch (error) {
-      // The parser's message quotes the body: keep it to one short line, shown visibly.
-      const detail = error instanceof Error ? `: ${shown(error.message, MAX_DETAIL)}` : '';
-      sendReviewError(res, 400, HPG_ERR_MALFORMED_JSON, `request body is not valid JSON${detail}`);
-      return;
-    }
-    req.body = parsed;
+    req.body = parsed.value;
     next();
   };
   return [raw, parse];

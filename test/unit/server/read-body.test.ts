@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import express from 'express';
 import type { ErrorRequestHandler } from 'express';
-import { jsonDepthExceeds, MAX_JSON_DEPTH, readJsonBody } from '../../../src/server/read-body.js';
+import { jsonDepthExceeds, MAX_JSON_DEPTH, parseJsonBody, readJsonBody } from '../../../src/server/read-body.js';
 import type { TestServer } from './http.js';
 import { send, serve } from './http.js';
 
@@ -12,17 +12,27 @@ const reportError: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
   res.status(typeof status === 'number' ? status : 500).json({ type });
 };
 
+/** A server that reads bodies of up to `limitBytes` and answers with what it parsed. */
+async function echoServer(limitBytes: number): Promise<TestServer> {
+  const app = express();
+  app.post('/', ...readJsonBody({ limitBytes }), (req, res) => {
+    const body: unknown = req.body;
+    res.json({ parsed: body });
+  });
+  app.use(reportError);
+  return serve(app);
+}
+
+/** The `response` of an AdmissionReview answer, if there is one. */
+function responseOf(json: unknown): unknown {
+  return typeof json === 'object' && json !== null && 'response' in json ? json.response : undefined;
+}
+
 describe('readJsonBody', () => {
   let server: TestServer;
 
   beforeAll(async () => {
-    const app = express();
-    app.post('/', ...readJsonBody({ limitBytes: 64 }), (req, res) => {
-      const body: unknown = req.body;
-      res.json({ parsed: body });
-    });
-    app.use(reportError);
-    server = await serve(app);
+    server = await echoServer(64);
   });
 
   afterAll(async () => {
@@ -42,8 +52,7 @@ describe('readJsonBody', () => {
     ['hands a body past the limit to the error handler as 413', JSON.stringify({ a: 'x'.repeat(64) }), 413, { type: 'entity.too.large' }],
   ])('%s', async (_name, body, status, expected) => {
     const reply = await send(`${server.url}/`, { body });
-    const message =
-      typeof reply.json === 'object' && reply.json !== null && 'response' in reply.json ? reply.json.response : undefined;
+    const message = responseOf(reply.json);
     expect(reply.status).toBe(status);
     if (typeof expected === 'string') expect(message).toEqual({ uid: '', allowed: false, status: { code: 400, reason: 'BadRequest', message: expected } });
     else expect(reply.json).toEqual(expected);
@@ -81,6 +90,62 @@ describe('readJsonBody and deep nesting', () => {
   it('parses a body nested exactly as deep as the limit', async () => {
     const reply = await send(`${server.url}/`, { body: `${'['.repeat(MAX_JSON_DEPTH)}${']'.repeat(MAX_JSON_DEPTH)}` });
     expect([reply.status, reply.json]).toEqual([200, { parsed: 'object' }]);
+  });
+});
+
+describe('readJsonBody and managedFields', () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await echoServer(1024 * 1024);
+  });
+
+  afterAll(async () => {
+    await server.close();
+  });
+
+  /** The 400 message a body gets when JSON.parse refuses the whole of it. */
+  function refusal(body: string): string {
+    try {
+      JSON.parse(body);
+    } catch (error) {
+      return error instanceof Error ? error.message : '';
+    }
+    throw new Error('the body parses');
+  }
+
+  const fields = '[{"manager":"kubectl","fieldsV1":{"f:spec":{"f:containers":{}}}}]';
+
+  it('parses a body with its managedFields lists empty, and everything else as sent', async () => {
+    const body = `{"request":{"object":{"metadata":{"name":"a","managedFields":${fields}},"spec":{"hostNetwork":true}}}}`;
+    const reply = await send(`${server.url}/`, { body });
+    expect([reply.status, reply.json]).toEqual([200, { parsed: { request: { object: { metadata: { name: 'a', managedFields: [] }, spec: { hostNetwork: true } } } } }]);
+  });
+
+  it.each<[string, string]>([
+    ['inside managedFields', `{"metadata":{"managedFields":[{"a":nope}]}}`],
+    ['just after managedFields, quoting the body as sent', `{"metadata":{"managedFields":${fields},nope:1}}`],
+  ])('refuses malformed JSON %s with the message the whole body gets', async (_name, body) => {
+    const reply = await send(`${server.url}/`, { body });
+    expect([reply.status, responseOf(reply.json)]).toEqual([
+      400,
+      { uid: '', allowed: false, status: { code: 400, reason: 'BadRequest', message: `HPG_ERR_MALFORMED_JSON: request body is not valid JSON: ${refusal(body)}` } },
+    ]);
+  });
+});
+
+describe('parseJsonBody', () => {
+  it.each<[string, Buffer, unknown]>([
+    ['parses JSON', Buffer.from('{"a":1}'), { ok: true, value: { a: 1 } }],
+    ['refuses an empty body', Buffer.alloc(0), { ok: false, refusal: 'empty', code: 'HPG_ERR_EMPTY_BODY', message: 'request body is empty' }],
+    [
+      'refuses a body nested too deep',
+      Buffer.from(`${'['.repeat(MAX_JSON_DEPTH + 1)}${']'.repeat(MAX_JSON_DEPTH + 1)}`),
+      { ok: false, refusal: 'too deep', code: 'HPG_ERR_MALFORMED_JSON', message: `request body nests deeper than ${MAX_JSON_DEPTH} levels, the most the API server sends` },
+    ],
+    ['refuses what is not JSON', Buffer.from('nope'), { ok: false, refusal: 'not JSON', code: 'HPG_ERR_MALFORMED_JSON', message: 'request body is not valid JSON: Unexpected token \'o\', "nope" is not valid JSON' }],
+  ])('%s', (_name, body, expected) => {
+    expect(parseJsonBody(body)).toEqual(expected);
   });
 });
 
