@@ -30,7 +30,8 @@ import { stateFromText } from '../src/cli/state-file.js';
 import type { NodeEntry } from '../src/cluster/pod-index.js';
 import { PodIndex } from '../src/cluster/pod-index.js';
 import { ReservingView } from '../src/cluster/reservations.js';
-import { DEPTH_SCAN_FROM_BYTES, jsonDepthExceeds, MAX_JSON_DEPTH } from '../src/server/read-body.js';
+import { MAX_SKIP_DEPTH } from '../src/server/managed-fields.js';
+import { parseJsonBody } from '../src/server/read-body.js';
 import type { PodLike } from '../src/engine/types.js';
 import { DEFAULTS } from '../src/config/settings.js';
 import { readManifests } from '../src/manifests/read.js';
@@ -124,6 +125,9 @@ function shapes(): Shape[] {
     { name: '0.0.0.0:80 against a holder of 20,000 addresses on 80/TCP', hostile: true, body: bodyOf(pinnedPod('new', 'media-1', [{ containerPort: 80, hostPort: 80 }]), 'f'), respond: wide20000 },
     { name: 'pod the scheduler places with 1,024 ports, all held on each of 100 nodes', hostile: true, body: bodyOf(pinnedPod('new', undefined, numberedPorts(1024)), 'g'), respond: daemonSet },
     { name: 'a review of 3 MiB (a pod with 30,000 environment variables), the most the API server sends', hostile: false, body: bodyOf(bigPod(), 'h'), respond: normal },
+    { name: 'a review with ~3 MiB of managedFields (left unparsed)', hostile: false, body: bodyOf(managedFieldsPod(19_000, false), 'i'), respond: normal },
+    { name: `the same, the last entry nested ${MAX_SKIP_DEPTH + 1} deep: scanned to the end, then parsed whole`, hostile: true, body: bodyOf(managedFieldsPod(19_000, true), 'j'), respond: normal },
+    { name: 'a body of 3 MiB of tiny managedFields lists (past eight, parsed whole)', hostile: true, body: Buffer.from(`[${'{"managedFields":[1]},'.repeat(150_000)}{}]`), respond: normal },
     { name: 'a body of 100,000 nested arrays (200 KB)', hostile: true, body: Buffer.from(`${'['.repeat(100_000)}${']'.repeat(100_000)}`), respond: normal },
     { name: 'a body of 2 million nested arrays (4 MiB, the body limit)', hostile: true, body: Buffer.from(`${'['.repeat(2 * 1024 * 1024)}${']'.repeat(2 * 1024 * 1024 - 1)}`), respond: normal },
   ];
@@ -135,16 +139,33 @@ function bigPod(): Json {
   return { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'big', namespace: 'media', uid: 'uid-big' }, spec: { nodeName: 'node-1', containers: [{ name: 'c', image: 'x', env, ports: [{ containerPort: 8081, hostPort: 8081 }] }] } };
 }
 
+/**
+ * A pod pinned to a free node with `entries` managedFields entries (~2.9 MiB for 19,000).
+ * With `deepLast`, the last is nested past the levels managed-fields.ts skips: the scan
+ * reads them all and gives up, and the body is parsed whole.
+ */
+function managedFieldsPod(entries: number, deepLast: boolean): Json {
+  const managedFields: Json[] = Array.from({ length: entries }, (_, i) => ({
+    manager: `manager-${i}`,
+    operation: 'Update',
+    apiVersion: 'v1',
+    fieldsType: 'FieldsV1',
+    fieldsV1: { 'f:metadata': { 'f:labels': { '.': {}, [`f:label-${i}`]: {} } } },
+  }));
+  if (deepLast) {
+    let deep: Json = {};
+    for (let i = 0; i <= MAX_SKIP_DEPTH; i++) deep = { 'f:x': deep };
+    managedFields.push({ manager: 'deep', fieldsV1: deep });
+  }
+  const pod = pinnedPod('fields', 'node-1', [{ containerPort: 8082, hostPort: 8082 }]);
+  return { ...pod, metadata: { ...(pod['metadata'] as Json), managedFields } };
+}
+
 /** What the server does with one body, synchronously (read-body.ts, then the handler); returns what it answered. */
 function handle(shape: Shape): string {
-  if (shape.body.length > DEPTH_SCAN_FROM_BYTES && jsonDepthExceeds(shape.body, MAX_JSON_DEPTH)) return '400 (nested too deep)';
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(shape.body.toString('utf8'));
-  } catch {
-    return '400 (not JSON)';
-  }
-  const decoded = decodeReview(parsed);
+  const parsed = parseJsonBody(shape.body);
+  if (!parsed.ok) return `400 (${parsed.refusal})`;
+  const decoded = decodeReview(parsed.value);
   if (!decoded.ok) return `400 (${decoded.code})`;
   const answer = shape.respond(decoded.review);
   JSON.stringify(answer.review);

@@ -226,7 +226,7 @@ export interface HostileResult {
     readonly shape: string;
     readonly hostile: boolean;
     readonly bodyBytes: number;
-    /** What was answered, e.g. `deny, 1024 conflicts` or `400 (not JSON)`. */
+    /** What was answered, e.g. `deny, 1024 conflicts` or `400 (too deep)`. */
     readonly answer: string;
     readonly blockP50Ms: number;
     readonly blockMaxMs: number;
