@@ -164,17 +164,22 @@ export function raceStories(target: () => RaceTarget, options: RaceOptions): voi
           finishedAtKill = finished;
           await victim.kill();
         });
-        const named = results.filter((r, i) => r.stderr === denial(files[i] ?? '', port, t.raceNode, `${ns}/${winners[0] ?? ''}`)).length;
+        const namesWinner = (r: RunResult, i: number): boolean => r.stderr === denial(files[i] ?? '', port, t.raceNode, `${ns}/${winners[0] ?? ''}`);
+        const named = results.filter(namesWinner).length;
         const callFailed = results.filter((r) => CALL_FAILED.test(r.stderr)).length;
+        // What any other kubectl said, so that a failure shows it rather than a count.
+        const otherwise = results.flatMap((r, i) => (r.exitCode === 0 || namesWinner(r, i) || CALL_FAILED.test(r.stderr) ? [] : [`${names[i] ?? '?'} (exit ${r.exitCode}): ${r.stderr.trim()}`]));
         console.log(
           `kill round ${round} (${victim.what}, when ${finishedAtKill ?? '?'} of ${names.length} kubectl had finished): ` +
-            `winner ${winners.join(', ') || 'none'}; ${named} denied naming it; ${callFailed} refused by the API server as their call died with the replica`,
+            `winner ${winners.join(', ') || 'none'}; ${named} denied naming it; ${callFailed} refused by the API server as their call died with the replica` +
+            (otherwise.length > 0 ? `; otherwise:\n${otherwise.join('\n')}` : ''),
         );
         // The kill came in the middle of the burst.
         expect(finishedAtKill).toBeLessThan(names.length);
         expect(winners).toHaveLength(1);
         // Every loser was denied naming the winner, or its call was in the killed replica:
         // the API server refused it (failurePolicy Fail). None got in, none named another.
+        expect(otherwise).toEqual([]);
         expect(named + callFailed).toBe(names.length - 1);
         expect(named).toBeGreaterThan(0);
         const onPort = decodePods(await rawPods(ns)).filter((p) => p.spec.containers.some((c) => c.ports?.some((q) => q.containerPort === port)));
