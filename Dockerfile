@@ -24,10 +24,5 @@ USER 65532:65532
 EXPOSE 8443 8080
 # Node is PID 1 and handles SIGTERM itself: it stops accepting, drains in-flight
 # reviews and exits, so no init shim is needed.
-# --single-threaded: V8 collects garbage and compiles on the main thread instead of
-# handing tasks to helper threads. On one or two cores, handing a task over could hold
-# the main thread until helpers woken earlier got a core: the longest event-loop stalls
-# of a large sync. It also serves more reviews per second in less memory
-# (docs/benchmarks.md). Node.js refuses this flag in NODE_OPTIONS, so it is set here.
-ENTRYPOINT ["/nodejs/bin/node", "--single-threaded", "/app/bin/hostport-guard.js"]
+ENTRYPOINT ["/nodejs/bin/node", "/app/bin/hostport-guard.js"]
 CMD ["serve", "--config", "/config/config.yaml"]

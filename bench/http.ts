@@ -3,10 +3,8 @@
  * cluster state (with its default per-request log, and with --log-level warn), the floor
  * (a bare node:https server that parses the body and allows), and OPA evaluating the
  * same collision rule over the same cluster loaded as data (keyed by node, and as a
- * Gatekeeper-style inventory). `serve` runs as the webhook does when installed: with the
- * Node.js flags of the image's ENTRYPOINT and the chart's NODE_OPTIONS (its
- * `nodeOptions`); beside it, the same without the image's flags, and the floor with them.
- * Servers share one core, the load
+ * Gatekeeper-style inventory). `serve` runs with the chart's NODE_OPTIONS (its
+ * `nodeOptions`), as the webhook does when installed. Servers share one core, the load
  * generator has the other. First every engine must give the same decisions for a sample
  * of pods (some colliding, some not): the benchmark fails if they disagree.
  *
@@ -27,7 +25,7 @@ import { decodeReview } from '../src/admission/review.js';
 import { subjectOf } from '../src/admission/subject.js';
 import { PodIndex } from '../src/cluster/pod-index.js';
 import { DEFAULTS } from '../src/config/settings.js';
-import { chartNodeOptions, imageNodeFlags } from './lib/chart.js';
+import { chartNodeOptions } from './lib/chart.js';
 import type { Server } from './lib/proc.js';
 import { call, CLIENT_CPU, cpuSeconds, output, pinned, SERVER_CPU, startServer, waitUntil } from './lib/proc.js';
 import type { HttpResult, HttpTarget } from './lib/results.js';
@@ -114,20 +112,19 @@ const IDLE_MS = 2000;
 
 /**
  * `serve` on the state, started alone on the servers' core with nothing else running,
- * STARTS times as installed (the image's Node.js flags and the chart's options) and as
- * many with neither (Node.js's own heap sizing), alternated: the seconds until /readyz
- * answers (polled every 20 ms), its RSS then, and its RSS after IDLE_MS of idling.
+ * STARTS times with the chart's Node.js options and as many without any (Node.js's own
+ * heap sizing), alternated: the seconds until /readyz answers (polled every 20 ms), its
+ * RSS then, and its RSS after IDLE_MS of idling.
  */
-async function startups(serveArgs: (port: number, health: number, flags: readonly string[]) => string[], repo: string, logFile: string): Promise<HttpResult['startup']> {
+async function startups(serveArgs: (port: number, health: number) => string[], repo: string, logFile: string): Promise<HttpResult['startup']> {
   const none = (): { readySeconds: number[]; rssReadyMB: number[]; rssIdleMB: number[] } => ({ readySeconds: [], rssReadyMB: [], rssIdleMB: [] });
-  const runs = { installed: none(), plain: none() };
+  const runs = { chart: none(), plain: none() };
   for (let i = 0; i < STARTS; i++) {
-    for (const options of i % 2 === 0 ? (['installed', 'plain'] as const) : (['plain', 'installed'] as const)) {
+    for (const options of i % 2 === 0 ? (['chart', 'plain'] as const) : (['plain', 'chart'] as const)) {
       const [port = 0, health = 0] = await freePorts(2);
-      const env = { ...serveEnv(repo), NODE_OPTIONS: options === 'installed' ? chartNodeOptions(repo) : '' };
-      const flags = options === 'installed' ? imageNodeFlags(repo) : [];
+      const env = { ...serveEnv(repo), NODE_OPTIONS: options === 'chart' ? chartNodeOptions(repo) : '' };
       const startedAt = performance.now();
-      const server = startServer(`hostport-guard (start-up, ${options})`, process.execPath, serveArgs(port, health, flags), env, logFile, SERVER_CPU);
+      const server = startServer(`hostport-guard (start-up, ${options})`, process.execPath, serveArgs(port, health), env, logFile, SERVER_CPU);
       try {
         const deadline = startedAt + 60_000;
         for (;;) {
@@ -183,14 +180,13 @@ async function main(): Promise<void> {
   writeFileSync(reviewsFile, JSON.stringify(reviewBodies));
   writeFileSync(opaFile, JSON.stringify(load.map(opaBody)));
 
-  const [p1 = 0, h1 = 0, p2 = 0, h2 = 0, p3 = 0, p4 = 0, p5 = 0, h5 = 0, p6 = 0] = await freePorts(9);
+  const [p1 = 0, h1 = 0, p2 = 0, h2 = 0, p3 = 0, p4 = 0] = await freePorts(6);
   const bin = path.join(repo, 'bin/hostport-guard.js');
-  const imageFlags = imageNodeFlags(repo);
-  const serveArgs = (port: number, health: number, level: string, flags: readonly string[] = imageFlags): string[] => [
-    ...flags, bin, 'serve', '--cluster-state', statePath, '--tls-cert', tlsCert, '--tls-key', tlsKey,
+  const serveArgs = (port: number, health: number, level: string): string[] => [
+    bin, 'serve', '--cluster-state', statePath, '--tls-cert', tlsCert, '--tls-key', tlsKey,
     '--port', String(port), '--health-port', String(health), '--mode', 'enforce', '--log-level', level,
   ];
-  const startup = await startups((port, health, flags) => serveArgs(port, health, 'info', flags), repo, path.join(work, 'serve-startup.log'));
+  const startup = await startups((port, health) => serveArgs(port, health, 'info'), repo, path.join(work, 'serve-startup.log'));
   const servers: Server[] = [];
   try {
     const startedAt = performance.now();
@@ -198,13 +194,8 @@ async function main(): Promise<void> {
     servers.push(ours);
     const quiet = startServer('hostport-guard (warn)', process.execPath, serveArgs(p2, h2, 'warn'), serveEnv(repo), path.join(work, 'serve-warn.log'), SERVER_CPU);
     servers.push(quiet);
-    const threaded = startServer('hostport-guard (V8 helper threads)', process.execPath, serveArgs(p5, h5, 'info', []), serveEnv(repo), path.join(work, 'serve-threaded.log'), SERVER_CPU);
-    servers.push(threaded);
-    const floorArgs = (port: number): string[] => [path.join(here, 'floor-server.js'), '--port', String(port), '--cert', tlsCert, '--key', tlsKey];
-    const floor = startServer('floor', process.execPath, floorArgs(p3), process.env, path.join(work, 'floor.log'), SERVER_CPU);
+    const floor = startServer('floor', process.execPath, [path.join(here, 'floor-server.js'), '--port', String(p3), '--cert', tlsCert, '--key', tlsKey], process.env, path.join(work, 'floor.log'), SERVER_CPU);
     servers.push(floor);
-    const floorSingle = startServer('floor (image flags)', process.execPath, [...imageFlags, ...floorArgs(p6)], process.env, path.join(work, 'floor-single.log'), SERVER_CPU);
-    servers.push(floorSingle);
     const policy = path.join(repo, 'bench/opa');
     const opaServer = startServer('opa', opa, ['run', '--server', '--addr', `127.0.0.1:${p4}`, '--tls-cert-file', tlsCert, '--tls-private-key-file', tlsKey, '--log-level', 'error', '--skip-version-check', policy], process.env, path.join(work, 'opa.log'), SERVER_CPU);
     servers.push(opaServer);
@@ -215,10 +206,8 @@ async function main(): Promise<void> {
       if (res.status !== 204) throw new Error(`PUT /v1/data/${doc}: ${res.status} ${res.text.slice(0, 300)}`);
     }
     await waitUntil('the floor listens', async () => (await call(p3, 'GET', '/', undefined, ca)).status > 0, 30_000, floor);
-    await waitUntil('the floor with the image flags listens', async () => (await call(p6, 'GET', '/', undefined, ca)).status > 0, 30_000, floorSingle);
     await waitUntil('hostport-guard is ready', async () => (await call(h1, 'GET', '/readyz', undefined, undefined)).status === 200, 180_000, ours);
     await waitUntil('hostport-guard (warn) is ready', async () => (await call(h2, 'GET', '/readyz', undefined, undefined)).status === 200, 180_000, quiet);
-    await waitUntil('hostport-guard (V8 helper threads) is ready', async () => (await call(h5, 'GET', '/readyz', undefined, undefined)).status === 200, 180_000, threaded);
     const startupSeconds = (performance.now() - startedAt) / 1000;
 
     // Decisions must agree before any number counts.
@@ -236,7 +225,6 @@ async function main(): Promise<void> {
       const engine = decide(subjectOf(decoded.review.target.object, s.spec.namespace), 'enforce', index, DEFAULTS);
       const engineHolders = [...new Set(engine.conflicts.map((c) => (c.kind === 'pod' ? `${c.holder.namespace}/${c.holder.name}` : `reserved/${c.held.owner}`)))].sort();
       const served = allowedOf((await call(p1, 'POST', '/validate', body, ca)).text);
-      const servedThreaded = allowedOf((await call(p5, 'POST', '/validate', body, ca)).text);
       const opaNode = opaHolders((await call(p4, 'POST', '/v1/data/hostports/deny', opaBody(s), ca)).text);
       const opaInventory = opaHolders((await call(p4, 'POST', '/v1/data/hostports_inventory/deny', opaBody(s), ca)).text);
       if (s.variant.collides) colliding += 1;
@@ -245,11 +233,10 @@ async function main(): Promise<void> {
       // a warning, served and engine alike. OPA's rule names the holders either way.
       const agree =
         served === (engine.kind !== 'deny') &&
-        servedThreaded === served &&
         (engine.conflicts.length > 0) === s.variant.collides &&
         JSON.stringify(engineHolders) === JSON.stringify(opaNode) &&
         JSON.stringify(opaNode) === JSON.stringify(opaInventory);
-      if (!agree) mismatches.push({ pod: s.spec.name, node: s.spec.node, variant: s.variant.label, expectedCollision: s.variant.collides, served, servedThreaded, engine: engine.kind, engineHolders, opaNode, opaInventory });
+      if (!agree) mismatches.push({ pod: s.spec.name, node: s.spec.node, variant: s.variant.label, expectedCollision: s.variant.collides, served, engine: engine.kind, engineHolders, opaNode, opaInventory });
     }
     const check = { pods: sample.length, colliding, mismatches };
     if (mismatches.length > 0) {
@@ -260,9 +247,7 @@ async function main(): Promise<void> {
     const targets: Target[] = [
       { name: 'hostport-guard', server: ours, url: `https://127.0.0.1:${p1}/validate`, bodies: reviewsFile },
       { name: 'hostport-guard-quiet', server: quiet, url: `https://127.0.0.1:${p2}/validate`, bodies: reviewsFile },
-      { name: 'hostport-guard-threaded', server: threaded, url: `https://127.0.0.1:${p5}/validate`, bodies: reviewsFile },
       { name: 'floor', server: floor, url: `https://127.0.0.1:${p3}/validate`, bodies: reviewsFile },
-      { name: 'floor-single-threaded', server: floorSingle, url: `https://127.0.0.1:${p6}/validate`, bodies: reviewsFile },
       { name: 'opa', server: opaServer, url: `https://127.0.0.1:${p4}/v1/data/hostports/deny`, bodies: opaFile },
       { name: 'opa-inventory', server: opaServer, url: `https://127.0.0.1:${p4}/v1/data/hostports_inventory/deny`, bodies: opaFile },
     ];
@@ -326,7 +311,7 @@ async function main(): Promise<void> {
       pinned: SERVER_CPU !== undefined,
       startupSeconds,
       startup,
-      rssMB: { hostportGuard: rssMB(ours.pid), hostportGuardThreaded: rssMB(threaded.pid), opa: rssMB(opaServer.pid), floor: rssMB(floor.pid) },
+      rssMB: { hostportGuard: rssMB(ours.pid), opa: rssMB(opaServer.pid), floor: rssMB(floor.pid) },
       opaTimersMs: {
         inputParse: median(timers['timer_rego_input_parse_ns'] ?? []),
         eval: median(timers['timer_rego_query_eval_ns'] ?? []),

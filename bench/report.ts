@@ -211,24 +211,6 @@ function syncSection(sync: SyncResult, v: Map<string, string>): string {
       sync.results.map((r) => [n(r.pods), gapText(gapOf(r, 'gap')), msText(r.firstTickMs), gapText(gapOf(r, 'relistGap')), msText(r.relistFirstTickMs)]),
     ),
   );
-  v.set(
-    'sync.threads',
-    table(
-      ['pods in the cluster', 'longest stall, sync: as installed / without', 're-list: as installed / without', 'sync time: as installed / without', 'peak RSS: as installed / without'],
-      sync.results.map((r) => {
-        const t = r.threaded;
-        return [
-          n(r.pods),
-          `${sig(r.stallMaxMs, 3)} / ${sig(t.stallMaxMs, 3)} ms`,
-          `${sig(r.relistStallMaxMs, 3)} / ${sig(t.relistStallMaxMs, 3)} ms`,
-          `${sig(r.syncMs / 1000, 3)} / ${sig(t.syncMs / 1000, 3)} s`,
-          `${n(r.syncMaxRssMB)} / ${n(t.syncMaxRssMB)} MiB`,
-        ];
-      }),
-    ),
-  );
-  v.set('sync.largest.threadedStall', sig(last?.threaded.stallMaxMs ?? Number.NaN, 3));
-  v.set('sync.largest.threadedRelistStall', sig(last?.threaded.relistStallMaxMs ?? Number.NaN, 3));
   const waitedShare = sync.results.flatMap((r) => [gapOf(r, 'gap'), gapOf(r, 'relistGap')]).filter((g): g is LongestGap => g !== null);
   v.set('sync.gaps.waitedMost', n(waitedShare.filter((g) => g.waitedMs > g.ranMs).length));
   v.set('sync.gaps.count', n(waitedShare.length));
@@ -321,8 +303,6 @@ const SERVER_LABELS: Record<string, string> = {
   floor: 'floor: bare `node:https`, parse body, answer allowed',
   'hostport-guard': '**hostport-guard** `serve` (default: one log line per request)',
   'hostport-guard-quiet': 'hostport-guard `serve --log-level warn`',
-  'hostport-guard-threaded': 'hostport-guard `serve`, without `--single-threaded` (V8 helper threads)',
-  'floor-single-threaded': 'the floor with `--single-threaded`',
   opa: 'OPA, data keyed by node',
   'opa-inventory': 'OPA, Gatekeeper-style inventory (scan)',
 };
@@ -354,9 +334,6 @@ function httpSection(http: HttpResult, v: Map<string, string>): string {
   v.set('http.vsOpa', `${sig(pair('hostport-guard', 'opa'), 2)}×`);
   v.set('http.quietVsOpa', `${sig(pair('hostport-guard-quiet', 'opa'), 2)}×`);
   v.set('http.quietVsDefault', `${sig(pair('hostport-guard-quiet', 'hostport-guard'), 2)}×`);
-  v.set('http.singleVsThreaded', `${sig(pair('hostport-guard', 'hostport-guard-threaded'), 2)}×`);
-  v.set('http.vsFloorSingle', `${sig(pair('hostport-guard', 'floor-single-threaded'), 2)}×`);
-  v.set('http.floorSingleVsFloor', `${sig(pair('floor-single-threaded', 'floor'), 2)}×`);
   v.set('http.vsInventory', n(pair('hostport-guard', 'opa-inventory')));
   v.set('http.nodes', n(http.nodes));
   v.set('http.hostPortPods', n(http.hostPortPods));
@@ -371,16 +348,16 @@ function httpSection(http: HttpResult, v: Map<string, string>): string {
     const [low, high] = [sig(Math.min(...values), digits), sig(Math.max(...values), digits)];
     return low === high ? low : `${low}–${high}`;
   };
-  v.set('http.starts', n(http.startup.installed.readySeconds.length));
+  v.set('http.starts', n(http.startup.chart.readySeconds.length));
   v.set('http.idleSeconds', n(http.startup.idleSeconds));
   v.set(
     'http.startupTable',
     table(
       ['`serve --cluster-state` on the 14 MB state', 'ready after (median)', 'RSS when ready (median)', `RSS after ${n(http.startup.idleSeconds)} s idle (median)`, 'RSS, every start'],
-      (['installed', 'plain'] as const).map((options) => {
+      (['chart', 'plain'] as const).map((options) => {
         const runs = http.startup[options];
         return [
-          options === 'installed' ? "as installed: the image's Node.js flags, the chart's options" : "with neither (Node.js's defaults, its own heap sizing)",
+          options === 'chart' ? "with the chart's Node.js options" : "without them (Node.js's own heap sizing)",
           `${sig(median(runs.readySeconds), 2)} s`,
           `${n(median(runs.rssReadyMB))} MiB`,
           `${n(median(runs.rssIdleMB))} MiB`,
@@ -389,11 +366,10 @@ function httpSection(http: HttpResult, v: Map<string, string>): string {
       }),
     ),
   );
-  v.set('http.startup.ready', sig(median(http.startup.installed.readySeconds), 2));
-  v.set('http.startup.rss', n(Math.max(median(http.startup.installed.rssReadyMB), median(http.startup.installed.rssIdleMB))));
+  v.set('http.startup.ready', sig(median(http.startup.chart.readySeconds), 2));
+  v.set('http.startup.rss', n(Math.max(median(http.startup.chart.rssReadyMB), median(http.startup.chart.rssIdleMB))));
   v.set('http.startup.rssPlain', n(Math.max(median(http.startup.plain.rssReadyMB), median(http.startup.plain.rssIdleMB))));
   v.set('http.rss.hpg', n(http.rssMB.hostportGuard));
-  v.set('http.rss.threaded', n(http.rssMB.hostportGuardThreaded));
   v.set('http.rss.opa', n(http.rssMB.opa));
   v.set('http.rss.floor', n(http.rssMB.floor));
   v.set('opa.inputParseMs', sig(http.opaTimersMs.inputParse, 2));

@@ -2,9 +2,8 @@
  * Initial sync of the index from the real kube-apiserver, and `hostport-guard scan` of the
  * same cluster: creates pods (one in ten with a hostPort) bound by nodeName to the fake
  * nodes, in a dedicated namespace, with many concurrent POSTs; at each size times several
- * fresh syncs (sync-probe.ts, one process each, with the Node.js flags of the image's
- * ENTRYPOINT and the chart's options, taking turns with as many without the image's
- * flags) and several runs of the real CLI (`node bin/hostport-guard.js scan`), each under GNU time
+ * fresh syncs (sync-probe.ts, one process each, with the chart's Node.js options) and
+ * several runs of the real CLI (`node bin/hostport-guard.js scan`), each under GNU time
  * for its peak RSS; deletes everything again, even after a failure.
  *
  * Creating pods is what takes long here (a few hundred per second on two shared cores):
@@ -30,7 +29,7 @@ import type { ListComparison, ListWay, SyncResult, SyncRow } from './lib/results
 import type { LongestGap } from './lib/watched.js';
 import { median } from './lib/stats.js';
 import { apiPod } from './lib/api-pod.js';
-import { chartNodeFlags, imageNodeFlags } from './lib/chart.js';
+import { chartNodeFlags } from './lib/chart.js';
 
 const run = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -90,7 +89,7 @@ async function timed(args: readonly string[]): Promise<{ stdout: string; code: n
   return { stdout: result.stdout, code: result.code, maxRssMB: Number(line[2]) / 1024 };
 }
 
-/** One sync-probe, with the Node.js flags given (those the webhook's informer runs with, or others to compare). */
+/** One sync-probe, with the chart's Node.js options as the webhook's informer runs with them. */
 async function probe(kubeconfig: string, nodeFlags: readonly string[]): Promise<Probe> {
   const { stdout, code, maxRssMB } = await timed([process.execPath, '--expose-gc', ...nodeFlags, path.join(here, 'sync-probe.js'), kubeconfig]);
   if (code !== 0) throw new Error(`sync-probe exited ${code}`);
@@ -197,8 +196,7 @@ async function main(): Promise<void> {
   });
   const { kubeconfig, out, namespace, repo } = values;
   if (kubeconfig === undefined || out === undefined || repo === undefined) throw new Error('--kubeconfig, --out and --repo are required');
-  const chartFlags = chartNodeFlags(repo);
-  const installedFlags = [...imageNodeFlags(repo), ...chartFlags];
+  const nodeFlags = chartNodeFlags(repo);
   const sizes = values.sizes.split(',').map(Number);
   const reps = Number(values.reps);
   const nodes = values.nodes.split(',');
@@ -235,15 +233,11 @@ async function main(): Promise<void> {
       created = size;
       process.stderr.write(`[sync] ${size} pods in ${namespace} (${(size - from) / createSeconds} creates/s); timing ${reps} syncs\n`);
       const probes: Probe[] = [];
-      const threadedProbes: Probe[] = [];
       const scans: ScanRun[] = [];
       const scanProbes: ScanProbe[] = [];
-      // Side by side: syncs as installed and without the image's flags, and scans of the
-      // same cluster, take turns.
+      // Side by side: a sync and scans of the same cluster take turns.
       for (let r = 0; r < reps; r++) {
-        if (r % 2 === 1) threadedProbes.push(await probe(kubeconfig, chartFlags));
-        probes.push(await probe(kubeconfig, installedFlags));
-        if (r % 2 === 0) threadedProbes.push(await probe(kubeconfig, chartFlags));
+        probes.push(await probe(kubeconfig, nodeFlags));
         scans.push(await scanRun(repo, kubeconfig));
         scanProbes.push(await scanProbe(kubeconfig));
       }
@@ -265,14 +259,6 @@ async function main(): Promise<void> {
         heapPeakMB: median(probes.map((p) => p.heapPeakMB)),
         heapSteadyMB: median(probes.map((p) => p.heapSteadyMB)),
         syncMaxRssMB: median(probes.map((p) => p.maxRssMB)),
-        threaded: {
-          syncMs: median(threadedProbes.map((p) => p.syncMs)),
-          stallMaxMs: median(threadedProbes.map((p) => p.stallMaxMs)),
-          relistStallMaxMs: median(threadedProbes.map((p) => p.relistStallMaxMs)),
-          heapPeakMB: median(threadedProbes.map((p) => p.heapPeakMB)),
-          syncMaxRssMB: median(threadedProbes.map((p) => p.maxRssMB)),
-          probes: threadedProbes,
-        },
         indexedPods: probes[0]?.indexedPods ?? 0,
         scanMs: median(scans.map((sc) => sc.ms)),
         scanMaxRssMB: median(scans.map((sc) => sc.maxRssMB)),

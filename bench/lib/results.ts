@@ -61,15 +61,6 @@ export interface SyncRow {
   readonly heapSteadyMB: number;
   /** Peak RSS of the syncing process (GNU time), median. */
   readonly syncMaxRssMB: number;
-  /** The same syncs without the Node.js flags of the image's ENTRYPOINT (V8's helper threads at work): medians. */
-  readonly threaded: {
-    readonly syncMs: number;
-    readonly stallMaxMs: number;
-    readonly relistStallMaxMs: number;
-    readonly heapPeakMB: number;
-    readonly syncMaxRssMB: number;
-    readonly probes: readonly unknown[];
-  };
   readonly indexedPods: number;
   /** `hostport-guard scan` of the same cluster, the real CLI in a fresh process each time: median wall time. */
   readonly scanMs: number;
@@ -155,14 +146,13 @@ export interface HttpResult {
   readonly rounds: number;
   readonly pinned: boolean;
   readonly startupSeconds: number;
-  /** `serve` started alone, as installed (the image's Node.js flags and the chart's options) and with neither: one entry per start. */
+  /** `serve` started alone, with the chart's Node.js options and without any: one entry per start. */
   readonly startup: {
     readonly idleSeconds: number;
-    readonly installed: StartupRuns;
+    readonly chart: StartupRuns;
     readonly plain: StartupRuns;
   };
-  /** RSS after the load: `serve` as installed, the same without the image's Node.js flags, OPA, the floor. */
-  readonly rssMB: { readonly hostportGuard: number; readonly hostportGuardThreaded: number; readonly opa: number; readonly floor: number };
+  readonly rssMB: { readonly hostportGuard: number; readonly opa: number; readonly floor: number };
   /** Medians of OPA's own timers (?metrics=true) over the load bodies, on the warm server. */
   readonly opaTimersMs: { readonly inputParse: number; readonly eval: number; readonly handler: number };
   readonly check: { readonly pods: number; readonly colliding: number; readonly mismatches: readonly unknown[] };

@@ -15,7 +15,7 @@ describe('the image assembler reads the Dockerfile', () => {
       workdir: '/app',
       user: '65532:65532',
       exposedPorts: ['8443/tcp', '8080/tcp'],
-      entrypoint: ['/nodejs/bin/node', '--single-threaded', '/app/bin/hostport-guard.js'],
+      entrypoint: ['/nodejs/bin/node', '/app/bin/hostport-guard.js'],
       cmd: ['serve', '--config', '/config/config.yaml'],
       copies: [
         { from: 'build', source: '/src/package.json', dest: '/app/package.json' },
