@@ -12,25 +12,17 @@
  * value but for those lists: the text before a list is the same in both, so JSON.parse
  * reaches it in the same state, expecting a value; the list is one complete value, so
  * the same state follows it in both; and the rest is the same again.
+ *
+ * That is why the scan here checks every token by JSON's grammar, where the file
+ * readers' valueExtent (yaml/json-text.ts) only matches brackets and leaves the rest to
+ * JSON.parse: a list emptied on brackets alone could hide an error from it.
  */
+
+import { BACKSLASH, CLOSE_ARRAY, CLOSE_OBJECT, COLON, COMMA, OPEN_ARRAY, OPEN_OBJECT, QUOTE } from './json-chars.js';
 
 const KEY = '"managedFields"';
 const EMPTY_LIST = '[]';
 
-/** `"` */
-export const QUOTE = 0x22;
-/** `\` */
-export const BACKSLASH = 0x5c;
-/** `[` */
-export const OPEN_ARRAY = 0x5b;
-/** `]` */
-export const CLOSE_ARRAY = 0x5d;
-/** `{` */
-export const OPEN_OBJECT = 0x7b;
-/** `}` */
-export const CLOSE_OBJECT = 0x7d;
-const COMMA = 0x2c;
-const COLON = 0x3a;
 const MINUS = 0x2d;
 const PLUS = 0x2b;
 const DOT = 0x2e;
@@ -198,9 +190,8 @@ export const MAX_LISTS = 8;
 export function withoutManagedFields(text: string): string | undefined {
   let shortened = '';
   let copied = 0;
-  let from = 0;
   for (let lists = 0; ; lists++) {
-    const key = text.indexOf(KEY, from);
+    const key = text.indexOf(KEY, copied);
     if (key === -1) break;
     if (lists === MAX_LISTS) return undefined;
     // A key is a string right after `{` or `,`; a quote after anything else is not where
@@ -217,7 +208,6 @@ export function withoutManagedFields(text: string): string | undefined {
     if (end === -1) return undefined;
     shortened += text.slice(copied, list) + EMPTY_LIST;
     copied = end;
-    from = end;
   }
   if (copied === 0) return undefined;
   return shortened + text.slice(copied);

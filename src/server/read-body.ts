@@ -2,7 +2,8 @@ import express from 'express';
 import type { RequestHandler } from 'express';
 import { shown } from '../admission/text.js';
 import { HPG_ERR_EMPTY_BODY, HPG_ERR_MALFORMED_JSON, sendReviewError } from './errors.js';
-import { BACKSLASH, CLOSE_ARRAY, CLOSE_OBJECT, OPEN_ARRAY, OPEN_OBJECT, parseLeavingManagedFields, QUOTE } from './managed-fields.js';
+import { BACKSLASH, CLOSE_ARRAY, CLOSE_OBJECT, OPEN_ARRAY, OPEN_OBJECT, QUOTE } from './json-chars.js';
+import { parseLeavingManagedFields } from './managed-fields.js';
 
 const MAX_DETAIL = 200;
 

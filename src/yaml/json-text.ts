@@ -3,8 +3,9 @@
  * and how deep arrays and objects nest: the state reader's item spans
  * (manifests/json-list.ts) and the nesting guard of state files (bounded.ts). The
  * admission body's nesting guard (server/read-body.ts) scans bytes of a Buffer on the
- * hot path and keeps its own loop: the server reads no files. No recursion, no
- * allocation.
+ * hot path and keeps its own loop: the server reads no files. Its managedFields scan
+ * (server/managed-fields.ts) checks every token by JSON's grammar, which valueExtent
+ * need not. No recursion, no allocation.
  */
 
 /**
